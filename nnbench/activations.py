@@ -1,0 +1,155 @@
+"""Activation functions with their first and second derivatives.
+
+Each activation works element-wise on a float64 array ``z`` of any shape and writes into
+a caller-provided buffer, so the network's hot path allocates nothing. The derivatives are
+expressed through the activation value ``a = f(z)`` where that is cheaper (sigmoid, tanh).
+None of them overflows or warns for any finite ``z``.
+
+Formulas: sigmoid f = 1 / (1 + exp(-z)), f' = f (1 - f), f'' = f' (1 - 2 f);
+tanh f' = 1 - f^2, f'' = -2 f f'; relu f = max(z, 0), f' = [z > 0], f'' = 0 (the
+subgradient convention at 0); identity f' = 1, f'' = 0.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from scipy.special import expit
+
+from nnbench.errors import ConfigError
+from nnbench.trainer import closest_names
+
+__all__ = ["Activation", "ACTIVATIONS", "get_activation"]
+
+#: Below this many elements one call of scipy's ``expit`` beats the four calls of the
+#: tanh form (Python overhead dominates); above it ``0.5 + 0.5 tanh(z / 2)``, the same
+#: function without overflow, is about 3x faster per element on these machines
+#: (measured in benchmarks/bench_core.py::test_sigmoid_forms).
+_EXPIT_MAX_SIZE = 2048
+
+
+class Activation(ABC):
+    """An element-wise activation ``f`` with ``f'`` and ``f''``.
+
+    :param name: the name used on the command line and in results (``"sigmoid"``, ...).
+    """
+
+    name: str = ""
+    #: True when ``f'`` and ``f''`` are constant (identity), so they can be skipped.
+    linear: bool = False
+
+    @abstractmethod
+    def value(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write ``f(z)`` into ``out`` (same shape as ``z``) and return it."""
+
+    @abstractmethod
+    def d1(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write ``f'(z)`` into ``out``; ``a`` is ``f(z)``. Returns ``out``."""
+
+    @abstractmethod
+    def d2(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write ``f''(z)`` into ``out``; ``a`` is ``f(z)``. Returns ``out``."""
+
+    def __repr__(self) -> str:
+        return f"<activation {self.name}>"
+
+
+class Sigmoid(Activation):
+    """The logistic sigmoid, computed without overflow (scipy.special.expit or the tanh form)."""
+
+    name = "sigmoid"
+
+    def value(self, z, out):
+        if z.size <= _EXPIT_MAX_SIZE:
+            return expit(z, out=out)
+        # 1/(1+exp(-z)) == 0.5 + 0.5 tanh(z/2): no exp overflow, and faster than expit
+        np.multiply(z, 0.5, out=out)
+        np.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
+
+    def d1(self, z, a, out):
+        np.subtract(1.0, a, out=out)
+        out *= a
+        return out
+
+    def d2(self, z, a, out):
+        # f'' = f(1-f)(1-2f)
+        self.d1(z, a, out)
+        out *= 1.0 - 2.0 * a
+        return out
+
+
+class Tanh(Activation):
+    """The hyperbolic tangent."""
+
+    name = "tanh"
+
+    def value(self, z, out):
+        return np.tanh(z, out=out)
+
+    def d1(self, z, a, out):
+        np.multiply(a, a, out=out)
+        np.subtract(1.0, out, out=out)
+        return out
+
+    def d2(self, z, a, out):
+        self.d1(z, a, out)
+        out *= -2.0 * a
+        return out
+
+
+class ReLU(Activation):
+    """The rectified linear unit max(z, 0); its derivative at 0 is taken as 0."""
+
+    name = "relu"
+
+    def value(self, z, out):
+        return np.maximum(z, 0.0, out=out)
+
+    def d1(self, z, a, out):
+        return np.greater(z, 0.0, out=out, casting="unsafe")
+
+    def d2(self, z, a, out):
+        out.fill(0.0)
+        return out
+
+
+class Identity(Activation):
+    """The identity (a linear output layer)."""
+
+    name = "identity"
+    linear = True
+
+    def value(self, z, out):
+        out[...] = z
+        return out
+
+    def d1(self, z, a, out):
+        out.fill(1.0)
+        return out
+
+    def d2(self, z, a, out):
+        out.fill(0.0)
+        return out
+
+
+#: The activations by name.
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (Sigmoid(), Tanh(), ReLU(), Identity())}
+
+
+def get_activation(name: str | Activation) -> Activation:
+    """The activation called ``name`` (or ``name`` itself if it is one).
+
+    :raises ConfigError: an unknown name; the message lists the known ones.
+    """
+    if isinstance(name, Activation):
+        return name
+    try:
+        return ACTIVATIONS[str(name).lower()]
+    except KeyError:
+        near = closest_names(str(name), list(ACTIVATIONS))
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise ConfigError(f"unknown activation {name!r}{hint}; choose from {', '.join(ACTIVATIONS)}") from None

@@ -1,0 +1,290 @@
+"""The network: layer sizes, the flat parameter layout, the forward pass and its derivatives.
+
+A :class:`Network` is a fully connected feed-forward network with layer sizes
+``(n_inputs, *hidden, n_outputs)``, one activation for every hidden layer and one for the
+output layer. All its weights live in one flat float64 vector ``theta`` of length
+:attr:`Network.n_params`, the form ``scipy.optimize`` expects, laid out layer by layer:
+
+    W_1 (fan_in x fan_out, row-major), b_1 (fan_out), W_2, b_2, ..., W_L, b_L
+
+(the ``b`` are absent with ``bias=False``). Layer ``l`` computes
+``z_l = a_{l-1} @ W_l + b_l`` and ``a_l = f_l(z_l)`` with ``a_0 = X`` of shape
+``(n_samples, n_inputs)``.
+
+The derivative routines (:meth:`Network.backward`, :meth:`Network.hvp`,
+:meth:`Network.output_jacobian`) work on a :class:`Workspace` of preallocated buffers for a
+fixed number of samples; :class:`nnbench.objective.Objective` binds a network to data and a
+loss and calls them. References: backpropagation (Rumelhart, Hinton & Williams, Nature
+323, 1986); the exact Hessian-vector product is Pearlmutter's R-operator ("Fast exact
+multiplication by the Hessian", Neural Computation 6(1), 1994).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnbench.activations import Activation, get_activation
+from nnbench.errors import ConfigError
+
+__all__ = ["Network", "Workspace"]
+
+
+class Network:
+    """A fully connected network over one flat parameter vector.
+
+    :param sizes: ``(n_inputs, *hidden, n_outputs)``, at least two positive integers.
+    :param activation: the hidden layers' activation: ``"sigmoid"`` (default), ``"tanh"``,
+        ``"relu"`` (or ``"identity"``).
+    :param output_activation: ``"identity"`` (default, a linear output) or ``"sigmoid"``.
+    :param bias: give every layer a bias vector (default); ``False`` is the tutorial's network.
+    :raises ConfigError: bad sizes or an unknown activation.
+
+    >>> Network((2, 2, 1), bias=False).n_params
+    6
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid",
+                 output_activation: str = "identity", bias: bool = True) -> None:
+        sizes = tuple(sizes)
+        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in sizes):
+            raise ConfigError(f"network sizes must be two or more positive integers "
+                              f"(n_inputs, *hidden, n_outputs), got {sizes!r}")
+        self.sizes: tuple[int, ...] = tuple(int(s) for s in sizes)
+        self.activation: Activation = get_activation(activation)
+        self.output_activation: Activation = get_activation(output_activation)
+        self.bias = bool(bias)
+        self.n_layers = len(self.sizes) - 1
+        #: per layer: (fan_in, fan_out, W start, W stop, b start, b stop)
+        self.layout: list[tuple[int, int, int, int, int, int]] = []
+        pos = 0
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            w0, w1 = pos, pos + fan_in * fan_out
+            b0, b1 = w1, w1 + (fan_out if self.bias else 0)
+            self.layout.append((fan_in, fan_out, w0, w1, b0, b1))
+            pos = b1
+        self.n_params: int = pos
+        self.activations: tuple[Activation, ...] = (
+            (self.activation,) * (self.n_layers - 1) + (self.output_activation,))
+
+    # -- layout ---------------------------------------------------------------------------
+    def unpack(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Per layer ``(W, b)``: *views* into ``theta`` (no copies), ``b`` is ``None`` without biases.
+
+        :param theta: float64, shape ``(n_params,)``, C-contiguous.
+        :returns: a list of ``n_layers`` pairs; ``W`` has shape ``(fan_in, fan_out)``.
+        """
+        return [(theta[w0:w1].reshape(fi, fo), theta[b0:b1] if b1 > b0 else None)
+                for fi, fo, w0, w1, b0, b1 in self.layout]
+
+    def pack(self, layers: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+        """The flat float64 vector of per-layer ``(W, b)`` (the inverse of :meth:`unpack`).
+
+        :raises ConfigError: a layer of the wrong shape.
+        """
+        theta = np.empty(self.n_params)
+        if len(layers) != self.n_layers:
+            raise ConfigError(f"expected {self.n_layers} layers, got {len(layers)}")
+        for (W, b), (Wv, bv) in zip(layers, self.unpack(theta)):
+            if np.shape(W) != Wv.shape:
+                raise ConfigError(f"weight matrix of shape {np.shape(W)}, expected {Wv.shape}")
+            Wv[...] = W
+            if bv is not None:
+                if b is None or np.shape(b) != bv.shape:
+                    raise ConfigError(f"bias of shape {np.shape(b)}, expected {bv.shape}")
+                bv[...] = b
+        return theta
+
+    def init_params(self, rng: np.random.Generator) -> np.ndarray:
+        """Initial weights: Glorot uniform, biases zero.
+
+        Each ``W_l`` is drawn from U(-s, s) with ``s = sqrt(6 / (fan_in + fan_out))``
+        (Glorot & Bengio, "Understanding the difficulty of training deep feedforward
+        neural networks", AISTATS 2010, eq. 16); the biases start at 0.
+
+        :param rng: a ``numpy.random.Generator``.
+        :returns: float64 of shape ``(n_params,)``.
+        """
+        theta = np.zeros(self.n_params)
+        for W, _ in self.unpack(theta):
+            s = np.sqrt(6.0 / (W.shape[0] + W.shape[1]))
+            W[...] = rng.uniform(-s, s, size=W.shape)
+        return theta
+
+    def describe(self) -> dict:
+        """A JSON-ready description: ``sizes``, ``activation``, ``output_activation``, ``bias``."""
+        return {"sizes": list(self.sizes), "activation": self.activation.name,
+                "output_activation": self.output_activation.name, "bias": self.bias}
+
+    def __repr__(self) -> str:
+        return (f"Network(sizes={self.sizes}, activation={self.activation.name!r}, "
+                f"output_activation={self.output_activation.name!r}, bias={self.bias})")
+
+    # -- forward --------------------------------------------------------------------------
+    def predict(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """The network's output ``a_L`` for inputs ``X``.
+
+        :param theta: float64 ``(n_params,)``.
+        :param X: float64 ``(n_samples, n_inputs)``.
+        :returns: float64 ``(n_samples, n_outputs)``, a new array.
+        """
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        ws = Workspace(self, X.shape[0])
+        return self.forward(self.unpack(np.ascontiguousarray(theta, dtype=np.float64)), X, ws).copy()
+
+    def workspace(self, n_samples: int) -> "Workspace":
+        """Preallocated buffers for ``n_samples`` rows (see :class:`Workspace`)."""
+        return Workspace(self, n_samples)
+
+    def forward(self, layers, X: np.ndarray, ws: "Workspace") -> np.ndarray:
+        """Fill ``ws.Z`` and ``ws.A`` for inputs ``X``; returns ``a_L`` (a buffer of ``ws``).
+
+        :param layers: :meth:`unpack` of theta.
+        :param X: float64 ``(ws.n_samples, n_inputs)``.
+        """
+        a = X
+        for (W, b), act, z, out in zip(layers, self.activations, ws.Z, ws.A):
+            np.matmul(a, W, out=z)
+            if b is not None:
+                z += b
+            a = z if act.linear else act.value(z, out)
+        return a
+
+    # -- derivatives ----------------------------------------------------------------------
+    def backward(self, layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
+                 grad: np.ndarray) -> np.ndarray:
+        """Backpropagation: the gradient of the loss from ``delta = dL/dz_L``.
+
+        Needs :meth:`forward` at the same weights first. ``delta`` (shape
+        ``(n_samples, n_outputs)``) may be a buffer of ``ws``; it is overwritten.
+
+        :param grad: float64 ``(n_params,)``, written in place and returned.
+        """
+        grads = self.unpack(grad)
+        for l in range(self.n_layers - 1, -1, -1):
+            W, b = layers[l]
+            gW, gb = grads[l]
+            np.matmul(X.T if l == 0 else ws.A[l - 1].T, delta, out=gW)
+            if gb is not None:
+                np.sum(delta, axis=0, out=gb)
+            if l:
+                prev = ws.D[l - 1]
+                np.matmul(delta, W.T, out=prev)
+                prev *= self.activation.d1(ws.Z[l - 1], ws.A[l - 1], ws.G[l - 1])
+                delta = prev
+        return grad
+
+    def hvp(self, layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
+            curvature: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """Exact Hessian-vector products by Pearlmutter's R-operator, for ``k`` directions at once.
+
+        Needs :meth:`forward` at the same weights. The loss enters through ``delta``
+        (``dL/dz_L``) and ``curvature`` (the diagonal ``d2L/dz_L^2``), both of shape
+        ``(n_samples, n_outputs)``. The R-pass (Pearlmutter 1994, sec. 4):
+
+            R{z_l} = R{a_{l-1}} W_l + a_{l-1} V_l + Vb_l,   R{a_l} = f'(z_l) R{z_l}
+            R{delta_L} = curvature * R{z_L}
+            R{dW_l} = R{a_{l-1}}^T delta_l + a_{l-1}^T R{delta_l}
+            R{delta_{l-1}} = (R{delta_l} W_l^T + delta_l V_l^T) f'(z_{l-1})
+                             + (delta_l W_l^T) f''(z_{l-1}) R{z_{l-1}}
+
+        :param V: float64 ``(k, n_params)``: the directions.
+        :returns: float64 ``(k, n_params)``: ``H @ v`` for each direction ``v``.
+        """
+        k = V.shape[0]
+        out = np.empty((k, self.n_params))
+        vl = [(V[:, w0:w1].reshape(k, fi, fo), V[:, b0:b1] if b1 > b0 else None)
+              for fi, fo, w0, w1, b0, b1 in self.layout]
+        ol = [(out[:, w0:w1].reshape(k, fi, fo), out[:, b0:b1] if b1 > b0 else None)
+              for fi, fo, w0, w1, b0, b1 in self.layout]
+        L = self.n_layers
+        # deltas of the ordinary backward pass, kept per layer
+        deltas = [None] * L
+        deltas[L - 1] = delta
+        fp = [None] * L  # f'(z_l) of hidden layers
+        for l in range(L - 1, 0, -1):
+            fp[l - 1] = self.activation.d1(ws.Z[l - 1], ws.A[l - 1], np.empty_like(ws.Z[l - 1]))
+            deltas[l - 1] = (deltas[l] @ layers[l][0].T) * fp[l - 1]
+        # forward R-pass
+        Rz = [None] * L
+        Ra_prev = None  # R{a_0} = 0
+        a_prev = X
+        for l in range(L):
+            W, _ = layers[l]
+            VW, Vb = vl[l]
+            r = a_prev @ VW  # (k, n, fo)
+            if Ra_prev is not None:
+                r += Ra_prev @ W
+            if Vb is not None:
+                r += Vb[:, None, :]
+            Rz[l] = r
+            if l < L - 1:
+                Ra_prev = fp[l] * r
+                a_prev = ws.A[l]
+        # backward R-pass
+        Rd = curvature * Rz[L - 1]  # curvature includes the output activation's f', f''
+        for l in range(L - 1, -1, -1):
+            W, _ = layers[l]
+            oW, ob = ol[l]
+            a_prev = X if l == 0 else ws.A[l - 1]
+            np.matmul(a_prev.T, Rd, out=oW)
+            if l:
+                Ra = fp[l - 1] * Rz[l - 1]
+                oW += np.swapaxes(Ra, 1, 2) @ deltas[l]
+            if ob is not None:
+                np.sum(Rd, axis=1, out=ob)
+            if l:
+                VW = vl[l][0]
+                back = deltas[l] @ W.T  # (n, fi) — the ordinary delta before f'
+                f2 = self.activation.d2(ws.Z[l - 1], ws.A[l - 1], np.empty_like(ws.Z[l - 1]))
+                Rd = (Rd @ W.T + deltas[l] @ np.swapaxes(VW, 1, 2)) * fp[l - 1] + (back * f2) * Rz[l - 1]
+        return out
+
+    def output_jacobian(self, layers, X: np.ndarray, ws: "Workspace", scale: np.ndarray) -> np.ndarray:
+        """The Jacobian of ``scale * z_L`` with respect to theta, one row per (sample, output).
+
+        Needs :meth:`forward` at the same weights. Used for the residual Jacobian:
+        with ``r = sqrt(c) (g(z_L) - y)``, ``dr/dtheta`` is this with
+        ``scale = sqrt(c) g'(z_L)``.
+
+        :param scale: float64 ``(n_samples, n_outputs)``.
+        :returns: float64 ``(n_samples * n_outputs, n_params)``, rows in the row-major order
+            of ``(n_samples, n_outputs)``.
+        """
+        n, m = scale.shape
+        J = np.empty((n, m, self.n_params))
+        for j in range(m):
+            delta = np.zeros((n, m))
+            delta[:, j] = scale[:, j]
+            for l in range(self.n_layers - 1, -1, -1):
+                fi, fo, w0, w1, b0, b1 = self.layout[l]
+                a_prev = X if l == 0 else ws.A[l - 1]
+                # per-sample outer products a_prev[i] x delta[i]
+                J[:, j, w0:w1] = (a_prev[:, :, None] * delta[:, None, :]).reshape(n, fi * fo)
+                if b1 > b0:
+                    J[:, j, b0:b1] = delta
+                if l:
+                    delta = (delta @ layers[l][0].T) * self.activation.d1(
+                        ws.Z[l - 1], ws.A[l - 1], np.empty_like(ws.Z[l - 1]))
+        return J.reshape(n * m, self.n_params)
+
+
+class Workspace:
+    """Preallocated float64 buffers for one network and a fixed number of samples.
+
+    ``Z[l]``, ``A[l]`` (pre-activations and activations), ``D[l]`` (backpropagated deltas),
+    ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out`` and
+    ``out2`` ``(n_samples, n_outputs)`` scratch for the loss. A workspace is not
+    thread-safe: use one per thread or process.
+    """
+
+    def __init__(self, network: Network, n_samples: int) -> None:
+        self.n_samples = int(n_samples)
+        widths = network.sizes[1:]
+        self.Z = [np.empty((n_samples, w)) for w in widths]
+        self.A = [np.empty((n_samples, w)) for w in widths]
+        self.D = [np.empty((n_samples, w)) for w in widths]
+        self.G = [np.empty((n_samples, w)) for w in widths]
+        self.out = np.empty((n_samples, widths[-1]))
+        self.out2 = np.empty((n_samples, widths[-1]))
