@@ -1,0 +1,451 @@
+"""Datasets: the :class:`Dataset` container, a strict CSV loader, and the bundled data.
+
+A dataset is a float64 feature matrix ``X`` of shape ``(n_samples, n_features)`` and a
+float64 target matrix ``y`` of shape ``(n_samples, n_outputs)``, both 2-D and
+C-contiguous, with column names and a note of where the numbers came from.
+
+:func:`load_csv` reads any header-first CSV file; every fault in the file is a
+:class:`~nnbench.errors.DatasetError` whose one-line message names the file, the line
+(1-based, the header is line 1) and the column (number and header name). :func:`load`
+takes either a bundled name (``tutorial``, ``xor``, ``diabetes``; see
+``nnbench/data/README.md`` for their sources and licenses) or a path. Nothing here
+touches the network: bundled files are read with :mod:`importlib.resources`.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import io
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from nnbench.errors import ConfigError, DatasetError
+
+__all__ = [
+    "Dataset",
+    "BundledDataset",
+    "BUNDLED",
+    "DATASET_LOADERS",
+    "bundled_names",
+    "load",
+    "load_csv",
+]
+
+
+def _as_matrix(values: object, what: str, name: str) -> np.ndarray:
+    """Return ``values`` as a read-only, C-contiguous float64 copy, 1-D made a column."""
+    try:
+        arr = np.array(values, dtype=np.float64, order="C", copy=True)
+    except (TypeError, ValueError) as exc:
+        raise DatasetError(f"dataset {name!r}: {what} is not numeric: {exc}") from None
+    if what == "y" and arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise DatasetError(f"dataset {name!r}: {what} must be 2-D, got shape {arr.shape}")
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        row, col = bad[0]
+        raise DatasetError(
+            f"dataset {name!r}: {what}[{row}, {col}] is {arr[row, col]}, not a finite number"
+        )
+    arr.flags.writeable = False
+    return arr
+
+
+def _names(names: Sequence[str], count: int, stem: str, what: str, name: str) -> tuple[str, ...]:
+    """Return ``names`` as a tuple of ``count`` strings; default ``stem_1 .. stem_count``."""
+    if not names:
+        return (stem,) if stem == "y" and count == 1 else tuple(f"{stem}_{i}" for i in range(1, count + 1))
+    out = tuple(str(n) for n in names)
+    if len(out) != count:
+        raise DatasetError(f"dataset {name!r}: {len(out)} {what} for {count} columns")
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Dataset:
+    """Features and targets of one dataset, immutable.
+
+    :param X: features, shape ``(n_samples, n_features)``; copied to a read-only,
+        C-contiguous float64 array.
+    :param y: targets, shape ``(n_samples, n_outputs)``, or ``(n_samples,)`` which becomes
+        ``(n_samples, 1)``; copied like ``X``.
+    :param name: a short name used in results (``"diabetes"``).
+    :param feature_names: one name per column of ``X``; default ``x_1 .. x_n``.
+    :param target_names: one name per column of ``y``; default ``y`` (or ``y_1 .. y_m``).
+    :param source: where the numbers come from: a citation or a file path.
+    :raises DatasetError: ``X`` not 2-D, ``y`` not 1-D or 2-D, no samples, row counts that
+        differ, a non-finite value, or a name count that does not match the columns.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    name: str = "dataset"
+    feature_names: tuple[str, ...] = ()
+    target_names: tuple[str, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        X = _as_matrix(self.X, "X", self.name)
+        y = _as_matrix(self.y, "y", self.name)
+        if X.shape[0] != y.shape[0]:
+            raise DatasetError(
+                f"dataset {self.name!r}: X has {X.shape[0]} rows but y has {y.shape[0]}"
+            )
+        if X.shape[0] == 0 or X.shape[1] == 0 or y.shape[1] == 0:
+            raise DatasetError(
+                f"dataset {self.name!r}: empty, X has shape {X.shape} and y {y.shape}"
+            )
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(
+            self, "feature_names", _names(self.feature_names, X.shape[1], "x", "feature names", self.name)
+        )
+        object.__setattr__(
+            self, "target_names", _names(self.target_names, y.shape[1], "y", "target names", self.name)
+        )
+
+    @property
+    def n_samples(self) -> int:
+        """Number of rows of ``X`` and ``y``."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns of ``X`` (the network's inputs)."""
+        return int(self.X.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of columns of ``y`` (the network's outputs)."""
+        return int(self.y.shape[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset(name={self.name!r}, n_samples={self.n_samples}, "
+            f"n_features={self.n_features}, n_outputs={self.n_outputs}, source={self.source!r})"
+        )
+
+    def standardized(self, reference: Dataset | None = None, *, target: bool = False) -> Dataset:
+        """Return a copy with z-scored features: ``(X - mean) / std`` column by column.
+
+        The mean and the population standard deviation (``ddof=0``, so the reference's own
+        columns come out with mean 0 and std 1) are those of ``reference`` if given, else
+        of this dataset: scale a test split with its training split as the reference. A
+        column that is constant in the reference is only centred (divided by 1, not 0) on
+        its constant value, so it becomes exactly 0 there.
+
+        :param reference: the dataset whose statistics to use; same ``n_features`` (and
+            ``n_outputs`` when ``target`` is true).
+        :param target: also z-score ``y`` the same way.
+        :returns: a new :class:`Dataset`, same names and source.
+        :raises DatasetError: ``reference`` has another number of columns.
+        """
+        ref = self if reference is None else reference
+        if ref.n_features != self.n_features or (target and ref.n_outputs != self.n_outputs):
+            raise DatasetError(
+                f"dataset {self.name!r}: reference {ref.name!r} has {ref.n_features} features "
+                f"and {ref.n_outputs} outputs, this one {self.n_features} and {self.n_outputs}"
+            )
+        X = _zscore(self.X, ref.X)
+        y = _zscore(self.y, ref.y) if target else self.y
+        return replace(self, X=X, y=y)
+
+    def split(self, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
+        """Shuffle the rows with a seeded generator and cut them into train and test.
+
+        The permutation is ``numpy.random.default_rng(seed).permutation(n_samples)``; the
+        test part is its first ``ceil(test_size * n_samples)`` rows (as scikit-learn's
+        ``train_test_split`` rounds), the train part the rest, each kept in permuted order.
+
+        :param test_size: the fraction of rows to test on, strictly between 0 and 1.
+        :param seed: the generator seed; the same seed gives the same split.
+        :returns: ``(train, test)``, disjoint, together all the rows; same names and source.
+        :raises ConfigError: ``test_size`` is not in (0, 1), or leaves train or test empty.
+        """
+        if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.floating)):
+            raise ConfigError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+        if not 0.0 < float(test_size) < 1.0:
+            raise ConfigError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+        n = self.n_samples
+        n_test = int(np.ceil(float(test_size) * n))
+        if n_test >= n:
+            raise ConfigError(
+                f"test_size={test_size!r} of {n} samples leaves {n - n_test} for training; "
+                "need at least 1 in each part"
+            )
+        order = np.random.default_rng(seed).permutation(n)
+        test, train = order[:n_test], order[n_test:]
+        return (
+            replace(self, X=self.X[train], y=self.y[train]),
+            replace(self, X=self.X[test], y=self.y[test]),
+        )
+
+
+def _zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Return ``(values - mean) / std`` with the column statistics of ``reference``."""
+    mean = reference.mean(axis=0)
+    std = reference.std(axis=0)
+    constant = np.ptp(reference, axis=0) == 0
+    mean[constant] = reference[0, constant]  # exact, where the mean may round
+    std[constant] = 1.0
+    return (values - mean) / std
+
+
+def _closest(word: str, choices: Sequence[str]) -> str:
+    """Return the entry of ``choices`` most like ``word`` (difflib's ratio)."""
+    return difflib.get_close_matches(word, choices, n=1, cutoff=0.0)[0]
+
+
+def _column(where: str, line: int, col: int, header: Sequence[str]) -> str:
+    """Return the message prefix ``file, line L, column C ('name')`` (1-based)."""
+    return f"{where}, line {line}, column {col} ({header[col - 1]!r})"
+
+
+def _parse_csv(
+    raw: bytes, where: str, target: str | Sequence[str] | None, delimiter: str, name: str, source: str
+) -> Dataset:
+    """Parse the bytes of a header-first CSV file into a :class:`Dataset` (see load_csv)."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ConfigError(f"delimiter must be one character other than a quote or newline, got {delimiter!r}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DatasetError(f"{where}, line {line}: not UTF-8 text ({exc.reason})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for record in reader:
+            if all(not cell.strip() for cell in record) and len(record) <= 1:
+                continue  # a blank line
+            if header is None:
+                header, header_line = [cell.strip() for cell in record], reader.line_num
+            else:
+                rows.append((reader.line_num, record))
+    except csv.Error as exc:
+        raise DatasetError(f"{where}, line {reader.line_num}: unreadable CSV ({exc})") from None
+    if header is None:
+        raise DatasetError(f"{where}: empty file, expected a header line")
+    seen: dict[str, int] = {}
+    for col, label in enumerate(header, start=1):
+        if not label:
+            raise DatasetError(f"{where}, line {header_line}, column {col}: empty column name in the header")
+        if label in seen:
+            raise DatasetError(
+                f"{_column(where, header_line, col, header)}: duplicate column name, "
+                f"also column {seen[label]}"
+            )
+        seen[label] = col
+    if len(header) == 1:
+        raise DatasetError(
+            f"{where}, line {header_line}: the header has 1 column ({header[0]!r}), a feature "
+            f"and a target need 2 (the delimiter is {delimiter!r})"
+        )
+    targets = _target_columns(target, header, where)
+    if len(targets) == len(header):
+        raise DatasetError(f"{where}: every column is a target, no feature column is left")
+    if not rows:
+        raise DatasetError(f"{where}: only a header, no data rows")
+    if len(rows) < 2:
+        raise DatasetError(f"{where}: 1 data row, need at least 2")
+    values = np.empty((len(rows), len(header)), dtype=np.float64)
+    for i, (line, record) in enumerate(rows):
+        if len(record) != len(header):
+            cells = "1 cell" if len(record) == 1 else f"{len(record)} cells"
+            raise DatasetError(f"{where}, line {line}: {cells}, the header has {len(header)} columns")
+        for col, cell in enumerate(record, start=1):
+            try:
+                values[i, col - 1] = _number(cell)
+            except ValueError as exc:
+                raise DatasetError(f"{_column(where, line, col, header)}: {exc}") from None
+    feature_cols = [j for j in range(len(header)) if j not in targets]
+    return Dataset(
+        X=values[:, feature_cols],
+        y=values[:, targets],
+        name=name,
+        feature_names=tuple(header[j] for j in feature_cols),
+        target_names=tuple(header[j] for j in targets),
+        source=source,
+    )
+
+
+def _number(cell: str) -> float:
+    """Return the finite float in ``cell``; ValueError with the reason (``empty cell``)."""
+    text = cell.strip()
+    if not text:
+        raise ValueError("empty cell")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not np.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def _target_columns(target: str | Sequence[str] | None, header: Sequence[str], where: str) -> list[int]:
+    """Return the 0-based indices of the target columns named by ``target`` (default: last)."""
+    if target is None:
+        return [len(header) - 1]
+    wanted = [target] if isinstance(target, str) else list(target)
+    if not wanted:
+        raise ConfigError("target must name at least one column, got an empty list")
+    out: list[int] = []
+    for label in wanted:
+        if label not in header:
+            available = ", ".join(repr(h) for h in header)
+            raise DatasetError(
+                f"{where}: no column named {label!r} for the target; the columns are "
+                f"{available} (closest: {_closest(str(label), header)!r})"
+            )
+        index = header.index(label)
+        if index in out:
+            raise ConfigError(f"target names column {label!r} twice")
+        out.append(index)
+    return out
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | Sequence[str] | None = None,
+    delimiter: str = ",",
+    name: str | None = None,
+) -> Dataset:
+    """Load a CSV file whose first line is a header of column names.
+
+    The file is UTF-8 (a byte order mark is skipped), parsed with :mod:`csv` (so quoted
+    cells work); LF or CRLF line ends, blank lines and a missing final newline are all
+    fine. Every other cell must be a finite number; surrounding spaces are ignored.
+
+    :param path: the file.
+    :param target: the name of the target column, or a sequence of names for several
+        outputs (in that order); default the last column. The other columns, in file
+        order, are the features.
+    :param delimiter: the one-character cell separator, e.g. ``";"`` or ``"\\t"``.
+    :param name: the dataset's name; default the file name without its suffix.
+    :returns: a :class:`Dataset` with ``X`` of shape ``(rows, columns - targets)`` and
+        ``y`` of shape ``(rows, targets)``, float64; ``source`` is ``str(path)``.
+    :raises DatasetError: a missing or unreadable file, an empty file, a header-only file,
+        fewer than 2 data rows, an empty or duplicate header name, an unknown target
+        column, a ragged row, an empty, non-numeric or non-finite cell. The one-line
+        message names the file as given, the line (header = line 1) and the column
+        (number and name), e.g. ``data.csv, line 3, column 2 ('x_2'): empty cell``.
+    :raises ConfigError: a bad ``delimiter`` or ``target`` argument.
+    """
+    where = os.fspath(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DatasetError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{where}: cannot read the file ({exc.strerror or exc})") from None
+    label = Path(path).stem if name is None else name
+    return _parse_csv(raw, where, target, delimiter, label, where)
+
+
+@dataclass(frozen=True, slots=True)
+class BundledDataset:
+    """A dataset shipped in ``nnbench/data/``.
+
+    :param name: the name :func:`load` knows it by.
+    :param filename: the CSV file under ``nnbench/data/``.
+    :param description: one line for listings.
+    :param source: the citation (also the loaded dataset's ``source``).
+    """
+
+    name: str
+    filename: str
+    description: str
+    source: str
+
+    def load(self, target: str | Sequence[str] | None = None, delimiter: str = ",") -> Dataset:
+        """Read the bundled file with :mod:`importlib.resources` (never the network).
+
+        :param target: as for :func:`load_csv`; default the file's last column.
+        :param delimiter: as for :func:`load_csv`.
+        :returns: the :class:`Dataset`, named ``self.name``.
+        :raises DatasetError: as for :func:`load_csv` (only with a bad ``target``).
+        """
+        raw = (files("nnbench") / "data" / self.filename).read_bytes()
+        where = f"nnbench/data/{self.filename}"
+        return _parse_csv(raw, where, target, delimiter, self.name, f"{self.source} ({where})")
+
+
+BUNDLED: Mapping[str, BundledDataset] = MappingProxyType(
+    {
+        d.name: d
+        for d in (
+            BundledDataset(
+                "tutorial",
+                "data.csv",
+                "the tutorial's 4 rows: x_1, x_2 -> y (1,0->1; 0,1->0; 1,1->0; 0,0->1)",
+                "the scipy.optimize neural-network tutorial nnbench grew from",
+            ),
+            BundledDataset(
+                "xor",
+                "xor.csv",
+                "exclusive or, 4 rows: x_1, x_2 -> y",
+                "the XOR truth table (Minsky & Papert, 'Perceptrons', 1969)",
+            ),
+            BundledDataset(
+                "diabetes",
+                "diabetes.csv",
+                "442 patients x 10 baseline values -> disease progression after one year",
+                "Efron, Hastie, Johnstone & Tibshirani, 'Least Angle Regression', "
+                "Annals of Statistics 32(2), 2004",
+            ),
+        )
+    }
+)
+"""The bundled datasets by name (read-only)."""
+
+
+def bundled_names() -> tuple[str, ...]:
+    """Return the names of the bundled datasets, in :data:`BUNDLED` order."""
+    return tuple(BUNDLED)
+
+
+def load(
+    name_or_path: str | os.PathLike[str],
+    target: str | Sequence[str] | None = None,
+    delimiter: str = ",",
+) -> Dataset:
+    """Load a bundled dataset by name, or a CSV file by path.
+
+    A bundled name wins over a file of the same name in the working directory.
+
+    :param name_or_path: ``"tutorial"``, ``"xor"``, ``"diabetes"``, or a CSV file path.
+    :param target: the target column(s), as for :func:`load_csv`.
+    :param delimiter: as for :func:`load_csv`.
+    :returns: the :class:`Dataset`.
+    :raises DatasetError: as for :func:`load_csv`; or a name that is neither bundled nor
+        an existing file (the message lists the bundled names and the closest one).
+    """
+    if isinstance(name_or_path, str) and name_or_path in BUNDLED:
+        return BUNDLED[name_or_path].load(target=target, delimiter=delimiter)
+    text = os.fspath(name_or_path)
+    looks_like_path = not isinstance(name_or_path, str) or "/" in text or os.sep in text or "." in text
+    if looks_like_path or os.path.exists(text):
+        return load_csv(name_or_path, target=target, delimiter=delimiter)
+    names = ", ".join(BUNDLED)
+    raise DatasetError(
+        f"unknown dataset {text!r}: not a bundled dataset ({names}) nor an existing file; "
+        f"closest: {_closest(text, list(BUNDLED))!r}"
+    )
+
+
+DATASET_LOADERS: dict[str, Callable[[], Dataset]] = {
+    name: functools.partial(load, name) for name in BUNDLED
+}
+"""Loaders of the bundled datasets by name, each called with no arguments."""
