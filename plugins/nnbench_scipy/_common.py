@@ -1,0 +1,178 @@
+"""What every scipy trainer shares: budget guard, best point seen, failures as results."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnbench.errors import BudgetExhausted
+from nnbench.trainer import Budget, Trainer, TrainResult
+
+#: Every trainer this plugin declares, by name (filled by :func:`declare`).
+DECLARED: dict[str, Trainer] = {}
+
+#: Half-width of the default box ``[-DEFAULT_BOUND, DEFAULT_BOUND]`` per weight for the
+#: global optimizers that need bounds (option ``bound``). Sigmoid networks saturate well
+#: inside it: ``expit(10) = 0.99995``.
+DEFAULT_BOUND = 10.0
+
+#: The exceptions scipy raises on a non-finite cost or a singular/indefinite matrix
+#: (``numpy.linalg.LinAlgError`` is a ``ValueError``); reported as ``success=False``.
+SCIPY_FAILURES = (ValueError, ArithmeticError, RuntimeError)
+
+
+class BudgetReached(Exception):
+    """Raised by :class:`Tracked` before an evaluation the budget does not allow."""
+
+
+class Tracked:
+    """The objective as the optimizer sees it: calls pass through, evaluations are counted,
+    the best point seen is kept, and the budget stops the run.
+
+    :param objective: an :class:`~nnbench.objective.Objective` (or the harness's
+        instrumented one; its own counts and :class:`~nnbench.errors.BudgetExhausted` are
+        untouched).
+    :param budget: ``max_evals`` evaluations (``fun``, ``fun_and_grad``, ``residuals``),
+        ``max_seconds`` wall-clock seconds from construction.
+    """
+
+    def __init__(self, objective: Any, budget: Budget) -> None:
+        self.objective = objective
+        self.max_evals = budget.max_evals
+        self.deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
+        self.evals = 0
+        self.best_fun = math.inf
+        self.best_x: np.ndarray | None = None
+
+    def _spend(self) -> None:
+        if self.max_evals is not None and self.evals >= self.max_evals:
+            raise BudgetReached(f"stopped at the budget of {self.max_evals} evaluations")
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise BudgetReached("stopped at the time budget")
+        self.evals += 1
+
+    def _seen(self, x: np.ndarray, f: float) -> None:
+        if f < self.best_fun:  # False for NaN
+            self.best_fun = f
+            self.best_x = np.array(x, dtype=np.float64)
+
+    def fun(self, x: np.ndarray) -> float:
+        """Cost at ``x`` (one evaluation)."""
+        self._spend()
+        f = float(self.objective.fun(x))
+        self._seen(x, f)
+        return f
+
+    def fun_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Cost and gradient ``(n,)`` at ``x`` (one evaluation)."""
+        self._spend()
+        f, g = self.objective.fun_and_grad(x)
+        self._seen(x, float(f))
+        return float(f), g
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        """Residuals ``(m,)`` at ``x`` (one evaluation; their sum of squares is the cost)."""
+        self._spend()
+        r = np.asarray(self.objective.residuals(x), dtype=np.float64)
+        self._seen(x, float(r @ r))
+        return r
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """Gradient ``(n,)``."""
+        return self.objective.grad(x)
+
+    def hessp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Hessian-vector product ``(n,)``."""
+        return self.objective.hessp(x, v)
+
+    def hess(self, x: np.ndarray) -> np.ndarray:
+        """Hessian ``(n, n)``."""
+        return self.objective.hess(x)
+
+    def residual_jac(self, x: np.ndarray) -> np.ndarray:
+        """Residual Jacobian ``(m, n)``."""
+        return self.objective.residual_jac(x)
+
+    def best(self, x0: np.ndarray, success: bool, status: int, message: str) -> TrainResult:
+        """A result at the best point seen (``x0`` and ``nan`` if none was finite)."""
+        x = x0 if self.best_x is None else self.best_x
+        return TrainResult(x=np.array(x, dtype=np.float64), fun=self.best_fun if self.best_x is not None else math.nan,
+                           success=success, status=status, message=message, nfev=self.evals)
+
+
+Solve = Callable[[Tracked, np.ndarray, Budget, np.random.Generator, dict[str, Any]], TrainResult]
+
+
+@dataclass(frozen=True)
+class Train:
+    """A picklable ``train`` callable: refusal check, budget guard, failure handling.
+
+    :param name: the trainer's name in :data:`DECLARED`.
+    :param solve: a module-level ``solve(tracked, x0, budget, rng, options) -> TrainResult``.
+    """
+
+    name: str
+    solve: Solve
+
+    def __call__(self, objective: Any, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+                 **options: Any) -> TrainResult:
+        """Run the trainer; see :class:`nnbench.trainer.TrainFunction`.
+
+        The returned ``x`` is the best point the optimizer evaluated when that beats the
+        point it returned. Stopping at the budget gives ``success=False`` and
+        ``status=-2``; scipy failing on a non-finite cost or an indefinite matrix gives
+        ``success=False``, ``status=-3`` and scipy's error as the message.
+
+        :raises BudgetExhausted: from the harness's objective, untouched.
+        """
+        reason = DECLARED[self.name].refusal(objective)
+        if reason is not None:
+            return TrainResult.skip(x0, reason)
+        x0 = np.array(x0, dtype=np.float64)
+        tracked = Tracked(objective, budget)
+        try:
+            result = self.solve(tracked, x0.copy(), budget, rng, dict(options))
+        except BudgetExhausted:
+            raise
+        except BudgetReached as stop:
+            return tracked.best(x0, False, -2, f"{self.name}: {stop}")
+        except SCIPY_FAILURES as exc:
+            return tracked.best(x0, False, -3, f"{self.name} failed: {type(exc).__name__}: {exc}")
+        if tracked.best_x is not None and not result.fun <= tracked.best_fun:
+            result.x, result.fun = tracked.best_x.copy(), tracked.best_fun
+        if not math.isfinite(result.fun):
+            result.success = False
+            result.message = f"{result.message}; the cost is not finite ({result.fun})".lstrip("; ")
+        return result
+
+
+def from_scipy(res: Any, fun: float | None = None) -> TrainResult:
+    """:meth:`TrainResult.from_scipy` with a list message (basinhopping, dual_annealing) joined."""
+    result = TrainResult.from_scipy(res, fun)
+    if isinstance(res.message, (list, tuple)):
+        result.message = "; ".join(map(str, res.message))
+    return result
+
+
+def declare(name: str, family: str, solve: Solve, summary: str, **declaration: Any) -> Trainer:
+    """Build the :class:`~nnbench.trainer.Trainer` ``name`` and record it in :data:`DECLARED`."""
+    trainer = Trainer(name=name, family=family, train=Train(name, solve), summary=summary, **declaration)
+    DECLARED[name] = trainer
+    return trainer
+
+
+def rng_keyword(func: Callable[..., Any], rng: np.random.Generator) -> dict[str, Any]:
+    """``{"rng": rng}`` where ``func`` accepts it (scipy >= 1.15), else ``{"seed": rng}``."""
+    return {"rng": rng} if "rng" in inspect.signature(func).parameters else {"seed": rng}
+
+
+def box(n: int, options: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """``[(-b, b)] * n`` with ``b = options.get("bound", DEFAULT_BOUND)``."""
+    b = float(options.get("bound", DEFAULT_BOUND))
+    return [(-b, b)] * n

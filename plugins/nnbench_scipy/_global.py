@@ -1,0 +1,126 @@
+"""scipy's global optimizers: basinhopping, differential_evolution, dual_annealing, shgo, direct.
+
+The methods that need bounds search the box ``[-bound, bound]`` per weight, ``bound = 10``
+by default (option ``bound``; :data:`~nnbench_scipy._common.DEFAULT_BOUND`); ``x0`` is
+clipped into it. Every local search they run calls the same objective, so its evaluations
+are counted and budgeted like any other, and gets the analytic gradient (L-BFGS-B), never
+finite differences. shgo and direct take no starting point, so they evaluate ``x0`` first:
+every trainer is judged from the same start. Other options go to the scipy function.
+References: https://docs.scipy.org/doc/scipy/reference/optimize.html#global-optimization
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+
+from nnbench.trainer import Budget, Trainer, TrainResult
+from nnbench_scipy._common import Tracked, box, declare, from_scipy, rng_keyword
+
+
+def _clip(x0: np.ndarray, bounds: list[tuple[float, float]]) -> np.ndarray:
+    return np.clip(x0, bounds[0][0], bounds[0][1])
+
+
+def solve_basinhopping(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+                       options: dict[str, Any]) -> TrainResult:
+    """``basinhopping`` (Wales & Doye 1997): random hops of ``stepsize`` (0.5), each followed
+    by L-BFGS-B with the analytic gradient; ``niter`` (100) hops, stopped at the budget."""
+    kwargs = {"niter": 100, **options}
+    res = scipy.optimize.basinhopping(
+        tracked.fun_and_grad, x0, minimizer_kwargs={"method": "L-BFGS-B", "jac": True},
+        **rng_keyword(scipy.optimize.basinhopping, rng), **kwargs)
+    return from_scipy(res)
+
+
+def solve_differential_evolution(tracked: Tracked, x0: np.ndarray, budget: Budget,
+                                 rng: np.random.Generator, options: dict[str, Any]) -> TrainResult:
+    """``differential_evolution`` (Storn & Price 1997) in the box, ``x0`` in the population,
+    with ``maxiter`` set so the generations take 80% of ``max_evals``; then L-BFGS-B with
+    the analytic gradient in the box on the rest (instead of scipy's finite-difference polish)."""
+    options = dict(options)
+    bounds = box(x0.size, options)
+    options.pop("bound", None)
+    popsize = int(options.pop("popsize", 15))
+    kwargs: dict[str, Any] = {"polish": False}
+    if budget.max_evals is not None:
+        kwargs["maxiter"] = max(1, int(0.8 * budget.max_evals) // (popsize * x0.size) - 1)
+    kwargs.update(options)
+    res = scipy.optimize.differential_evolution(
+        tracked.fun, bounds, x0=_clip(x0, bounds), popsize=popsize,
+        **rng_keyword(scipy.optimize.differential_evolution, rng), **kwargs)
+    local_opts = {} if budget.max_evals is None else {"maxfun": max(1, budget.max_evals - tracked.evals)}
+    local = scipy.optimize.minimize(tracked.fun_and_grad, res.x, jac=True, method="L-BFGS-B",
+                                    bounds=bounds, options=local_opts)
+    best = local if local.fun <= res.fun else res
+    return TrainResult(x=np.array(best.x, dtype=np.float64), fun=float(best.fun), success=bool(res.success),
+                       status=int(res.get("status", 0)), message=f"{res.message}; polished by L-BFGS-B: {local.message}",
+                       nit=int(res.nit), nfev=tracked.evals)
+
+
+def solve_dual_annealing(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+                         options: dict[str, Any]) -> TrainResult:
+    """``dual_annealing`` (Xiang et al. 1997) in the box from ``x0``, ``maxfun = max_evals``,
+    local searches by L-BFGS-B with the analytic gradient."""
+    options = dict(options)
+    bounds = box(x0.size, options)
+    options.pop("bound", None)
+    kwargs: dict[str, Any] = {} if budget.max_evals is None else {"maxfun": int(budget.max_evals)}
+    kwargs.update(options)
+    res = scipy.optimize.dual_annealing(
+        tracked.fun, bounds, x0=_clip(x0, bounds),
+        minimizer_kwargs={"method": "L-BFGS-B", "jac": tracked.grad},
+        **rng_keyword(scipy.optimize.dual_annealing, rng), **kwargs)
+    return from_scipy(res)
+
+
+def solve_shgo(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+               options: dict[str, Any]) -> TrainResult:
+    """``shgo`` (Endres et al. 2018), simplicial sampling of the box (``2**n`` vertices: it
+    grows exponentially with the weights), local searches by L-BFGS-B with the analytic
+    gradient, ``maxfev = max_evals``. Evaluates ``x0`` first."""
+    options = dict(options)
+    bounds = box(x0.size, options)
+    options.pop("bound", None)
+    tracked.fun(_clip(x0, bounds))
+    shgo_options = {} if budget.max_evals is None else {"maxfev": int(budget.max_evals)}
+    res = scipy.optimize.shgo(tracked.fun, bounds, options=shgo_options,
+                              minimizer_kwargs={"method": "L-BFGS-B", "jac": tracked.grad}, **options)
+    return from_scipy(res)
+
+
+def solve_direct(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+                 options: dict[str, Any]) -> TrainResult:
+    """``direct`` (Jones et al. 1993; locally biased, Gablonsky & Kelley 2001) in the box,
+    ``maxfun = max_evals - 1`` after evaluating ``x0``."""
+    options = dict(options)
+    bounds = box(x0.size, options)
+    options.pop("bound", None)
+    tracked.fun(_clip(x0, bounds))
+    kwargs: dict[str, Any] = {"maxiter": 10**6}
+    if budget.max_evals is not None:
+        kwargs["maxfun"] = max(1, int(budget.max_evals) - 1)
+    kwargs.update(options)
+    res = scipy.optimize.direct(tracked.fun, bounds, **kwargs)
+    return from_scipy(res)
+
+
+TRAINERS: list[Trainer] = [
+    declare("basinhopping", "global", solve_basinhopping,
+            "scipy basinhopping: random hops + L-BFGS-B local minimisation", uses=frozenset({"gradient"}),
+            stochastic=True, options={"niter": 100, "stepsize": 0.5}),
+    declare("differential_evolution", "global", solve_differential_evolution,
+            "scipy differential_evolution in [-10, 10]^n, then L-BFGS-B", uses=frozenset({"gradient"}),
+            needs_bounds=True, stochastic=True, max_params=1000, options={"bound": 10.0, "popsize": 15}),
+    declare("dual_annealing", "global", solve_dual_annealing,
+            "scipy dual_annealing in [-10, 10]^n with L-BFGS-B local searches", uses=frozenset({"gradient"}),
+            needs_bounds=True, stochastic=True, max_params=1000, options={"bound": 10.0}),
+    declare("shgo", "global", solve_shgo,
+            "scipy shgo (simplicial homology) in [-10, 10]^n with L-BFGS-B", uses=frozenset({"gradient"}),
+            needs_bounds=True, max_params=10, options={"bound": 10.0}),
+    declare("direct", "global", solve_direct,
+            "scipy direct (DIviding RECTangles, locally biased) in [-10, 10]^n", needs_bounds=True,
+            max_params=100, options={"bound": 10.0}),
+]

@@ -1,0 +1,102 @@
+"""The 15 methods of ``scipy.optimize.minimize``, each given every analytic derivative it uses.
+
+Derivatives (https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.minimize.html):
+the gradient methods get ``jac=True`` with the objective's ``fun_and_grad`` (one combined
+evaluation); Newton-CG, trust-ncg, trust-krylov and trust-constr also get the exact
+``hessp`` (Pearlmutter's R-operator); trust-exact and dogleg the exact dense ``hess``.
+Nelder-Mead, Powell, COBYLA and COBYQA use no derivatives. None falls back to finite
+differences.
+
+Budget: ``max_evals`` goes to the method's own limit (the ``BUDGET_OPTIONS`` table), and
+the run is stopped at the budget in any case. Any option given to the trainer is passed to
+scipy's ``options=`` (e.g. ``--option BFGS.gtol=1e-8``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+
+from nnbench.trainer import Budget, Trainer, TrainResult
+from nnbench_scipy._common import Tracked, declare, from_scipy
+
+#: Which of scipy's options each method reads as its evaluation or iteration limit (both
+#: set to ``max_evals``: one iteration costs at least one evaluation).
+BUDGET_OPTIONS: dict[str, tuple[str, ...]] = {
+    "Nelder-Mead": ("maxfev", "maxiter"),
+    "Powell": ("maxfev", "maxiter"),
+    "CG": ("maxiter",),
+    "BFGS": ("maxiter",),
+    "Newton-CG": ("maxiter",),
+    "L-BFGS-B": ("maxfun", "maxiter"),
+    "TNC": ("maxfun",),
+    "COBYLA": ("maxiter",),  # COBYLA's maxiter is its limit on function evaluations
+    "COBYQA": ("maxfev", "maxiter"),
+    "SLSQP": ("maxiter",),
+    "trust-constr": ("maxiter",),
+    "dogleg": ("maxiter",),
+    "trust-ncg": ("maxiter",),
+    "trust-exact": ("maxiter",),
+    "trust-krylov": ("maxiter",),
+}
+
+
+def solve_minimize(method: str, uses: frozenset[str], tracked: Tracked, x0: np.ndarray,
+                   budget: Budget, options: dict[str, Any]) -> TrainResult:
+    """``scipy.optimize.minimize(method=method)`` with the derivatives in ``uses``."""
+    opts: dict[str, Any] = {}
+    if budget.max_evals is not None:
+        opts.update(dict.fromkeys(BUDGET_OPTIONS[method], int(budget.max_evals)))
+    opts.update(options)
+    kwargs: dict[str, Any] = {}
+    fun: Any = tracked.fun
+    if "gradient" in uses:
+        fun, kwargs["jac"] = tracked.fun_and_grad, True
+    if "hessp" in uses:
+        kwargs["hessp"] = tracked.hessp
+    if "hess" in uses:
+        kwargs["hess"] = tracked.hess
+    res = scipy.optimize.minimize(fun, x0, method=method, options=opts, **kwargs)
+    return from_scipy(res)
+
+
+_METHODS: list[tuple[str, str, tuple[str, ...], int | None, str]] = [
+    # name, family, derivatives, max_params, summary
+    ("Nelder-Mead", "local-derivative-free", (), 200, "downhill simplex (Nelder & Mead 1965)"),
+    ("Powell", "local-derivative-free", (), 500, "conjugate directions by line searches (Powell 1964)"),
+    ("COBYLA", "local-derivative-free", (), 200, "linear approximations in a trust region (Powell 1994, PRIMA)"),
+    ("COBYQA", "local-derivative-free", (), 100, "quadratic models in a trust region (Ragonneau 2022)"),
+    ("CG", "local-gradient", ("gradient",), None, "nonlinear conjugate gradient (Polak-Ribiere)"),
+    ("BFGS", "local-gradient", ("gradient",), 2000, "quasi-Newton BFGS with a dense inverse Hessian"),
+    ("Newton-CG", "local-gradient", ("gradient", "hessp"), None, "truncated Newton, CG on exact Hessian-vector products"),
+    ("L-BFGS-B", "local-gradient", ("gradient",), None, "limited-memory BFGS with bounds (Byrd et al. 1995)"),
+    ("TNC", "local-gradient", ("gradient",), None, "truncated Newton with finite-difference Hessian products of the gradient"),
+    ("SLSQP", "local-gradient", ("gradient",), 1000, "sequential least squares quadratic programming (Kraft 1988)"),
+    ("trust-constr", "local-gradient", ("gradient", "hessp"), None, "trust-region interior point / SQP, exact Hessian-vector products"),
+    ("dogleg", "local-gradient", ("gradient", "hess"), 1000, "dogleg trust region; needs a positive definite Hessian"),
+    ("trust-ncg", "local-gradient", ("gradient", "hessp"), None, "Newton conjugate gradient trust region (Steihaug)"),
+    ("trust-exact", "local-gradient", ("gradient", "hess"), 1000, "nearly exact trust-region subproblem (More & Sorensen)"),
+    ("trust-krylov", "local-gradient", ("gradient", "hessp"), None, "trust region solved in a Krylov subspace (GLTR)"),
+]
+
+
+def _make(method: str, uses: tuple[str, ...]) -> Any:
+    frozen = frozenset(uses)
+
+    def solve(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
+              options: dict[str, Any]) -> TrainResult:
+        return solve_minimize(method, frozen, tracked, x0, budget, options)
+
+    solve.__name__ = solve.__qualname__ = f"_solve_{method.replace('-', '_')}"
+    solve.__doc__ = f"``scipy.optimize.minimize(method={method!r})``; see :func:`solve_minimize`."
+    globals()[solve.__name__] = solve
+    return solve
+
+
+TRAINERS: list[Trainer] = [
+    declare(name, family, _make(name, uses), f"scipy minimize {name}: {summary}", uses=frozenset(uses),
+            max_params=max_params)
+    for name, family, uses, max_params, summary in _METHODS
+]
