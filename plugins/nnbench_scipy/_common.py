@@ -124,8 +124,9 @@ class Train:
                  **options: Any) -> TrainResult:
         """Run the trainer; see :class:`nnbench.trainer.TrainFunction`.
 
-        The returned ``x`` is the best point the optimizer evaluated when that beats the
-        point it returned. Stopping at the budget gives ``success=False`` and
+        The returned ``x`` and ``fun`` are the best point the optimizer evaluated and the
+        objective's cost there (scipy's ``res.x`` when its cost is that one); ``nan`` when
+        no evaluated cost was finite. Stopping at the budget gives ``success=False`` and
         ``status=-2``; scipy failing on a non-finite cost or an indefinite matrix gives
         ``success=False``, ``status=-3`` and scipy's error as the message.
 
@@ -144,8 +145,10 @@ class Train:
             return tracked.best(x0, False, -2, f"{self.name}: {stop}")
         except SCIPY_FAILURES as exc:
             return tracked.best(x0, False, -3, f"{self.name} failed: {type(exc).__name__}: {exc}")
-        if tracked.best_x is not None and not result.fun <= tracked.best_fun:
+        if tracked.best_x is not None and result.fun != tracked.best_fun:
             result.x, result.fun = tracked.best_x.copy(), tracked.best_fun
+        elif tracked.best_x is None and tracked.evals:
+            result.fun = math.nan  # scipy may report a moderated cost (COBYLA maps NaN to 1e30)
         if not math.isfinite(result.fun):
             result.success = False
             result.message = f"{result.message}; the cost is not finite ({result.fun})".lstrip("; ")

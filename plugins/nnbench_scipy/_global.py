@@ -63,7 +63,8 @@ def solve_differential_evolution(tracked: Tracked, x0: np.ndarray, budget: Budge
 def solve_dual_annealing(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
                          options: dict[str, Any]) -> TrainResult:
     """``dual_annealing`` (Xiang et al. 1997) in the box from ``x0``, ``maxfun = max_evals``,
-    local searches by L-BFGS-B with the analytic gradient."""
+    local searches by L-BFGS-B with the analytic gradient in the box, at most
+    ``min(max(6 n, 100), 1000)`` iterations each (scipy's own default for its local search)."""
     options = dict(options)
     bounds = box(x0.size, options)
     options.pop("bound", None)
@@ -71,7 +72,8 @@ def solve_dual_annealing(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: 
     kwargs.update(options)
     res = scipy.optimize.dual_annealing(
         tracked.fun, bounds, x0=_clip(x0, bounds),
-        minimizer_kwargs={"method": "L-BFGS-B", "jac": tracked.grad},
+        minimizer_kwargs={"method": "L-BFGS-B", "jac": tracked.grad, "bounds": bounds,
+                          "options": {"maxiter": min(max(6 * x0.size, 100), 1000)}},
         **rng_keyword(scipy.optimize.dual_annealing, rng), **kwargs)
     return from_scipy(res)
 
