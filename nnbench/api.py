@@ -1,0 +1,86 @@
+"""The Python API: run a suite and get its records and tables.
+
+>>> import nnbench
+>>> suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("tutorial"),
+...                                  nnbench.NetworkSpec((2,), bias=False))],
+...                       trainers="BFGS,L-BFGS-B", seeds=range(2), budget=nnbench.Budget(500))
+>>> result = nnbench.run(suite)                      # doctest: +SKIP
+>>> print(result.table())                            # doctest: +SKIP
+>>> best = result.best()                             # doctest: +SKIP
+>>> result.predict(best, [[1.0, 0.0]])               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnbench.harness import NetworkSpec, Suite, run as _run
+from nnbench.network import Network
+
+__all__ = ["RunResult", "run"]
+
+
+@dataclass
+class RunResult:
+    """The records of a run, and the results file they were written to (or ``None``).
+
+    :param records: one dict per trial (:func:`nnbench.harness.run_trial`), in finishing order.
+    :param path: the results file, if one was written.
+    """
+
+    records: list[dict]
+    path: Path | None = None
+
+    def table(self, fmt: str = "plain", per_trial: bool = False) -> str:
+        """The comparison table (:func:`nnbench.report.render`)."""
+        from nnbench.report import render
+
+        return render(self.records, fmt, per_trial)
+
+    def best(self, trainer: str | None = None) -> dict:
+        """The record with the lowest best cost (of ``trainer`` only, if given).
+
+        :raises ValueError: no trial with a finite best cost.
+        """
+        recs = [r for r in self.records if r.get("best_cost") is not None
+                and (trainer is None or r["trainer"].lower() == trainer.lower())]
+        if not recs:
+            raise ValueError(f"no trial{' of ' + trainer if trainer else ''} evaluated a finite cost")
+        return min(recs, key=lambda r: r["best_cost"])
+
+    @staticmethod
+    def network(record: dict) -> Network:
+        """The :class:`~nnbench.network.Network` a record trained."""
+        n = record["network"]
+        return Network(n["sizes"], n["activation"], n["output_activation"], n["bias"])
+
+    def predict(self, record: dict, X: Any) -> np.ndarray:
+        """Predictions ``(n_samples, n_outputs)`` of ``record``'s best weights for inputs ``X``
+        (``(n_samples, n_features)``, prepared like the data it trained on)."""
+        return self.network(record).predict(np.asarray(record["best_x"], dtype=np.float64),
+                                            np.atleast_2d(np.asarray(X, dtype=np.float64)))
+
+
+def run(suite: Suite | None = None, out: str | os.PathLike | None = None, force: bool = False,
+        registry: Any = None, executor: Any = None) -> RunResult:
+    """Run ``suite`` (default: the tutorial problem, every trainer, 5 seeds).
+
+    :param out: a results file to write (JSON Lines), or ``None`` for none.
+    :param force: overwrite ``out`` if it exists.
+    :param registry: a :class:`nnbench.plugins.Registry` (default: built-ins and entry points).
+    :param executor: an executor from :mod:`nnbench.executors` (default: serial).
+    :raises ConfigError, DatasetError, ResultsError: a bad suite, data, or an existing ``out``.
+    """
+    from nnbench.results import ResultsWriter, run_metadata
+
+    suite = suite or Suite(networks=(NetworkSpec((2,), bias=False),))
+    if out is None:
+        return RunResult(_run(suite, registry, executor=executor))
+    with ResultsWriter(out, run_metadata("nnbench.run", blas_threads=suite.blas_threads),
+                       mode="force" if force else "new") as w:
+        return RunResult(_run(suite, registry, writer=w, executor=executor), Path(out))

@@ -1,0 +1,328 @@
+"""The ``nnbench`` command: ``run``, ``list``, ``report``, ``tutorial``.
+
+Errors in arguments or data print one line, ``nnbench: error: ...``, and exit with status
+2 without a traceback. Failed trials are results, not errors: the run still exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from nnbench.errors import ConfigError, NNBenchError
+
+__all__ = ["main", "build_parser", "DEFAULT_BUDGET"]
+
+#: The default per-trial budget of ``nnbench run``: evaluations and seconds.
+DEFAULT_BUDGET = (2000, 5.0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``nnbench run: error: ...``, exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}")
+        return v
+    return parse
+
+
+def _positive_float(name: str):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}") from None
+        if not (v > 0 and v != float("inf")):
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
+        return v
+    return parse
+
+
+def _float(name: str):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if v != v or v in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number, got {text!r}")
+        return v
+    return parse
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden takes positive layer sizes separated by commas (e.g. 4 or 4,3), got {text!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"--hidden layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def parse_option(text: str) -> tuple[str, str, Any]:
+    """``TRAINER.KEY=VALUE`` -> ``(trainer, key, value)``; the value is a Python literal
+    (number, bool, None, string, list) when it parses as one, else the string.
+
+    :raises ConfigError: text not of that form.
+    """
+    head, sep, raw = text.partition("=")
+    trainer, dot, key = head.rpartition(".")
+    if not sep or not dot or not trainer or not key:
+        raise ConfigError(f"--option {text!r}: expected TRAINER.KEY=VALUE, e.g. adam.learning_rate=0.01")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = {"true": True, "false": False, "none": None}.get(raw.lower(), raw)
+    return trainer, key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``nnbench`` command."""
+    from nnbench import __version__
+    from nnbench.report import FORMATS
+
+    p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
+    p.add_argument("--version", action="version", version=f"nnbench {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{run,list,report,tutorial}", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run trainers on datasets and print the comparison table",
+                       description="Run every selected trainer on every problem and seed; write the results "
+                                   "file and print the table. With no arguments: the default suite (the tutorial "
+                                   "problem and the diabetes data, every built-in trainer, 5 seeds).")
+    g = r.add_argument_group("problem")
+    g.add_argument("--dataset", action="append", metavar="NAME|PATH.csv",
+                   help="a bundled dataset (tutorial, xor, diabetes) or a CSV file; repeat for several")
+    g.add_argument("--target-column", action="append", metavar="NAME",
+                   help="target column of the CSV (default: the last); repeat for several outputs")
+    g.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    g.add_argument("--hidden", action="append", type=_hidden, metavar="4[,3...]",
+                   help="hidden layer sizes of one network (default 2); repeat to compare networks")
+    g.add_argument("--activation", default="sigmoid", help="hidden activation: sigmoid (default), tanh, relu")
+    g.add_argument("--output-activation", default="identity", help="identity (default) or sigmoid")
+    g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
+    g.add_argument("--loss", default="sse", help="sse (default, the tutorial's), mse, half_mse, bce")
+    g.add_argument("--standardize", default="none", choices=("none", "features", "all"),
+                   help="z-score the features, or features and target, with training statistics")
+    g.add_argument("--test-size", type=_positive_float("--test-size"), metavar="F",
+                   help="hold out this fraction (0 < F < 1) as a test split")
+    t = r.add_argument_group("trainers and budget")
+    t.add_argument("--trainers", default="all", metavar="all|NAME,...",
+                   help="trainer names or families, comma-separated (default all)")
+    t.add_argument("--exclude", default="", metavar="NAME,...", help="trainer names or families to leave out")
+    t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
+                   help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
+    t.add_argument("--seeds", type=_positive_int("--seeds"), default=5, metavar="N",
+                   help="run seeds 0..N-1 (default 5)")
+    t.add_argument("--max-evals", type=_positive_int("--max-evals"), default=None, metavar="N",
+                   help=f"evaluations per trial (default {DEFAULT_BUDGET[0]})")
+    t.add_argument("--time-limit", type=_positive_float("--time-limit"), default=None, metavar="SECONDS",
+                   help=f"seconds per trial (default {DEFAULT_BUDGET[1]:g})")
+    t.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
+                   help="record when each trial first reaches this cost")
+    t.add_argument("--blas-threads", type=_positive_int("--blas-threads"), default=1, metavar="N",
+                   help="BLAS threads per trial (default 1)")
+    o = r.add_argument_group("output and plugins")
+    o.add_argument("--out", metavar="FILE.jsonl", help="results file (default: a new file in ./nnbench-results/)")
+    o.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    o.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    o.add_argument("--per-trial", action="store_true", help="one row per trial instead of per trainer")
+    o.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE",
+                   help="load one more plugin module for this run")
+    o.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is an error")
+    o.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    ls = sub.add_parser("list", help="list trainers, datasets or plugins")
+    ls.add_argument("what", nargs="?", default="trainers", choices=("trainers", "datasets", "plugins"))
+    ls.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE")
+    ls.add_argument("--strict-plugins", action="store_true")
+
+    rep = sub.add_parser("report", help="tables from results files")
+    rep.add_argument("results", nargs="+", metavar="RESULTS.jsonl")
+    rep.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    rep.add_argument("--per-trial", action="store_true", help="one row per trial")
+    rep.add_argument("-o", "--output", metavar="FILE", help="write the table here instead of stdout")
+
+    sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
+    return p
+
+
+def _registry(args: argparse.Namespace):
+    from nnbench.plugins import Registry, get_plugin_manager
+
+    strict = True if getattr(args, "strict_plugins", False) else None
+    return Registry(get_plugin_manager(extra=tuple(args.plugins), strict=strict))
+
+
+def default_suite():
+    """The suite of a bare ``nnbench run``: the tutorial problem (2-2-1, no biases, SSE) and the
+    diabetes data (standardized, 10-3-1 with biases, MSE), every trainer, seeds 0-4."""
+    from nnbench.harness import DatasetSpec, NetworkSpec, Suite
+    from nnbench.trainer import Budget
+
+    return Suite(problems=[
+        (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse")),
+        (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse")),
+    ], seeds=range(5), budget=Budget(*DEFAULT_BUDGET))
+
+
+def _suite_from_args(args: argparse.Namespace):
+    from nnbench.harness import DatasetSpec, NetworkSpec
+    from nnbench.trainer import Budget
+
+    suite = default_suite()
+    problem_args = (args.dataset, args.hidden, args.target_column, args.test_size)
+    custom = (any(a is not None for a in problem_args) or args.no_bias or args.loss != "sse"
+              or args.activation != "sigmoid" or args.output_activation != "identity"
+              or args.standardize != "none")
+    if custom:
+        if args.test_size is not None and not 0 < args.test_size < 1:
+            raise ConfigError(f"--test-size must be between 0 and 1, got {args.test_size:g}")
+        datasets = [DatasetSpec(d, tuple(args.target_column) if args.target_column else None, args.standardize,
+                                args.test_size, 0, args.delimiter)
+                    for d in (args.dataset or ["tutorial"])]
+        networks = [NetworkSpec(h, args.activation, args.output_activation, not args.no_bias, args.loss)
+                    for h in (args.hidden or [(2,)])]
+        suite.problems = [(d, n) for d in datasets for n in networks]
+    options: dict[str, dict[str, Any]] = {}
+    for text in args.option:
+        trainer, key, value = parse_option(text)
+        options.setdefault(trainer, {})[key] = value
+    suite.trainers = args.trainers
+    suite.exclude = [e for e in args.exclude.split(",") if e.strip()]
+    suite.options = options
+    suite.seeds = range(args.seeds)
+    suite.budget = Budget(args.max_evals or DEFAULT_BUDGET[0], args.time_limit or DEFAULT_BUDGET[1])
+    suite.target = args.target_cost
+    suite.plugins = tuple(args.plugins)
+    suite.blas_threads = args.blas_threads
+    return suite
+
+
+def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from nnbench import harness
+    from nnbench.report import check_format, render
+    from nnbench.results import ResultsWriter, default_results_path, run_metadata
+
+    fmt = check_format(args.format)
+    registry = _registry(args)
+    suite = _suite_from_args(args)
+    specs = harness.plan(suite, registry)  # validates trainers and options before writing anything
+    for d, n in {(s.dataset, s.network) for s in specs}:
+        harness.build_objective(harness.TrialSpec(d, n, "", 0, suite.budget))
+    out = Path(args.out) if args.out else default_results_path()
+    meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads)
+    writer = ResultsWriter(out, meta, mode="force" if args.force else "new")
+    records: list[dict] = []
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(specs), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+
+    def progress(rec: dict) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"{rec['trainer']} seed {rec['seed']}", refresh=False)
+            bar.update(1)
+
+    interrupted = False
+    try:
+        harness.run(suite, registry, writer=writer, on_result=lambda rec: (records.append(rec), progress(rec)))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        writer.close()
+        if bar is not None:
+            bar.close()
+    sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
+    done = len(records)
+    if interrupted:
+        print(f"nnbench: interrupted after {done} of {len(specs)} trials; they are in {out}", file=sys.stderr)
+        return 130
+    print(f"{done} trials in {out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    registry = _registry(args)
+    if args.what == "trainers":
+        from nnbench.plugins import trainer_rows
+
+        rows = trainer_rows(registry)
+        print(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
+        print(f"\n{len(rows)} trainers")
+    elif args.what == "plugins":
+        from nnbench.plugins import plugin_rows
+
+        print(tabulate(plugin_rows(registry), headers="keys", tablefmt="simple"))
+    else:
+        rows = []
+        for name, loader in registry.datasets().items():
+            d = loader()
+            rows.append({"name": name, "samples": d.n_samples, "features": d.n_features,
+                         "outputs": d.n_outputs, "source": d.source})
+        print(tabulate(rows, headers="keys", tablefmt="simple"))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from nnbench.report import check_format, render
+    from nnbench.results import read_many
+
+    fmt = check_format(args.format)
+    _, records = read_many(args.results)
+    text = render(records, fmt, per_trial=args.per_trial)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"-o {args.output}: cannot write: {exc.strerror}") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nnbench`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args, argv)
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "tutorial":
+            from nnbench.tutorial import replay
+
+            return replay()
+        parser.print_help()
+        return 0
+    except NNBenchError as exc:
+        print(f"nnbench: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Goodness of fit at the trained weights: Pearson r, R^2, MSE, accuracy.
+
+All functions take the targets ``y`` and predictions of the same shape
+``(n_samples, n_outputs)`` (or 1-D), flatten both, and return plain Python floats, never
+NumPy scalars or arrays. A quantity that is mathematically undefined (Pearson's r of a
+constant prediction, R^2 of constant targets) is ``None`` with the reason, never a silent
+NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Fit", "fit_metrics", "pearson", "r_squared"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """Goodness of fit on one set of samples.
+
+    :param pearson_r: Pearson's correlation coefficient of targets and predictions
+        (``scipy.stats.pearsonr``), or ``None`` when undefined.
+    :param pearson_p: its two-sided p-value (same source), or ``None``.
+    :param r2: the coefficient of determination 1 - SS_res / SS_tot, or ``None`` when the
+        targets are constant. (The tutorial calls Pearson's r "R-squared"; it is not.)
+    :param mse: mean squared error over all entries.
+    :param accuracy: share of entries with ``(prediction > 0.5) == target``, only for 0/1
+        targets with a sigmoid output; else ``None``.
+    :param undefined: why ``pearson_r`` (or ``r2``) is ``None``, else ``None``.
+    """
+
+    pearson_r: float | None
+    pearson_p: float | None
+    r2: float | None
+    mse: float | None
+    accuracy: float | None = None
+    undefined: str | None = None
+
+    def as_dict(self) -> dict:
+        """The fields as a JSON-ready dict."""
+        return {"pearson_r": self.pearson_r, "pearson_p": self.pearson_p, "r2": self.r2,
+                "mse": self.mse, "accuracy": self.accuracy, "undefined": self.undefined}
+
+
+def _finite(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def pearson(y: np.ndarray, pred: np.ndarray) -> tuple[float | None, float | None, str | None]:
+    """Pearson's r and its p-value (``scipy.stats.pearsonr``) of flattened ``y`` and ``pred``.
+
+    :returns: ``(r, p, None)``, or ``(None, None, reason)`` when r is undefined: fewer than
+        2 samples, a constant prediction or constant targets, or non-finite predictions.
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    pred = np.asarray(pred, dtype=np.float64).ravel()
+    if y.size < 2:
+        return None, None, "Pearson r needs at least 2 samples"
+    if not np.isfinite(pred).all():
+        return None, None, "the predictions are not all finite"
+    if np.ptp(pred) == 0.0:
+        return None, None, "the prediction is constant, so Pearson r is undefined"
+    if np.ptp(y) == 0.0:
+        return None, None, "the targets are constant, so Pearson r is undefined"
+    with warnings.catch_warnings():
+        # a nearly constant prediction: scipy warns and may still answer; the answer stands
+        warnings.simplefilter("ignore", stats.NearConstantInputWarning)
+        res = stats.pearsonr(y, pred)
+    r, p = _finite(res.statistic), _finite(res.pvalue)
+    if r is None:
+        return None, None, "Pearson r is not finite for these predictions"
+    return r, p, None
+
+
+def r_squared(y: np.ndarray, pred: np.ndarray) -> float | None:
+    """The coefficient of determination ``1 - sum((y - pred)^2) / sum((y - mean(y))^2)``
+    over all entries, or ``None`` when the targets are constant or predictions non-finite."""
+    y = np.asarray(y, dtype=np.float64).ravel()
+    pred = np.asarray(pred, dtype=np.float64).ravel()
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    if ss_tot == 0.0 or not np.isfinite(pred).all():
+        return None
+    return _finite(1.0 - float(np.sum((y - pred) ** 2)) / ss_tot)
+
+
+def fit_metrics(y: np.ndarray, pred: np.ndarray, classifier: bool = False) -> Fit:
+    """All of :class:`Fit` for targets ``y`` and predictions ``pred`` (same number of entries).
+
+    :param classifier: the network has a sigmoid output; accuracy is reported when the
+        targets are all 0 or 1.
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    pred = np.asarray(pred, dtype=np.float64).ravel()
+    r, p, why = pearson(y, pred)
+    r2 = r_squared(y, pred)
+    finite = bool(np.isfinite(pred).all())
+    mse = _finite(np.mean((y - pred) ** 2)) if finite else None
+    acc = None
+    if classifier and finite and np.isin(y, (0.0, 1.0)).all():
+        acc = float(np.mean((pred > 0.5) == (y == 1.0)))
+    if why is None and r2 is None:
+        why = "the targets are constant, so R^2 is undefined"
+    return Fit(r, p, r2, mse, acc, why)

@@ -1,0 +1,175 @@
+"""The harness: same x0 per seed, counts from instrumentation, faults become rows."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+
+from nnbench import harness
+from nnbench.errors import ConfigError
+from nnbench.hookspecs import hookimpl
+from nnbench.harness import DatasetSpec, NetworkSpec, Suite, TrialSpec, plan, run, run_trial
+from nnbench.plugins import Registry, get_plugin_manager
+from nnbench.results import ResultsWriter, read_results, run_metadata
+from nnbench.trainer import Budget, Trainer, TrainResult
+
+TUTORIAL = (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse"))
+
+
+def _train_record_x0(objective, x0, budget, rng, **options):
+    _train_record_x0.seen.append(x0.copy())
+    cost = objective.fun(x0)
+    return TrainResult(x=x0, fun=cost, success=True, message="took x0")
+
+
+_train_record_x0.seen = []
+
+
+def _raising(objective, x0, budget, rng, **options):
+    objective.fun(x0 * 0.5)
+    raise RuntimeError("boom")
+
+
+def _nan_cost(objective, x0, budget, rng, **options):
+    return TrainResult(x=x0, fun=math.nan, success=True)
+
+
+def _wrong_shape(objective, x0, budget, rng, **options):
+    return TrainResult(x=np.zeros(3), fun=0.0, success=True)
+
+
+def _sleepy(objective, x0, budget, rng, **options):
+    while True:
+        objective.fun(x0)
+        time.sleep(0.01)
+
+
+def _spender(objective, x0, budget, rng, **options):
+    x = x0.copy()
+    for i in range(10**6):
+        objective.fun_and_grad(x)
+        x = x * 0.99
+    raise AssertionError("unreachable: the budget stops it")
+
+
+class FakePlugin:
+    @hookimpl
+    def nnbench_trainers(self):
+        mk = lambda name, fn: Trainer(name=name, family="first-order", train=fn, summary=f"test trainer {name}")
+        return [mk("x0-probe", _train_record_x0), mk("raiser", _raising), mk("nan", _nan_cost),
+                mk("wrong-shape", _wrong_shape), mk("sleepy", _sleepy), mk("spender", _spender)]
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    monkeypatch.setenv("NNBENCH_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pm = get_plugin_manager()
+    pm.register(FakePlugin(), name="fake")
+    return Registry(pm)
+
+
+def _spec(trainer, seed=0, budget=Budget(max_evals=200), **kw):
+    return TrialSpec(*TUTORIAL, trainer=trainer, seed=seed, budget=budget, **kw)
+
+
+def test_every_trainer_starts_from_the_seeds_x0(registry):
+    _train_record_x0.seen.clear()
+    suite = Suite(problems=[TUTORIAL], trainers=["x0-probe", "BFGS"], seeds=[7], budget=Budget(50))
+    recs = run(suite, registry)
+    expected = harness.build_objective(_spec("BFGS"))[0].x0(np.random.default_rng(7))
+    np.testing.assert_array_equal(_train_record_x0.seen[0], expected)
+    assert {r["initial_cost"] for r in recs} == {harness.build_objective(_spec("BFGS"))[0].fun(expected)}
+
+
+def test_record_of_a_good_trial(registry):
+    rec = run_trial(_spec("BFGS", budget=Budget(max_evals=5000)), registry)
+    assert rec["status"] == "ok" and rec["success"] is True
+    assert rec["best_cost"] < 1e-4 and rec["best_cost"] <= rec["initial_cost"]
+    assert rec["evaluations"] == rec["counts"]["fun_and_grad"] + rec["counts"]["fun"]
+    assert rec["history"][0][0] == 1 and rec["history"][-1][2] == rec["best_cost"]
+    assert all(a[2] > b[2] for a, b in zip(rec["history"], rec["history"][1:]))
+    assert rec["train"]["pearson_r"] > 0.999 and isinstance(rec["train"]["pearson_p"], float)
+    assert len(rec["best_x"]) == rec["n_params"] == 6
+    json.dumps(rec, allow_nan=False)
+
+
+def test_trainer_that_raises_is_a_failed_row_with_its_best_point(registry):
+    rec = run_trial(_spec("raiser"), registry)
+    assert rec["status"] == "failed" and rec["error"] == "RuntimeError: boom"
+    assert rec["evaluations"] == 1 and rec["best_cost"] is not None
+
+
+def test_nan_and_wrong_shape_results(registry):
+    rec = run_trial(_spec("nan"), registry)
+    assert rec["status"] == "ok" and rec["best_cost"] is None and "no finite cost" in rec["message"]
+    rec = run_trial(_spec("wrong-shape"), registry)
+    assert rec["status"] == "failed" and "returned x of shape (3,), expected (6,)" in rec["error"]
+
+
+def test_budget_is_enforced_by_the_instrumentation(registry):
+    rec = run_trial(_spec("spender", budget=Budget(max_evals=37)), registry)
+    assert rec["evaluations"] == 37 and rec["stop"] == "max_evals" and rec["status"] == "ok"
+    assert rec["success"] is False and rec["best_cost"] < rec["initial_cost"]
+
+
+def test_time_limit(registry):
+    rec = run_trial(_spec("sleepy", budget=Budget(max_evals=None, max_seconds=0.2)), registry)
+    assert rec["status"] == "time limit" and rec["stop"] == "time_limit"
+    assert 0.2 <= rec["wall_time_s"] < 1.0 and rec["best_cost"] is not None
+
+
+def test_declared_refusal_is_a_skipped_row(registry):
+    rec = run_trial(_spec("least_squares-lm"), registry)
+    assert rec["status"] == "skipped"
+    assert rec["message"] == ("least_squares-lm needs at least 1 residual(s) per weight; "
+                              "this problem has 4 residuals and 6 weights")
+
+
+def test_stochastic_seed_is_stable_and_differs_by_name():
+    a = harness.trainer_seed(3, "Adam").random(3)
+    np.testing.assert_array_equal(a, harness.trainer_seed(3, "adam").random(3))
+    assert not np.array_equal(a, harness.trainer_seed(3, "momentum").random(3))
+
+
+def test_plan_validates_options(registry):
+    with pytest.raises(ConfigError, match="not among the selected trainers"):
+        plan(Suite(problems=[TUTORIAL], trainers=["BFGS"], options={"adam": {"learning_rate": 1}}), registry)
+    with pytest.raises(ConfigError, match="unknown trainer 'bfgz'"):
+        plan(Suite(problems=[TUTORIAL], trainers=["BFGS"], options={"bfgz": {}}), registry)
+
+
+def test_constant_prediction_gives_undefined_r(registry):
+    # all-zero weights: every hidden unit outputs 0.5 and the output weights are 0
+    class Zero:
+        @staticmethod
+        def train(objective, x0, budget, rng, **o):
+            x = np.zeros_like(x0)
+            return TrainResult(x=x, fun=objective.fun(x), success=True)
+
+    class P:
+        @hookimpl
+        def nnbench_trainers(self):
+            return [Trainer(name="zero", family="first-order", train=Zero.train, summary="all weights zero")]
+
+    registry.pm.register(P(), name="zero")
+    registry._trainers = None
+    spec = TrialSpec(DatasetSpec("tutorial"), NetworkSpec((2,), bias=False), "zero", 0, Budget(10))
+    rec = run_trial(spec, registry)
+    # only x = 0 was evaluated, so it is the best point
+    assert rec["train"]["pearson_r"] is None
+    assert rec["train"]["undefined"] == "the prediction is constant, so Pearson r is undefined"
+
+
+def test_results_file_round_trip(tmp_path, registry):
+    path = tmp_path / "r.jsonl"
+    suite = Suite(problems=[TUTORIAL], trainers=["BFGS", "nan"], seeds=[0, 1], budget=Budget(100))
+    with ResultsWriter(path, run_metadata("test")) as w:
+        recs = run(suite, registry, writer=w)
+    meta, back = read_results(path)
+    assert meta["schema"] == 1 and meta["blas_threads_per_trial"] == 1
+    assert len(back) == 4 and [r["trainer"] for r in back] == [r["trainer"] for r in recs]
+    assert "NaN" not in path.read_text()
