@@ -48,7 +48,10 @@ def solve_minimize(method: str, uses: frozenset[str], tracked: Tracked, x0: np.n
     """``scipy.optimize.minimize(method=method)`` with the derivatives in ``uses``."""
     opts: dict[str, Any] = {}
     if budget.max_evals is not None:
-        opts.update(dict.fromkeys(BUDGET_OPTIONS[method], int(budget.max_evals)))
+        # COBYLA and COBYQA warn and raise a limit below n + 2 (their initial simplex or
+        # interpolation set); the budget still stops them at max_evals.
+        limit = max(int(budget.max_evals), x0.size + 2) if method in ("COBYLA", "COBYQA") else int(budget.max_evals)
+        opts.update(dict.fromkeys(BUDGET_OPTIONS[method], limit))
     opts.update(options)
     kwargs: dict[str, Any] = {}
     fun: Any = tracked.fun
