@@ -1,19 +1,54 @@
 """Executors: where the trials of a suite run.
 
 An executor has ``map(specs, registry) -> iterator of records``, yielding each trial's
-record (see :func:`nnbench.harness.run_trial`) as it finishes. BLAS is pinned to
-``spec.blas_threads`` threads (threadpoolctl) while trials run: on a 2-core machine
-numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizations run 5-20x
-slower.
+record (see :func:`nnbench.harness.run_trial`) as it finishes, in finishing order. BLAS is
+pinned to ``spec.blas_threads`` threads (threadpoolctl) while trials run: on a 2-core
+machine numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizations run
+5-20x slower.
+
+* :class:`SerialExecutor` runs the trials one after another in this process: no start-up
+  cost, but no hard time limit and no protection from a trainer that kills its process.
+* :class:`ProcessExecutor` runs them in ``jobs`` worker processes (``nnbench run --jobs N``).
+  Each worker is started with the ``"spawn"`` method (no fork of a process that holds BLAS
+  threads; no DeprecationWarning about forking a multi-threaded process on Python 3.12+),
+  pins BLAS to one thread, and copies every improvement of its trial's best-so-far cost
+  into a shared-memory array. A trial still running ``grace`` seconds after its time limit
+  (a trainer stuck in a C loop or a sleep, which never calls the objective again) has its
+  worker ended and replaced; it is recorded as ``"time limit"`` with the best point it
+  reported. A worker that dies (``os._exit``, a segfault) gives a ``"failed"`` record that
+  names the exit code or signal, with the best point it reported; a new worker takes its
+  place and the suite goes on.
+* :class:`DaskExecutor` runs them on a Dask distributed cluster (``--executor dask``); the
+  optional extra ``nnbench[dask]``. The time limit there is the soft one of the
+  instrumentation (a call of the objective after the limit raises).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
 from collections.abc import Iterator, Sequence
+from multiprocessing.connection import wait
 from typing import Any
 
-__all__ = ["SerialExecutor", "blas_limited"]
+import numpy as np
+
+from nnbench.errors import ConfigError
+
+__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "DEFAULT_GRACE_S"]
+
+#: Seconds a trial may run past its time limit before its worker is ended: the soft limit
+#: stops a trainer at its next objective call, and the record's metrics take a moment.
+DEFAULT_GRACE_S = 1.0
+
+# Layout of a worker's shared best-so-far array: a sequence number (odd while a write is
+# in progress: a seqlock), evaluations, seconds, cost, n_params, then x.
+_SEQ, _EVALS, _SECS, _COST, _N, _X = range(6)
 
 
 def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
@@ -40,3 +75,307 @@ class SerialExecutor:
         with blas_limited(threads):
             for spec in specs:
                 yield run_trial(spec, registry)
+
+
+# -- the process executor -------------------------------------------------------------------
+
+def _worker_main(conn: Any, shared: Any) -> None:
+    """A worker process: run each ``(index, spec)`` received on ``conn``, send back
+    ``("done", index, record)``; stop on ``None`` or when the parent is gone.
+
+    Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
+    decide (the parent ends its workers when it is interrupted).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from nnbench.harness import run_trial
+
+    best = np.frombuffer(shared, dtype=np.float64)
+    capacity = best.size - _X
+
+    def report(inst: Any) -> None:
+        x = inst.best_x
+        if x is None or x.size > capacity:
+            return
+        best[_SEQ] += 1  # odd: the parent must not read a half-written point
+        best[_EVALS], best[_SECS], best[_COST], best[_N] = inst.evaluations, inst.elapsed(), inst.best_cost, x.size
+        best[_X:_X + x.size] = x
+        best[_SEQ] += 1
+
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            index, spec = task
+            best[_N] = -1  # nothing reported yet for this trial
+            try:
+                with blas_limited(spec.blas_threads):
+                    record = run_trial(spec, on_improve=report)
+            except Exception as exc:  # a bad plugin or data in the worker: a failed row
+                record = {"worker_error": f"{type(exc).__name__}: {exc}"}
+            conn.send(("done", index, record))
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return  # the parent is gone or ended us
+
+
+def _read_best(shared: Any) -> tuple[int, float, float, np.ndarray] | None:
+    """The last best point a worker wrote, consistent under the seqlock, or ``None``."""
+    best = np.frombuffer(shared, dtype=np.float64)
+    for _ in range(1000):
+        seq = best[_SEQ]
+        snap = best.copy()
+        if seq % 2 == 0 and best[_SEQ] == seq:
+            n = int(snap[_N])
+            if n < 0:
+                return None
+            return int(snap[_EVALS]), float(snap[_SECS]), float(snap[_COST]), snap[_X:_X + n].copy()
+        time.sleep(0.001)
+    return None
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "the worker process stopped answering"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"the worker process died (signal {name})"
+    return f"the worker process died (exit code {exitcode})"
+
+
+class _Worker:
+    """One worker process, its pipe, its shared best-so-far array and its current trial."""
+
+    def __init__(self, ctx: Any, capacity: int) -> None:
+        self.shared = ctx.RawArray("d", _X + capacity)
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, self.shared), daemon=True,
+                                   name="nnbench-worker")
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.task: tuple[int, Any] | None = None
+        self.started = 0.0
+
+    def send(self, index: int, spec: Any) -> None:
+        self.task = (index, spec)
+        self.started = time.monotonic()
+        self.conn.send((index, spec))
+
+    def deadline(self, grace: float) -> float:
+        if self.task is None or self.task[1].budget.max_seconds is None:
+            return math.inf
+        return self.started + self.task[1].budget.max_seconds + grace
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """End the process: ask, then terminate, then kill."""
+        if self.process.is_alive() and self.task is None and self.ready:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout)
+        self.conn.close()
+        with contextlib.suppress(ValueError):
+            self.process.close()
+
+
+class ProcessExecutor:
+    """Run trials in ``jobs`` worker processes, each pinned to one BLAS thread (the spec's
+    ``blas_threads``), with hard time limits and crash isolation (see the module docstring).
+
+    :param jobs: worker processes (default ``os.cpu_count()``).
+    :param grace: seconds past a trial's ``budget.max_seconds`` before its worker is ended.
+    :param start_method: a :mod:`multiprocessing` start method; ``"spawn"`` (default) or
+        ``"forkserver"``.
+    :raises ConfigError: ``jobs`` below 1 or an unknown start method.
+    """
+
+    def __init__(self, jobs: int | None = None, grace: float = DEFAULT_GRACE_S, start_method: str = "spawn") -> None:
+        self.jobs = int(jobs or os.cpu_count() or 1)
+        if self.jobs < 1:
+            raise ConfigError(f"--jobs must be a positive integer, got {jobs!r}")
+        if start_method not in ("spawn", "forkserver"):
+            raise ConfigError(f"start method must be spawn or forkserver, not {start_method!r}")
+        self.grace = float(grace)
+        self._ctx = multiprocessing.get_context(start_method)
+
+    def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
+        """Yield each trial's record as it finishes (finishing order).
+
+        :param specs: :class:`nnbench.harness.TrialSpec` records; the trainers must be
+            importable in a fresh process (built-ins, entry points, or ``spec.plugins``
+            modules on ``sys.path``/``PYTHONPATH``).
+        :param registry: resolves trainer names for the records of trials whose worker
+            died or was ended.
+        :raises ConfigError: a worker process could not start.
+        :raises KeyboardInterrupt: re-raised after every worker was ended.
+        """
+        from nnbench.harness import TrialSpec, build_objective
+
+        if not specs:
+            return
+        capacity = max(build_objective(TrialSpec(d, n, "", 0, specs[0].budget))[0].n_params
+                       for d, n in {(s.dataset, s.network) for s in specs})
+        pending = deque(enumerate(specs))
+        workers: list[_Worker] = []
+        left = len(specs)
+        try:
+            while left:
+                idle = sum(1 for w in workers if w.task is None)
+                while len(workers) < self.jobs and len(pending) > idle:
+                    workers.append(_Worker(self._ctx, capacity))
+                    idle += 1
+                for w in workers:
+                    if w.ready and w.task is None and pending:
+                        w.send(*pending.popleft())
+                timeout = min((w.deadline(self.grace) for w in workers), default=math.inf) - time.monotonic()
+                ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers],
+                             timeout=None if timeout == math.inf else max(timeout, 0.0))
+                for w in list(workers):
+                    record, dead = self._poll(w, ready, registry)
+                    if dead:
+                        w.stop()
+                        workers.remove(w)
+                    if record is not None:
+                        left -= 1
+                        yield record
+        finally:
+            for w in workers:
+                w.stop()
+
+    def _poll(self, w: _Worker, ready: list, registry: Any) -> tuple[dict | None, bool]:
+        """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
+        from nnbench.harness import lost_trial_record
+
+        if w.conn in ready or w.process.sentinel in ready:
+            try:
+                msg = w.conn.recv() if w.conn.poll() else None
+            except (EOFError, OSError):
+                msg = None
+            if msg is not None and msg[0] == "ready":
+                w.ready = True
+                return None, False
+            if msg is not None and msg[0] == "done":
+                spec, record = w.task[1], msg[2]
+                w.task = None
+                if "worker_error" in record:
+                    record = lost_trial_record(spec, registry, "failed", record["worker_error"],
+                                               time.monotonic() - w.started, _read_best(w.shared))
+                return record, False
+            # end of file or the process ended: it died
+            w.process.join(1.0)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            if w.task is None:
+                if not w.ready:
+                    raise ConfigError(f"a worker process could not start: {_death(w.process.exitcode)}")
+                return None, True
+            spec = w.task[1]
+            w.task = None
+            return lost_trial_record(spec, registry, "failed", _death(w.process.exitcode),
+                                     time.monotonic() - w.started, _read_best(w.shared)), True
+        if time.monotonic() >= w.deadline(self.grace):
+            spec = w.task[1]
+            w.task = None
+            w.process.kill()
+            w.process.join()
+            return lost_trial_record(
+                spec, registry, "time limit",
+                f"time limit of {spec.budget.max_seconds:g} s reached; the trainer did not return within "
+                f"{self.grace:g} s more, so its worker process was ended",
+                time.monotonic() - w.started, _read_best(w.shared)), True
+        return None, False
+
+
+# -- Dask -------------------------------------------------------------------------------------
+
+def _dask_trial(spec: Any) -> dict:
+    """Run one trial on a Dask worker, BLAS pinned to ``spec.blas_threads``; a trial that
+    raises outside the trainer (plugin or data missing on the worker) is a failed row."""
+    from nnbench.harness import run_trial
+
+    with blas_limited(spec.blas_threads):
+        try:
+            return run_trial(spec)
+        except Exception as exc:  # reported by the parent as a failed row
+            return {"worker_error": f"{type(exc).__name__}: {exc}"}
+
+
+class DaskExecutor:
+    """Run trials on a Dask distributed cluster (``pip install nnbench[dask]``).
+
+    :param scheduler: the scheduler's address (``tcp://host:8786``), or ``None`` to start
+        a :class:`distributed.LocalCluster` of ``jobs`` worker processes with one thread
+        each, on 127.0.0.1, dashboard off, closed when the run ends.
+    :param jobs: workers of that local cluster (default ``os.cpu_count()``).
+    :raises ConfigError: dask.distributed is not installed.
+
+    The workers must be able to import the trainers' plugins. A trial whose worker dies
+    is a failed row with Dask's reason. Time limits are the soft ones of the
+    instrumentation.
+    """
+
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None) -> None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ConfigError("--executor dask needs dask.distributed: pip install 'nnbench[dask]'") from None
+        self.scheduler = scheduler
+        self.jobs = int(jobs or os.cpu_count() or 1)
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[Any]:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                client = Client(self.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(f"--scheduler {self.scheduler}: cannot connect: {exc}") from None
+            with client:
+                yield client
+            return
+        with LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+
+    def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
+        """Yield each trial's record as it finishes (finishing order).
+
+        :param specs: :class:`nnbench.harness.TrialSpec` records.
+        :param registry: resolves trainer names for the records of trials that failed on
+            the cluster.
+        """
+        from distributed import as_completed
+
+        from nnbench.harness import lost_trial_record
+
+        if not specs:
+            return
+        with self._client() as client:
+            futures = [client.submit(_dask_trial, spec, pure=False) for spec in specs]
+            spec_of = {f.key: spec for f, spec in zip(futures, specs)}
+            started = time.monotonic()
+            try:
+                for fut in as_completed(futures):
+                    spec = spec_of.pop(fut.key)
+                    try:
+                        record = fut.result()
+                    except Exception as exc:  # the worker died (KilledWorker) or could not unpickle
+                        record = {"worker_error": f"{type(exc).__name__}: {exc}"}
+                    fut.release()
+                    if "worker_error" in record:
+                        record = lost_trial_record(spec, registry, "failed", record["worker_error"],
+                                                   time.monotonic() - started)
+                    yield record
+            finally:
+                client.cancel([f for f in futures if f.key in spec_of])

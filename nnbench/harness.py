@@ -33,7 +33,7 @@ from nnbench.objective import Objective
 from nnbench.trainer import Budget, Trainer, TrainResult
 
 __all__ = ["DatasetSpec", "NetworkSpec", "Suite", "TrialSpec", "plan", "run_trial", "run",
-           "trainer_seed", "STATUSES"]
+           "trainer_seed", "lost_trial_record", "record_key", "STATUSES"]
 
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
@@ -268,7 +268,44 @@ def _fit(objective: Objective, x: np.ndarray | None, data: Any) -> dict | None:
     return fit_metrics(data.y, pred, classifier=objective.network.output_activation.name == "sigmoid").as_dict()
 
 
-def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] = time.perf_counter) -> dict:
+class _ReportingObjective(InstrumentedObjective):
+    """An :class:`InstrumentedObjective` that calls ``on_improve(self)`` after each
+    improvement of the best-so-far cost (the process executor copies the best point to
+    shared memory there, so a worker killed at its hard time limit still has a result)."""
+
+    def __init__(self, *args: Any, on_improve: Callable[[InstrumentedObjective], None], **kw: Any) -> None:
+        self._on_improve = on_improve
+        super().__init__(*args, **kw)
+
+    def _after(self, cost: float, theta: np.ndarray) -> None:
+        n = len(self.history)
+        super()._after(cost, theta)
+        if len(self.history) != n:
+            self._on_improve(self)
+
+
+def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray) -> dict[str, Any]:
+    """The fields of a trial record known before it runs (see :func:`run_trial`)."""
+    return {
+        "kind": "trial",
+        "dataset": spec.dataset.describe(), "dataset_label": spec.dataset.label,
+        "network": objective.describe(), "network_spec": _net_dict(spec.network),
+        "network_label": spec.network.label, "n_params": objective.n_params,
+        "trainer": trainer.name, "plugin": trainer.plugin, "family": trainer.family,
+        "options": dict(spec.options), "options_pairs": [list(o) for o in spec.options], "seed": spec.seed,
+        "budget": {"max_evals": spec.budget.max_evals, "max_seconds": spec.budget.max_seconds},
+        "target": spec.target,
+        "status": "ok", "success": False, "optimizer_status": None, "message": "", "stop": None,
+        "initial_cost": objective.fun(x0), "final_cost": None, "best_cost": None, "best_x": None,
+        "counts": dict.fromkeys(CALL_KINDS, 0), "evaluations": 0, "nit": None, "claimed": None,
+        "wall_time_s": 0.0, "cpu_time_s": 0.0, "train": None, "test": None,
+        "reached_target": None, "evals_to_target": None, "time_to_target_s": None,
+        "history": [], "error": None,
+    }
+
+
+def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] = time.perf_counter,
+              on_improve: Callable[[InstrumentedObjective], None] | None = None) -> dict:
     """Run one trial and return its record (JSON-ready; non-finite numbers become ``null``
     when written).
 
@@ -290,6 +327,8 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     evaluated before; a declined problem gives ``skipped`` with the reason.
 
     :param registry: a :class:`nnbench.plugins.Registry` (built from ``spec.plugins`` if ``None``).
+    :param on_improve: called with the instrumented objective after every improvement of
+        the best-so-far cost (its ``best_x``, ``best_cost``, ``evaluations``, ``elapsed()``).
     :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
         the data cannot be loaded.
     """
@@ -298,27 +337,15 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     objective, test = build_objective(spec)
     x0 = objective.x0(np.random.default_rng(spec.seed))
     options = dict(spec.options)
-    rec: dict[str, Any] = {
-        "kind": "trial",
-        "dataset": spec.dataset.describe(), "dataset_label": spec.dataset.label,
-        "network": objective.describe(), "network_spec": _net_dict(spec.network),
-        "network_label": spec.network.label, "n_params": objective.n_params,
-        "trainer": trainer.name, "plugin": trainer.plugin, "family": trainer.family,
-        "options": options, "options_pairs": [list(o) for o in spec.options], "seed": spec.seed,
-        "budget": {"max_evals": spec.budget.max_evals, "max_seconds": spec.budget.max_seconds},
-        "target": spec.target,
-        "status": "ok", "success": False, "optimizer_status": None, "message": "", "stop": None,
-        "initial_cost": objective.fun(x0), "final_cost": None, "best_cost": None, "best_x": None,
-        "counts": dict.fromkeys(CALL_KINDS, 0), "evaluations": 0, "nit": None, "claimed": None,
-        "wall_time_s": 0.0, "cpu_time_s": 0.0, "train": None, "test": None,
-        "reached_target": None, "evals_to_target": None, "time_to_target_s": None,
-        "history": [], "error": None,
-    }
+    rec = _base_record(spec, trainer, objective, x0)
     refusal = trainer.refusal(objective)
     if refusal is not None:
         rec.update(status="skipped", message=refusal)
         return rec
-    inst = InstrumentedObjective(objective, spec.budget, target=spec.target, clock=clock)
+    if on_improve is None:
+        inst = InstrumentedObjective(objective, spec.budget, target=spec.target, clock=clock)
+    else:
+        inst = _ReportingObjective(objective, spec.budget, target=spec.target, clock=clock, on_improve=on_improve)
     x0_arg = x0.copy()
     result: TrainResult | None = None
     cpu0 = time.process_time()
@@ -369,8 +396,42 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     return rec
 
 
+def lost_trial_record(spec: TrialSpec, registry: Any, status: str, message: str, wall_time_s: float,
+                      best: tuple[int, float, float, np.ndarray] | None = None) -> dict:
+    """The record of a trial whose process was ended (hard time limit) or died (a crash).
+
+    :param status: ``"time limit"`` or ``"failed"``.
+    :param message: why, e.g. ``"the worker process died (signal SIGSEGV)"``; also the
+        ``error`` of a failed trial.
+    :param wall_time_s: seconds from the trial's start to its end, as the parent saw them.
+    :param best: the last best-so-far point the trial reported, ``(evaluations, seconds,
+        cost, x)`` with ``x`` float64 of shape ``(n_params,)``, or ``None`` if it reported none.
+    :returns: a record with the fields of :func:`run_trial`; ``counts`` and ``nit`` are
+        unknown (zeros and ``None``); ``evaluations`` is the count at the best point;
+        ``history`` holds only that point.
+    """
+    registry = registry if registry is not None else _registry(spec.plugins)
+    trainer = registry.trainer(spec.trainer)
+    objective, test = build_objective(spec)
+    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)))
+    rec.update(status=status, message=message, wall_time_s=wall_time_s,
+               stop="time_limit" if status == "time limit" else None,
+               error=message if status == "failed" else None)
+    if best is not None:
+        evals, seconds, cost, x = best
+        x = np.asarray(x, dtype=np.float64)
+        rec.update(best_cost=cost, best_x=x.tolist(), evaluations=int(evals), history=[[int(evals), seconds, cost]],
+                   train=_fit(objective, x, objective.dataset), test=_fit(objective, x, test))
+        if spec.target is not None:
+            hit = cost <= spec.target
+            rec.update(reached_target=hit, evals_to_target=int(evals) if hit else None,
+                       time_to_target_s=seconds if hit else None)
+    return rec
+
+
 def run(suite: Suite, registry: Any = None, writer: Any = None, executor: Any = None,
-        on_result: Callable[[dict], None] | None = None, skip_keys: Iterable[str] = ()) -> list[dict]:
+        on_result: Callable[[dict], None] | None = None, skip_keys: Iterable[str] = (),
+        keep: bool = True) -> list[dict]:
     """Run every trial of ``suite`` and return the records in the order they finished.
 
     :param registry: the :class:`nnbench.plugins.Registry` (default: built-ins, entry
@@ -380,6 +441,8 @@ def run(suite: Suite, registry: Any = None, writer: Any = None, executor: Any = 
     :param executor: an executor from :mod:`nnbench.executors` (default: serial).
     :param on_result: called with each record as it arrives (progress bars).
     :param skip_keys: :attr:`TrialSpec.key` of trials already done (``--resume``).
+    :param keep: return the records; ``False`` returns ``[]`` and holds no record longer
+        than it takes to write it (large suites: read the results file afterwards).
     :raises ConfigError, DatasetError: before any trial runs, for a bad suite.
     :raises KeyboardInterrupt: after the trials finished so far were written.
     """
@@ -395,7 +458,8 @@ def run(suite: Suite, registry: Any = None, writer: Any = None, executor: Any = 
     executor = executor or SerialExecutor()
     records: list[dict] = []
     for rec in executor.map(specs, registry):
-        records.append(rec)
+        if keep:
+            records.append(rec)
         if writer is not None:
             writer.write(rec)
         registry.call_trial_finished(rec)
