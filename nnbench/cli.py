@@ -96,6 +96,7 @@ def parse_option(text: str) -> tuple[str, str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``nnbench`` command."""
     from nnbench import __version__
+    from nnbench.executors import DEFAULT_GRACE_S
     from nnbench.report import FORMATS
 
     p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
@@ -105,42 +106,58 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run trainers on datasets and print the comparison table",
                        description="Run every selected trainer on every problem and seed; write the results "
                                    "file and print the table. With no arguments: the default suite (the tutorial "
-                                   "problem and the diabetes data, every built-in trainer, 5 seeds).")
-    g = r.add_argument_group("problem")
+                                   "problem and the diabetes data, every built-in trainer, 5 seeds) on all cores. "
+                                   "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
+                                   "options given on the command line override the file.")
+    r.add_argument("suite", nargs="?", metavar="SUITE.toml", help="a suite file (TOML)")
+    g = r.add_argument_group("problem (given with a suite file, these replace its problems)")
     g.add_argument("--dataset", action="append", metavar="NAME|PATH.csv",
                    help="a bundled dataset (tutorial, xor, diabetes) or a CSV file; repeat for several")
     g.add_argument("--target-column", action="append", metavar="NAME",
                    help="target column of the CSV (default: the last); repeat for several outputs")
-    g.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
     g.add_argument("--hidden", action="append", type=_hidden, metavar="4[,3...]",
                    help="hidden layer sizes of one network (default 2); repeat to compare networks")
-    g.add_argument("--activation", default="sigmoid", help="hidden activation: sigmoid (default), tanh, relu")
-    g.add_argument("--output-activation", default="identity", help="identity (default) or sigmoid")
+    g.add_argument("--activation", default=None, help="hidden activation: sigmoid (default), tanh, relu")
+    g.add_argument("--output-activation", default=None, help="identity (default) or sigmoid")
     g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
-    g.add_argument("--loss", default="sse", help="sse (default, the tutorial's), mse, half_mse, bce")
-    g.add_argument("--standardize", default="none", choices=("none", "features", "all"),
+    g.add_argument("--loss", default=None, help="sse (default, the tutorial's), mse, half_mse, bce")
+    g.add_argument("--standardize", default=None, choices=("none", "features", "all"),
                    help="z-score the features, or features and target, with training statistics")
     g.add_argument("--test-size", type=_positive_float("--test-size"), metavar="F",
                    help="hold out this fraction (0 < F < 1) as a test split")
     t = r.add_argument_group("trainers and budget")
-    t.add_argument("--trainers", default="all", metavar="all|NAME,...",
+    t.add_argument("--trainers", default=None, metavar="all|NAME,...",
                    help="trainer names or families, comma-separated (default all)")
-    t.add_argument("--exclude", default="", metavar="NAME,...", help="trainer names or families to leave out")
+    t.add_argument("--exclude", default=None, metavar="NAME,...", help="trainer names or families to leave out")
     t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
                    help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
-    t.add_argument("--seeds", type=_positive_int("--seeds"), default=5, metavar="N",
+    t.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                    help="run seeds 0..N-1 (default 5)")
     t.add_argument("--max-evals", type=_positive_int("--max-evals"), default=None, metavar="N",
                    help=f"evaluations per trial (default {DEFAULT_BUDGET[0]})")
     t.add_argument("--time-limit", type=_positive_float("--time-limit"), default=None, metavar="SECONDS",
-                   help=f"seconds per trial (default {DEFAULT_BUDGET[1]:g})")
+                   help=f"seconds per trial (default {DEFAULT_BUDGET[1]:g}); with the process executor a "
+                        f"hard limit: a trial still running {DEFAULT_GRACE_S:g} s later has its worker ended")
     t.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
                    help="record when each trial first reaches this cost")
-    t.add_argument("--blas-threads", type=_positive_int("--blas-threads"), default=1, metavar="N",
+    t.add_argument("--blas-threads", type=_positive_int("--blas-threads"), default=None, metavar="N",
                    help="BLAS threads per trial (default 1)")
+    x = r.add_argument_group("execution")
+    x.add_argument("--executor", choices=("serial", "process", "dask"), default=None,
+                   help="process (default): worker processes with hard time limits and crash isolation; "
+                        "serial: in this process; dask: a Dask cluster")
+    x.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=None, metavar="N",
+                   help="worker processes (default: every core); --jobs 1 still runs in one worker process")
+    x.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786); implies --executor dask; without it, dask "
+                        "starts a local cluster")
     o = r.add_argument_group("output and plugins")
     o.add_argument("--out", metavar="FILE.jsonl", help="results file (default: a new file in ./nnbench-results/)")
     o.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    o.add_argument("--resume", action="store_true",
+                   help="complete --out: run only the trials missing from it (same dataset, network, trainer, "
+                        "options and seed)")
     o.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
     o.add_argument("--per-trial", action="store_true", help="one row per trial instead of per trainer")
     o.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE",
@@ -163,11 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _registry(args: argparse.Namespace):
+def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
     from nnbench.plugins import Registry, get_plugin_manager
 
     strict = True if getattr(args, "strict_plugins", False) else None
-    return Registry(get_plugin_manager(extra=tuple(args.plugins), strict=strict))
+    plugins = tuple(dict.fromkeys([*extra, *args.plugins]))
+    return Registry(get_plugin_manager(extra=plugins, strict=strict))
 
 
 def default_suite():
@@ -182,37 +200,86 @@ def default_suite():
     ], seeds=range(5), budget=Budget(*DEFAULT_BUDGET))
 
 
-def _suite_from_args(args: argparse.Namespace):
+def _suite_from_args(args: argparse.Namespace, suite_file: Any = None):
+    """The suite to run: ``suite_file``'s (a :class:`nnbench.suitefile.SuiteFile`) or the
+    default suite, with every option given on the command line put over it."""
     from nnbench.harness import DatasetSpec, NetworkSpec
     from nnbench.trainer import Budget
 
-    suite = default_suite()
-    problem_args = (args.dataset, args.hidden, args.target_column, args.test_size)
-    custom = (any(a is not None for a in problem_args) or args.no_bias or args.loss != "sse"
-              or args.activation != "sigmoid" or args.output_activation != "identity"
-              or args.standardize != "none")
-    if custom:
+    sf = suite_file
+    suite = sf.suite if sf is not None else default_suite()
+    problem_args = (args.dataset, args.hidden, args.target_column, args.test_size, args.delimiter, args.activation,
+                    args.output_activation, args.loss, args.standardize)
+    if any(a is not None for a in problem_args) or args.no_bias:
         if args.test_size is not None and not 0 < args.test_size < 1:
             raise ConfigError(f"--test-size must be between 0 and 1, got {args.test_size:g}")
-        datasets = [DatasetSpec(d, tuple(args.target_column) if args.target_column else None, args.standardize,
-                                args.test_size, 0, args.delimiter)
+        datasets = [DatasetSpec(d, tuple(args.target_column) if args.target_column else None,
+                                args.standardize or "none", args.test_size, 0, args.delimiter or ",")
                     for d in (args.dataset or ["tutorial"])]
-        networks = [NetworkSpec(h, args.activation, args.output_activation, not args.no_bias, args.loss)
+        networks = [NetworkSpec(h, args.activation or "sigmoid", args.output_activation or "identity",
+                                not args.no_bias, args.loss or "sse")
                     for h in (args.hidden or [(2,)])]
         suite.problems = [(d, n) for d in datasets for n in networks]
-    options: dict[str, dict[str, Any]] = {}
+    options: dict[str, dict[str, Any]] = {k: dict(v) for k, v in suite.options.items()}
     for text in args.option:
         trainer, key, value = parse_option(text)
         options.setdefault(trainer, {})[key] = value
-    suite.trainers = args.trainers
-    suite.exclude = [e for e in args.exclude.split(",") if e.strip()]
     suite.options = options
-    suite.seeds = range(args.seeds)
-    suite.budget = Budget(args.max_evals or DEFAULT_BUDGET[0], args.time_limit or DEFAULT_BUDGET[1])
-    suite.target = args.target_cost
-    suite.plugins = tuple(args.plugins)
-    suite.blas_threads = args.blas_threads
+    if args.trainers is not None:
+        suite.trainers = args.trainers
+    if args.exclude is not None:
+        suite.exclude = [e for e in args.exclude.split(",") if e.strip()]
+    if args.seeds is not None:
+        suite.seeds = range(args.seeds)
+    suite.budget = Budget(args.max_evals or (sf and sf.max_evals) or DEFAULT_BUDGET[0],
+                          args.time_limit or (sf and sf.time_limit) or DEFAULT_BUDGET[1])
+    if args.target_cost is not None:
+        suite.target = args.target_cost
+    suite.plugins = tuple(dict.fromkeys([*suite.plugins, *args.plugins]))
+    if args.blas_threads is not None:
+        suite.blas_threads = args.blas_threads
     return suite
+
+
+def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
+    """The executor for ``nnbench run`` and a description of it for the metadata line.
+
+    ``--executor`` (else the suite file's ``executor.kind``, else ``process``); ``--jobs``
+    (else the file's, else ``os.cpu_count()``); ``--scheduler`` implies dask.
+    """
+    import os
+
+    from nnbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+
+    scheduler = args.scheduler or (sf.scheduler if sf is not None else None)
+    kind = args.executor or (sf.executor if sf is not None else None)
+    if kind is None:
+        kind = "dask" if scheduler else "process"
+    if scheduler and kind != "dask":
+        raise ConfigError(f"--scheduler is for --executor dask, not --executor {kind}")
+    jobs = args.jobs or (sf.jobs if sf is not None else None) or os.cpu_count() or 1
+    if kind == "serial":
+        if args.jobs is not None and args.jobs > 1:
+            raise ConfigError(f"--jobs {args.jobs} needs --executor process or dask, not serial")
+        return SerialExecutor(), "serial"
+    if kind == "dask":
+        return DaskExecutor(scheduler, jobs), f"dask {scheduler or f'LocalCluster of {jobs}'}"
+    return ProcessExecutor(jobs), f"process x{jobs}"
+
+
+def _read_quietly(path: Path) -> list[dict]:
+    """The records of a results file; a damaged last line is reported on stderr as
+    ``nnbench: warning: ...`` instead of a Python warning."""
+    import warnings
+
+    from nnbench.results import ResultsWarning, read_results
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResultsWarning)
+        _, records = read_results(path)
+    for w in caught:
+        print(f"nnbench: warning: {w.message}", file=sys.stderr)
+    return records
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -221,41 +288,68 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from nnbench.results import ResultsWriter, default_results_path, run_metadata
 
     fmt = check_format(args.format)
-    registry = _registry(args)
-    suite = _suite_from_args(args)
+    sf = None
+    if args.suite:
+        from nnbench.suitefile import load_suite_file
+
+        sf = load_suite_file(args.suite)
+    registry = _registry(args, sf.suite.plugins if sf is not None else ())
+    if sf is not None:
+        sf = load_suite_file(args.suite, registry)  # again, to check trainer names with their lines
+    suite = _suite_from_args(args, sf)
     specs = harness.plan(suite, registry)  # validates trainers and options before writing anything
     for d, n in {(s.dataset, s.network) for s in specs}:
         harness.build_objective(harness.TrialSpec(d, n, "", 0, suite.budget))
-    out = Path(args.out) if args.out else default_results_path()
-    meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads)
-    writer = ResultsWriter(out, meta, mode="force" if args.force else "new")
-    records: list[dict] = []
+    executor, how = _executor(args, sf)
+    out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out else None)
+    if args.resume and args.force:
+        raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
+    if args.resume and out is None:
+        raise ConfigError("--resume needs the results file to complete: give --out FILE.jsonl")
+    out = out or default_results_path()
+    done: set[str] = set()
+    mode = "force" if args.force else "new"
+    if args.resume and out.exists():
+        done = {harness.record_key(r) for r in _read_quietly(out)}
+        mode = "append"
+    todo = [s for s in specs if s.key not in done]
+    meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
+                        suite_file=str(sf.path) if sf is not None else None)
+    writer = ResultsWriter(out, meta, mode=mode)
+    if args.resume:
+        print(f"nnbench: resuming {out}: {len(specs) - len(todo)} of {len(specs)} trials are done, "
+              f"{len(todo)} to run", file=sys.stderr)
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=len(specs), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+        bar = tqdm(total=len(todo), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+    count = 0
 
     def progress(rec: dict) -> None:
+        nonlocal count
+        count += 1
         if bar is not None:
             bar.set_postfix_str(f"{rec['trainer']} seed {rec['seed']}", refresh=False)
             bar.update(1)
 
     interrupted = False
     try:
-        harness.run(suite, registry, writer=writer, on_result=lambda rec: (records.append(rec), progress(rec)))
+        harness.run(suite, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
+                    keep=False)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         writer.close()
         if bar is not None:
             bar.close()
+    records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
     sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
-    done = len(records)
     if interrupted:
-        print(f"nnbench: interrupted after {done} of {len(specs)} trials; they are in {out}", file=sys.stderr)
+        print(f"nnbench: interrupted after {count} of {len(todo)} trials; they are in {out} "
+              f"(complete it with --resume --out {out})", file=sys.stderr)
         return 130
-    print(f"{done} trials in {out}", file=sys.stderr)
+    print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
     return 0
 
 
