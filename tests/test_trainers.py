@@ -187,6 +187,17 @@ def test_global_optimizers_search_the_documented_box(name):
     assert np.all(np.abs(result.x) <= 1.5) or np.array_equal(result.x, np.clip(x0, -1.5, 1.5))
 
 
+def test_scipy_trainer_options_are_passed_through_and_checked():
+    objective, x0 = tutorial_problem(0)
+    loose = train("least_squares-trf", objective, x0, gtol=1e-2, xtol=1e-2, ftol=1e-2)
+    tight = train("least_squares-trf", objective, x0)
+    assert tight.fun < loose.fun
+    with pytest.raises(ConfigError, match=r"^trainer 'basinhopping' has no option 'bound'; options: .*niter, .*stepsize"):
+        train("basinhopping", objective, x0, bound=3.0)
+    with pytest.raises(ConfigError, match=r"^trainer 'least_squares-lm' has no option 'xtoll'; options: .*xtol"):
+        train("least_squares-lm", tall_problem(), np.zeros(11), xtoll=1e-3)
+
+
 def test_every_builtin_trainer_pickles_and_still_trains():
     objective, x0 = tutorial_problem(0)
     for trainer in TRAINERS.values():

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.errors import BudgetExhausted
+from nnbench.errors import BudgetExhausted, ConfigError
 from nnbench.trainer import Budget, Trainer, TrainResult
 
 #: Every trainer this plugin declares, by name (filled by :func:`declare`).
@@ -131,6 +131,7 @@ class Train:
         ``success=False``, ``status=-3`` and scipy's error as the message.
 
         :raises BudgetExhausted: from the harness's objective, untouched.
+        :raises ConfigError: an option the scipy function does not take.
         """
         reason = DECLARED[self.name].refusal(objective)
         if reason is not None:
@@ -139,7 +140,7 @@ class Train:
         tracked = Tracked(objective, budget)
         try:
             result = self.solve(tracked, x0.copy(), budget, rng, dict(options))
-        except BudgetExhausted:
+        except (BudgetExhausted, ConfigError):  # the harness's stop; a bad option
             raise
         except BudgetReached as stop:
             return tracked.best(x0, False, -2, f"{self.name}: {stop}")
@@ -173,6 +174,19 @@ def declare(name: str, family: str, solve: Solve, summary: str, **declaration: A
 def rng_keyword(func: Callable[..., Any], rng: np.random.Generator) -> dict[str, Any]:
     """``{"rng": rng}`` where ``func`` accepts it (scipy >= 1.15), else ``{"seed": rng}``."""
     return {"rng": rng} if "rng" in inspect.signature(func).parameters else {"seed": rng}
+
+
+def check_options(name: str, options: Mapping[str, Any], func: Callable[..., Any],
+                  extra: tuple[str, ...] = ()) -> None:
+    """Every key of ``options`` is a keyword of the scipy function ``func`` or in ``extra``.
+
+    :raises ConfigError: an unknown option, naming the trainer and listing the valid ones.
+    """
+    valid = set(inspect.signature(func).parameters) | set(extra)
+    valid -= {"func", "fun", "x0", "bounds", "args", "jac", "callback", "minimizer_kwargs", "method", "kwargs"}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ConfigError(f"trainer {name!r} has no option {unknown[0]!r}; options: {', '.join(sorted(valid))}")
 
 
 def box(n: int, options: Mapping[str, Any]) -> list[tuple[float, float]]:
