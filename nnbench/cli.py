@@ -18,7 +18,7 @@ from nnbench.errors import ConfigError, NNBenchError
 __all__ = ["main", "build_parser", "DEFAULT_BUDGET"]
 
 #: The default per-trial budget of ``nnbench run``: evaluations and seconds.
-DEFAULT_BUDGET = (2000, 5.0)
+DEFAULT_BUDGET = (1000, 2.0)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -170,11 +170,24 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE")
     ls.add_argument("--strict-plugins", action="store_true")
 
-    rep = sub.add_parser("report", help="tables from results files")
+    rep = sub.add_parser("report", help="tables, statistics, plots and HTML/Markdown reports from results files",
+                         description="Print the summary table of one or more results files (combined); with "
+                                     "--html or --markdown also write the full comparison report: success by "
+                                     "target, ERT, statistics across seeds, fixed-budget and final-quality tables, "
+                                     "and every plot.")
     rep.add_argument("results", nargs="+", metavar="RESULTS.jsonl")
     rep.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
     rep.add_argument("--per-trial", action="store_true", help="one row per trial")
     rep.add_argument("-o", "--output", metavar="FILE", help="write the table here instead of stdout")
+    rep.add_argument("--html", metavar="REPORT.html", help="write one self-contained HTML report (plots embedded)")
+    rep.add_argument("--markdown", metavar="DIR", help="write DIR/report.md with its PNG images beside it")
+    rep.add_argument("--tau", type=_positive_float("--tau"), default=1e-3, metavar="TAU",
+                     help="relative target precision of the profiles and the seconds ERT (default 1e-3)")
+    rep.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
+                     help="judge success by this absolute cost instead of relative targets")
+    rep.add_argument("--top", type=_positive_int("--top"), default=8, metavar="N",
+                     help="trainers drawn in colour in each plot, the rest grey (default 8, at most 9)")
+    rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
 
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
     return p
@@ -379,10 +392,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from nnbench.report import check_format, render
-    from nnbench.results import read_many
+    from nnbench.results import read_results
 
     fmt = check_format(args.format)
-    _, records = read_many(args.results)
+    metas, records, counts = [], [], []
+    for path in args.results:
+        meta, recs = read_results(path)
+        metas.append(meta)
+        records.extend(recs)
+        counts.append(len(recs))
     text = render(records, fmt, per_trial=args.per_trial)
     if args.output:
         try:
@@ -392,6 +410,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if args.html or args.markdown:
+        from nnbench import htmlreport
+
+        blocks = htmlreport.build(records, metas, args.results, counts, profile_tau=args.tau,
+                                  target_cost=args.target_cost, top=args.top,
+                                  plots=False if args.no_plots else None)
+        if args.html:
+            print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)
+        if args.markdown:
+            print(f"wrote {htmlreport.write_markdown(blocks, args.markdown)}", file=sys.stderr)
     return 0
 
 

@@ -199,7 +199,7 @@ class ProcessExecutor:
     """
 
     def __init__(self, jobs: int | None = None, grace: float = DEFAULT_GRACE_S, start_method: str = "spawn") -> None:
-        self.jobs = int(jobs or os.cpu_count() or 1)
+        self.jobs = int(os.cpu_count() or 1) if jobs is None else int(jobs)
         if self.jobs < 1:
             raise ConfigError(f"--jobs must be a positive integer, got {jobs!r}")
         if start_method not in ("spawn", "forkserver"):

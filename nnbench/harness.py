@@ -390,7 +390,12 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
         if spec.target is not None:
             rec.update(reached_target=inst.evals_to_target is not None, evals_to_target=inst.evals_to_target,
                        time_to_target_s=inst.seconds_to_target)
-        if best is None and rec["status"] == "ok":
+        if best is None and rec["status"] == "ok" and rec["evaluations"]:
+            reason = (f"no finite cost was evaluated: the objective returned NaN or inf at all "
+                      f"{rec['evaluations']} points")
+            rec.update(status="failed", success=False, error=reason,
+                       message=(rec["message"] + "; " if rec["message"] else "") + reason)
+        elif best is None and rec["status"] == "ok":
             rec["message"] = (rec["message"] + "; " if rec["message"] else "") + "no finite cost was evaluated"
             rec["success"] = False
     return rec

@@ -52,7 +52,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,12 @@ class _Reader:
                     hint = f"did you mean {', '.join(close)}? " if close else ""
                     raise self.error((*keys, k), f"unknown key; {hint}(allowed: {', '.join(allowed)})")
         return value
+
+    def named_tables(self, data: Mapping[str, Any], key: str,
+                     allowed: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, str], Mapping[str, Any]]]:
+        """``(name, key path, table)`` for each ``[key.NAME]`` table of ``data``."""
+        for name, t in self.table(data.get(key, {}), (key,), None).items():
+            yield name, (key, name), self.table(t, (key, name), allowed)
 
     def positive_int(self, value: Any, keys: tuple[str | int, ...]) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -323,11 +329,7 @@ def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> Suite
 
 def _datasets(r: _Reader, data: Mapping[str, Any], base: Path) -> dict[str, DatasetSpec]:
     out: dict[str, DatasetSpec] = {}
-    if "datasets" not in data:
-        return out
-    for name, d in r.table(data["datasets"], ("datasets",), None).items():
-        keys = ("datasets", name)
-        d = r.table(d, keys, _DATASET)
+    for name, keys, d in r.named_tables(data, "datasets", _DATASET):
         source = r.string(d.get("source", name), (*keys, "source"))
         if source.endswith(".csv") or "/" in source or os.sep in source:
             source = str(base / source)
@@ -359,11 +361,7 @@ def _networks(r: _Reader, data: Mapping[str, Any]) -> dict[str, NetworkSpec]:
     from nnbench.losses import LOSSES
 
     out: dict[str, NetworkSpec] = {}
-    if "networks" not in data:
-        return out
-    for name, n in r.table(data["networks"], ("networks",), None).items():
-        keys = ("networks", name)
-        n = r.table(n, keys, _NETWORK)
+    for name, keys, n in r.named_tables(data, "networks", _NETWORK):
         kw: dict[str, Any] = {}
         if "hidden" in n:
             h = n["hidden"]

@@ -1,0 +1,181 @@
+"""Executors: worker processes give the serial results, stream in finishing order, hold
+hard time limits, and turn every kind of fault into a failed row while the suite goes on;
+Dask on a LocalCluster gives the serial results trial by trial."""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+
+import numpy as np
+import pytest
+
+from nnbench.errors import ConfigError
+from nnbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from nnbench.harness import DatasetSpec, NetworkSpec, Suite, build_objective, plan, run
+from nnbench.plugins import Registry, get_plugin_manager
+from nnbench.trainer import Budget
+
+TUTORIAL = (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse"))
+
+#: A plugin of misbehaving trainers, written to a temporary folder and loaded with -p, so
+#: that worker processes import it too.
+FAULTS = textwrap.dedent('''
+    import ctypes, itertools, os, time
+    import numpy as np
+    from nnbench.hookspecs import hookimpl
+    from nnbench.trainer import Trainer, TrainResult
+
+    def raiser(objective, x0, budget, rng):
+        objective.fun(x0)
+        raise RuntimeError("boom")
+
+    def nan(objective, x0, budget, rng):
+        objective.fun(np.full_like(x0, np.nan))
+        objective.fun(x0 * 1e300)
+        return TrainResult(x=x0, fun=float("nan"), success=True)
+
+    def exits(objective, x0, budget, rng):
+        objective.fun(x0)
+        os._exit(3)
+
+    def segfault(objective, x0, budget, rng):
+        objective.fun(x0 * 0.5)
+        ctypes.string_at(0)
+
+    def wrong_shape(objective, x0, budget, rng):
+        objective.fun(x0)
+        return TrainResult(x=np.zeros(3), fun=0.0, success=True)
+
+    def sleeper(objective, x0, budget, rng):
+        objective.fun(x0)
+        objective.fun(x0 * 0.5)
+        time.sleep(600)
+
+    def c_loop(objective, x0, budget, rng):
+        objective.fun(x0 * 0.5)
+        sum(itertools.repeat(1, 10**13))
+
+    def slow(objective, x0, budget, rng):
+        time.sleep(0.6)
+        return TrainResult(x=x0, fun=objective.fun(x0), success=True)
+
+    @hookimpl
+    def nnbench_trainers():
+        return [Trainer(name=f.__name__.replace("_", "-"), family="first-order", train=f, summary=f.__name__)
+                for f in (raiser, nan, exits, segfault, wrong_shape, sleeper, c_loop, slow)]
+''')
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory):
+    """``(registry, plugin module name)`` with the fault trainers importable in workers."""
+    folder = tmp_path_factory.mktemp("plugins")
+    (folder / "nnbench_test_faults.py").write_text(FAULTS)
+    mp = pytest.MonkeyPatch()
+    mp.syspath_prepend(str(folder))
+    yield Registry(get_plugin_manager(extra=("nnbench_test_faults",))), "nnbench_test_faults"
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return Registry(get_plugin_manager())
+
+
+def _by_trial(records):
+    return {(r["dataset_label"], r["network_label"], r["trainer"], r["seed"]): r for r in records}
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_serial_results_trial_by_trial(registry):
+    suite = Suite(problems=[TUTORIAL], trainers="BFGS,Nelder-Mead,adam,least_squares-trf", seeds=range(3),
+                  budget=Budget(300, 10.0))
+    serial = _by_trial(run(suite, registry, executor=SerialExecutor()))
+    parallel = run(suite, registry, executor=ProcessExecutor(jobs=2))
+    assert len(parallel) == 12 and _by_trial(parallel).keys() == serial.keys()
+    for key, rec in _by_trial(parallel).items():
+        assert rec["status"] == "ok" and rec["best_cost"] == serial[key]["best_cost"], key
+        assert rec["best_x"] == serial[key]["best_x"] and rec["evaluations"] == serial[key]["evaluations"]
+
+
+@pytest.mark.slow
+def test_records_stream_in_finishing_order(faults):
+    registry, module = faults
+    # the slow trainer sleeps 0.6 s on seed 0 and 1; BFGS takes milliseconds: with two
+    # workers the quick trials finish (and are yielded) while the slow ones still run
+    suite = Suite(problems=[TUTORIAL], trainers="slow,BFGS", seeds=range(2), budget=Budget(200, 10.0),
+                  plugins=(module,))
+    specs = sorted(plan(suite, registry), key=lambda s: (s.seed, s.trainer != "slow"))
+    assert [s.trainer for s in specs] == ["slow", "BFGS", "slow", "BFGS"]
+    order = [r["trainer"] for r in ProcessExecutor(jobs=2).map(specs, registry)]
+    assert order.index("BFGS") < order.index("slow") and sorted(order) == ["BFGS", "BFGS", "slow", "slow"]
+
+
+@pytest.mark.slow
+def test_every_fault_is_a_failed_row_and_the_suite_goes_on(faults):
+    registry, module = faults
+    suite = Suite(problems=[TUTORIAL], seeds=[0], budget=Budget(100, 0.5), plugins=(module,),
+                  trainers="raiser,nan,exits,segfault,wrong-shape,sleeper,c-loop,BFGS")
+    recs = {r["trainer"]: r for r in ProcessExecutor(jobs=2, grace=0.5).map(plan(suite, registry), registry)}
+    assert len(recs) == 8
+    initial = recs["BFGS"]["initial_cost"]
+    assert recs["BFGS"]["status"] == "ok" and recs["BFGS"]["best_cost"] < 1e-3  # the suite went on
+
+    assert recs["raiser"]["status"] == "failed" and recs["raiser"]["error"] == "RuntimeError: boom"
+    assert recs["raiser"]["best_cost"] == initial
+
+    nan = recs["nan"]
+    assert nan["status"] == "failed" and nan["best_cost"] is None and nan["evaluations"] == 2
+    assert nan["error"] == "no finite cost was evaluated: the objective returned NaN or inf at all 2 points"
+
+    assert recs["exits"]["status"] == "failed"
+    assert recs["exits"]["error"] == "the worker process died (exit code 3)"
+    assert recs["exits"]["best_cost"] == initial and recs["exits"]["evaluations"] == 1
+
+    seg = recs["segfault"]
+    assert seg["status"] == "failed" and seg["error"] == "the worker process died (signal SIGSEGV)"
+    assert seg["best_cost"] is not None and len(seg["best_x"]) == 6  # the point it reported before dying
+
+    assert recs["wrong-shape"]["status"] == "failed"
+    assert "returned x of shape (3,), expected (6,)" in recs["wrong-shape"]["error"]
+
+    # hard limit: neither trainer calls the objective again; each worker is ended 0.5 s after
+    # the limit, and the record holds the best point the trainer evaluated before
+    objective = build_objective(plan(suite, registry)[0])[0]
+    x0 = objective.x0(np.random.default_rng(0))
+    costs = [objective.fun(x0), objective.fun(x0 * 0.5)]
+    expected = {"sleeper": (int(np.argmin(costs)) + 1, min(costs), x0 * (0.5 if costs[1] < costs[0] else 1.0)),
+                "c-loop": (1, costs[1], x0 * 0.5)}
+    for name, (n_evals, cost, x) in expected.items():
+        rec = recs[name]
+        assert rec["status"] == "time limit" and rec["stop"] == "time_limit", name
+        assert "worker process was ended" in rec["message"]
+        assert 1.0 <= rec["wall_time_s"] < 5.0
+        assert rec["evaluations"] == n_evals and rec["best_cost"] == cost
+        np.testing.assert_array_equal(np.asarray(rec["best_x"]), x)
+        assert rec["train"]["mse"] == pytest.approx(cost / 4)  # SSE over 4 rows, at best_x
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(ConfigError, match="--jobs must be a positive integer, got 0"):
+        ProcessExecutor(jobs=0)
+    assert ProcessExecutor().jobs == os.cpu_count()
+
+
+def test_empty_plan_starts_no_worker(registry):
+    assert list(ProcessExecutor(jobs=2).map([], registry)) == []
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_serial_results_trial_by_trial(registry):
+    pytest.importorskip("distributed")
+    suite = Suite(problems=[TUTORIAL, (DatasetSpec("xor"), NetworkSpec((2,)))], trainers="BFGS,Powell,adam",
+                  seeds=range(2), budget=Budget(300, 20.0))
+    serial = _by_trial(run(suite, registry, executor=SerialExecutor()))
+    dask = _by_trial(run(suite, registry, executor=DaskExecutor(jobs=2)))
+    assert dask.keys() == serial.keys() and len(dask) == 12
+    for key, rec in dask.items():
+        assert rec["status"] == "ok" and rec["seed"] == serial[key]["seed"]
+        assert rec["best_cost"] == serial[key]["best_cost"] and math.isfinite(rec["best_cost"]), key
