@@ -19,6 +19,9 @@ trainer and what went wrong. The checks (:data:`CHECKS`) follow scipy.optimize's
 - :func:`check_not_worse_than_x0`: the final cost is never above the cost at ``x0``;
 - :func:`check_x0_not_mutated`: the caller's ``x0`` is left as it was;
 - :func:`check_same_seed_same_result`: the same seed gives the same ``x`` and cost;
+- :func:`check_declared_refusals`: called on a problem its declaration refuses (more
+  weights than ``max_params``; a cross-entropy loss when it ``needs_residuals``), ``train``
+  returns a skipped result with exactly that reason instead of running;
 - :func:`check_nan_objective`: an objective whose cost is NaN gives ``success=False``, not
   an exception;
 - :func:`check_budget_honoured`: :class:`~nnbench.errors.BudgetExhausted` raised by the
@@ -36,6 +39,7 @@ import numpy as np
 
 from nnbench.errors import BudgetExhausted
 from nnbench.instrument import InstrumentedObjective
+from nnbench.network import Network
 from nnbench.objective import Objective, tutorial_objective
 from nnbench.trainer import DERIVATIVES, FAMILIES, Budget, Trainer, TrainResult
 
@@ -43,6 +47,7 @@ __all__ = [
     "CHECKS",
     "KIT_BUDGET",
     "check_budget_honoured",
+    "check_declared_refusals",
     "check_description",
     "check_nan_objective",
     "check_not_worse_than_x0",
@@ -149,6 +154,31 @@ def check_same_seed_same_result(trainer: Trainer) -> None:
     assert a.success == b.success, f"{trainer.name}: the same seed gave different success flags"
 
 
+def _refused_problems(trainer: Trainer) -> list[Objective]:
+    """Problems ``trainer``'s declaration refuses: too many weights, a non-squared loss."""
+    problems = []
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    if trainer.max_params is not None:
+        hidden = trainer.max_params // 4 + 1  # 2 inputs, biases: 4 * hidden + 1 weights
+        problems.append(Objective.from_arrays(X, np.array([0.0, 1.0, 1.0, 0.0]), hidden=(hidden,)))
+    if trainer.needs_residuals:
+        data = type("Data", (), {"X": X, "y": np.array([0.0, 1.0, 1.0, 0.0]), "name": "xor"})()
+        problems.append(Objective(Network((2, 2, 1), output_activation="sigmoid"), data, "bce"))
+    return problems
+
+
+def check_declared_refusals(trainer: Trainer) -> None:
+    """On each problem its declaration refuses, ``train`` returns ``TrainResult.skip`` with
+    the reason :meth:`Trainer.refusal <nnbench.trainer.Trainer.refusal>` gives."""
+    for objective in _refused_problems(trainer):
+        reason = trainer.refusal(objective)
+        assert reason is not None, f"{trainer.name}: refusal() accepts {objective!r} against its declaration"
+        x0 = objective.x0(np.random.default_rng(0))
+        result = _run(trainer, objective, x0, Budget(max_evals=10))
+        assert result.skipped and result.message == reason, (
+            f"{trainer.name}: train ran a problem it declares it refuses ({reason}); got {result.message!r}")
+
+
 class _NaNObjective:
     """The tutorial objective with every cost and derivative replaced by NaN."""
 
@@ -248,6 +278,7 @@ CHECKS: tuple[Callable[[Trainer], None], ...] = (
     check_not_worse_than_x0,
     check_x0_not_mutated,
     check_same_seed_same_result,
+    check_declared_refusals,
     check_nan_objective,
     check_budget_honoured,
 )
