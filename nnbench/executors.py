@@ -150,6 +150,7 @@ class _Worker:
     """One worker process, its pipe, its shared best-so-far array and its current trial."""
 
     def __init__(self, ctx: Any, capacity: int) -> None:
+        self.capacity = capacity
         self.shared = ctx.RawArray("d", _X + capacity)
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child, self.shared), daemon=True,
@@ -206,6 +207,23 @@ class ProcessExecutor:
             raise ConfigError(f"start method must be spawn or forkserver, not {start_method!r}")
         self.grace = float(grace)
         self._ctx = multiprocessing.get_context(start_method)
+        self._workers: list[_Worker] = []
+        self._keep = False
+
+    def __enter__(self) -> "ProcessExecutor":
+        """Keep the worker processes between calls of :meth:`map` until the ``with`` ends
+        (a benchmark or a caller running several suites pays their start-up once)."""
+        self._keep = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._keep = False
+        self.close()
+
+    def close(self) -> None:
+        """End every worker process."""
+        while self._workers:
+            self._workers.pop().stop()
 
     def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
         """Yield each trial's record as it finishes (finishing order).
@@ -225,7 +243,10 @@ class ProcessExecutor:
         capacity = max(build_objective(TrialSpec(d, n, "", 0, specs[0].budget))[0].n_params
                        for d, n in {(s.dataset, s.network) for s in specs})
         pending = deque(enumerate(specs))
-        workers: list[_Worker] = []
+        workers = self._workers
+        for w in [w for w in workers if w.capacity < capacity]:
+            workers.remove(w)
+            w.stop()
         left = len(specs)
         try:
             while left:
@@ -248,7 +269,8 @@ class ProcessExecutor:
                         left -= 1
                         yield record
         finally:
-            for w in workers:
+            for w in [w for w in workers if w.task is not None or not self._keep]:
+                workers.remove(w)  # interrupted: a busy worker's trial is abandoned
                 w.stop()
 
     def _poll(self, w: _Worker, ready: list, registry: Any) -> tuple[dict | None, bool]:
