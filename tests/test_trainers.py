@@ -140,6 +140,13 @@ def test_trainers_stop_at_their_own_budget(name):
     assert result.fun == counted.best_cost or result.fun <= counted.best_cost * (1 + 1e-12)
 
 
+def test_scipy_trainers_stop_at_the_time_budget():
+    objective, x0 = tutorial_problem(0)
+    result = train("basinhopping", objective, x0, Budget(max_evals=None, max_seconds=0.2), niter=10**6)
+    assert not result.success and result.message == "basinhopping: stopped at the time budget"
+    assert result.fun < objective.fun(x0)
+
+
 def test_scipy_randomness_goes_through_the_keyword_scipy_accepts():
     import scipy.optimize
 
