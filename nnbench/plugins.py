@@ -161,11 +161,13 @@ def _load_entry_points(pm: pluggy.PluginManager, strict: bool, versions: dict[st
             continue
         seen.add(key)
         for ep in eps:
-            if pm.is_blocked(ep.name) or pm.get_plugin(ep.name) is not None:
+            if pm.is_blocked(ep.name):
                 continue
             where = (f"plugin {ep.name!r} (entry point {ep.name} = {ep.value}) from distribution "
                      f"{dist.metadata['Name']} {dist.version}")
             try:
+                if pm.get_plugin(ep.name) is not None:
+                    raise PluginError(f"the name {ep.name!r} is already taken by another plugin")
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
             except Exception as exc:  # a broken third-party plugin must not stop the others

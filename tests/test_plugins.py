@@ -133,6 +133,17 @@ def test_same_distribution_seen_twice_is_loaded_once(dists, modules):
     assert "twice-again" not in [p.name for p in registry.plugin_info()]
 
 
+def test_two_distributions_claiming_one_plugin_name_warn(dists, modules):
+    dists(FakeDist("nnbench-a", "1.0", [("same", modules("nnbench_test_a", GOOD_PLUGIN.format(name="a")))]),
+          FakeDist("nnbench-b", "2.0", [("same", modules("nnbench_test_b", GOOD_PLUGIN.format(name="b")))]))
+    with pytest.warns(PluginWarning) as record:
+        registry = Registry(get_plugin_manager())
+    assert [str(w.message) for w in record] == [
+        "plugin 'same' (entry point same = nnbench_test_b) from distribution nnbench-b 2.0 failed to load: "
+        "PluginError: the name 'same' is already taken by another plugin"]
+    assert registry.trainer("a").plugin == "same" and "b" not in registry.names()
+
+
 def test_misspelled_hook_is_an_error_naming_plugin_and_hook(dists, modules):
     name = modules("nnbench_test_typo", """
         from nnbench.hookspecs import hookimpl
