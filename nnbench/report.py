@@ -20,7 +20,7 @@ from tabulate import tabulate
 from nnbench.errors import ConfigError
 from nnbench.trainer import closest_names
 
-__all__ = ["FORMATS", "summarize", "trial_rows", "render", "problems"]
+__all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems"]
 
 #: Output formats: tabulate's (plain, github, markdown = pipe, html, latex), csv and json.
 FORMATS: tuple[str, ...] = ("plain", "github", "markdown", "html", "latex", "csv", "json")
@@ -155,6 +155,28 @@ def _visible(rows: list[dict], cols: list[str]) -> list[str]:
     return [c for c in cols if c not in optional or any(r.get(c) not in (None, "", 0) for r in rows)]
 
 
+def tables(records: Sequence[dict], per_trial: bool = False) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The text tables of ``records``, one per problem: ``(title, headers, rows)``, cells
+    formatted for display (strings, or ints for counts; ``"-"`` for a missing value), empty
+    optional columns dropped.
+
+    :param per_trial: one row per trial instead of the summary per trainer.
+    """
+    rows = trial_rows(records) if per_trial else summarize(records)
+    cols = (["trainer", "seed", "status", "success", "best_cost", "pearson_r", "test_r", "evals", "wall_s", "stop", "message"]
+            if per_trial else
+            ["trainer", "family", "runs", "failed", "skipped", "converged", "reached", "best_cost", "pearson_r",
+             "test_r", "wall_s", "evals", "calls", "note"])
+    out = []
+    for ds, net in problems(records):
+        sub = [r for r in rows if r["dataset"] == ds and r["network"] == net]
+        show = _visible(sub, cols)
+        weights = next((r.get("n_params") for r in records if r["dataset_label"] == ds and r["network_label"] == net), None)
+        out.append((f"{ds} | {net} | {weights} weights", [_HEADERS[c] for c in show],
+                    [[_fmt(r.get(c), c) for c in show] for r in sub]))
+    return out
+
+
 def render(records: Sequence[dict], fmt: str = "plain", per_trial: bool = False) -> str:
     """The table of ``records`` as text.
 
@@ -165,33 +187,23 @@ def render(records: Sequence[dict], fmt: str = "plain", per_trial: bool = False)
     :raises ConfigError: an unknown format.
     """
     fmt = check_format(fmt)
-    rows = trial_rows(records) if per_trial else summarize(records)
-    if fmt == "json":
-        from nnbench.results import jsonable
+    if fmt in ("json", "csv"):
+        rows = trial_rows(records) if per_trial else summarize(records)
+        if fmt == "json":
+            from nnbench.results import jsonable
 
-        return json.dumps(jsonable(rows), indent=1)
-    if fmt == "csv":
+            return json.dumps(jsonable(rows), indent=1)
         buf = io.StringIO()
         if rows:
             w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
             w.writeheader()
             w.writerows(rows)
         return buf.getvalue()
-    if not rows:
+    if not records:
         return "(no trials)\n"
-    cols = (["trainer", "seed", "status", "success", "best_cost", "pearson_r", "test_r", "evals", "wall_s", "stop", "message"]
-            if per_trial else
-            ["trainer", "family", "runs", "failed", "skipped", "converged", "reached", "best_cost", "pearson_r",
-             "test_r", "wall_s", "evals", "calls", "note"])
     out = []
-    for ds, net in problems(records):
-        sub = [r for r in rows if r["dataset"] == ds and r["network"] == net]
-        show = _visible(sub, cols)
-        weights = next((r.get("n_params") for r in records if r["dataset_label"] == ds and r["network_label"] == net), None)
-        title = f"{ds} | {net} | {weights} weights"
-        table = tabulate([[_fmt(r.get(c), c) for c in show] for r in sub],
-                         headers=[_HEADERS[c] for c in show], tablefmt=_TABULATE[fmt],
-                         disable_numparse=True)
+    for title, headers, rows in tables(records, per_trial):
+        table = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True)
         if fmt == "html":
             out.append(f"<h3>{title}</h3>\n{table}")
         elif fmt == "latex":

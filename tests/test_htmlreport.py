@@ -1,0 +1,166 @@
+"""The HTML and Markdown reports: content, self-containment, empty measures explained, CLI, Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import nnbench
+from nnbench import htmlreport
+from nnbench.cli import main
+from nnbench.errors import ConfigError
+from nnbench.results import read_results
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """A small real run: the tutorial problem, three trainers, two seeds."""
+    out = tmp_path_factory.mktemp("r") / "r.jsonl"
+    suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("tutorial"), nnbench.NetworkSpec((2,), bias=False))],
+                          trainers="BFGS,Nelder-Mead,adam", seeds=range(2), budget=nnbench.Budget(200))
+    nnbench.run(suite, out=out)
+    return out
+
+
+def _text(blocks):
+    return "\n".join([b.text for b in blocks] + [" ".join(map(str, row)) for b in blocks for row in b.rows])
+
+
+def _failed(record):
+    return {**record, "status": "failed", "success": False, "best_cost": None, "best_x": None, "history": [],
+            "evaluations": 0, "train": None, "test": None, "error": "RuntimeError: boom", "message": "RuntimeError: boom"}
+
+
+def test_tables_of_a_real_run(results):
+    meta, recs = read_results(results)
+    blocks = htmlreport.build(recs, [meta], [str(results)], [len(recs)], plots=False)
+    heads = [b.text for b in blocks if b.kind in ("h2", "h3")]
+    assert heads[:2] == ["Runs", "tutorial | h2 sigmoid nobias sse | 6 weights"]
+    for h in ("Success by target", "Expected running time", "Best cost across seeds", "Fixed budget", "Final quality"):
+        assert h in heads
+    ert = next(b for b in blocks if b.kind == "table" and b.text.startswith("ERT"))
+    assert ert.headers[:3] == ["trainer", "ERT tau=1e-01", "ERT tau=1e-03"]
+    # BFGS reaches every target on both seeds
+    bfgs = next(r for r in ert.rows if r[0] == "BFGS")
+    assert all(c.endswith("(2/2)") for c in bfgs[1:5])
+    text = _text(blocks)
+    assert "2 seeds: the Wilcoxon test needs 6 paired seeds" in text
+    assert "Plots left out" in text and "every test is n/a: 2 paired seeds; needs 6 differences" in text
+    fixed = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median best-so-far"))
+    assert fixed.headers == ["trainer", "1 evals", "2 evals", "5 evals", "10 evals", "20 evals", "50 evals",
+                             "100 evals", "200 evals"]
+
+
+def test_all_failed_trials_still_render_and_say_why(tmp_path):
+    meta, recs = read_results_small()
+    failed = [_failed(r) for r in recs]
+    blocks = htmlreport.build(failed, plots=False)
+    text = _text(blocks)
+    assert "No run evaluated a finite cost (2 ran: failed 2; RuntimeError: boom)" in text
+    assert "no relative target" in text
+    assert "No profiles: performance and data profiles compare trainers" in text
+    page = htmlreport.to_html(blocks)
+    assert page.startswith("<!DOCTYPE html>") and "RuntimeError: boom" in page
+
+
+def test_one_trial_renders_and_says_why(results):
+    _, recs = read_results(results)
+    blocks = htmlreport.build(recs[:1], plots=False)
+    text = _text(blocks)
+    assert "A single run on this problem" in text
+    stats = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median, interquartile"))
+    assert stats.rows == [[recs[0]["trainer"], "1", f"{recs[0]['best_cost']:.4g}", f"[{recs[0]['best_cost']:.3g}, "
+                           f"{recs[0]['best_cost']:.3g}]", "n/a (1 finite value, a bootstrap needs 2)",
+                           "reference", "reference", "best"]]
+
+
+def test_only_skipped_trials(results):
+    _, recs = read_results(results)
+    skipped = [{**recs[0], "status": "skipped", "message": "too many weights"}]
+    text = _text(htmlreport.build(skipped, plots=False))
+    assert "No trial ran on this problem (1 skipped: too many weights)" in text
+    assert "The results hold no trial" in _text(htmlreport.build([], plots=False))
+
+
+def read_results_small():
+    """Two synthetic trial records of one trainer on two seeds (no run needed)."""
+    base = {"kind": "trial", "dataset_label": "d", "network_label": "n", "n_params": 2, "trainer": "T",
+            "family": "f", "status": "ok", "success": True, "initial_cost": 1.0, "counts": {}, "wall_time_s": 0.1,
+            "message": "", "error": None}
+    return {}, [{**base, "seed": s, "best_cost": 0.5, "history": [[1, 0.01, 0.5]], "evaluations": 1} for s in (0, 1)]
+
+
+def test_missing_matplotlib_leaves_plots_out(monkeypatch, results):
+    import nnbench.plots
+
+    def no_mpl():
+        raise ConfigError("plots need matplotlib, which is not installed: pip install 'nnbench[plots]'")
+
+    monkeypatch.setattr(nnbench.plots, "require", no_mpl)
+    _, recs = read_results(results)
+    assert "Plots left out: matplotlib is not installed" in _text(htmlreport.build(recs))
+    with pytest.raises(ConfigError, match="nnbench\\[plots\\]"):
+        htmlreport.build(recs, plots=True)
+    with pytest.raises(ConfigError, match="--tau must be in"):
+        htmlreport.build(recs, profile_tau=2.0, plots=False)
+
+
+def test_two_results_files_combine(tmp_path, results, capsys):
+    lines = results.read_text().splitlines()
+    meta, trials = lines[0], lines[1:]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join([meta] + [t for t in trials if json.loads(t)["trainer"] == "BFGS"]) + "\n")
+    b.write_text("\n".join([meta] + [t for t in trials if json.loads(t)["trainer"] != "BFGS"]) + "\n")
+    md = tmp_path / "md"
+    assert main(["report", str(a), str(b), "--markdown", str(md), "--no-plots"]) == 0
+    out = capsys.readouterr()
+    assert "BFGS" in out.out and "adam" in out.out and f"wrote {md / 'report.md'}" in out.err
+    text = (md / "report.md").read_text()
+    assert "| field" in text and "a.jsonl" in text and "b.jsonl" in text
+    # f_best is taken across both files: the summary has all three trainers in one table
+    assert text.count("## tutorial | h2 sigmoid nobias sse | 6 weights") == 1
+
+
+@pytest.mark.slow
+def test_full_html_and_markdown_reports_with_every_plot(tmp_path, results, capsys):
+    html_path, md = tmp_path / "report.html", tmp_path / "md"
+    assert main(["report", str(results), "--html", str(html_path), "--markdown", str(md)]) == 0
+    printed = capsys.readouterr().out
+    assert "tutorial | h2 sigmoid nobias sse | 6 weights" in printed  # the summary table in the terminal
+    page = html_path.read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    # per problem: 2 convergence, ECDF, box, predictions, win rate; then the two profile figures
+    assert len(images) == 8
+    assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from a network
+    assert "Performance profiles: seconds and evaluations" in page
+    text = (md / "report.md").read_text()
+    names = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
+    assert len(names) == 8 and all((md / n).stat().st_size > 1000 for n in names)
+    if shutil.which("chromium") is None:
+        return
+    shot = tmp_path / "report.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", f"--screenshot={shot}", "--window-size=1400,4000",
+                    html_path.as_uri()], check=True, capture_output=True, timeout=180)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_chromium_renders_the_report(tmp_path, results):
+    _, recs = read_results(results)
+    page = tmp_path / "r.html"
+    htmlreport.write_html(htmlreport.build(recs, plots=False), page)
+    shot = tmp_path / "r.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", f"--screenshot={shot}", "--window-size=1400,2000",
+                    page.as_uri()], check=True, capture_output=True, timeout=180)
+    from matplotlib.image import imread
+
+    img = imread(shot)
+    assert img.shape[:2] == (2000, 1400)
+    assert img[:600, :, :3].std() > 0.05  # text and tables were drawn, not a blank page
