@@ -295,6 +295,15 @@ def _read_quietly(path: Path) -> list[dict]:
     return records
 
 
+def _drop_damaged_tail(path: Path) -> None:
+    """Cut a half-written last line (no newline: the run was killed while writing it) off
+    the results file, so the records appended after it leave the file readable."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
+
+
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from nnbench import harness
     from nnbench.report import check_format, render
@@ -324,6 +333,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     mode = "force" if args.force else "new"
     if args.resume and out.exists():
         done = {harness.record_key(r) for r in _read_quietly(out)}
+        _drop_damaged_tail(out)
         mode = "append"
     todo = [s for s in specs if s.key not in done]
     meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,

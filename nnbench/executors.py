@@ -30,6 +30,7 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -155,7 +156,15 @@ class _Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child, self.shared), daemon=True,
                                    name="nnbench-worker")
-        self.process.start()
+        # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
+        # process group) never interrupts it, not even while it imports numpy
+        main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self.process.start()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, old)
         child.close()
         self.ready = False
         self.task: tuple[int, Any] | None = None
