@@ -66,10 +66,13 @@ def _g(v: object, digits: int = 4) -> str:
     return str(v)
 
 
-def _iqr(v: object) -> tuple[str, str]:
+def _iqr(v: object, fixed: bool = False) -> tuple[str, str]:
+    """``(median, "[q1, q3]")`` as text; ``fixed``: four decimals (for r and R^2)."""
     if isinstance(v, M.NA):
         return str(v), ""
     med, q1, q3 = v  # type: ignore[misc]
+    if fixed:
+        return f"{med:.4f}", f"[{q1:.4f}, {q3:.4f}]"
     return _g(med), f"[{_g(q1, 3)}, {_g(q3, 3)}]"
 
 
@@ -225,7 +228,7 @@ def _problem_blocks(records: list[dict], runs: list[M.Run], instances: dict, tar
     for row in fq:
         cells = [row["trainer"]]
         for key, _ in cols:
-            med, iqr = _iqr(row[key])
+            med, iqr = _iqr(row[key], fixed=key.endswith(("pearson_r", "r2")))
             cells.append(f"{med} {iqr}".strip())
         qrows.append(cells)
     blocks.append(Block("h3", "Final quality"))

@@ -145,7 +145,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
         (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
                           zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")
         if highlight and len(mine) > 1:
-            ax.fill_between(g, q1, q3, color=colours[t], alpha=0.15, lw=0, step="post", zorder=2)
+            ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
         handles[t] = line
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
@@ -383,7 +383,7 @@ def win_rate_plot(runs: Sequence[M.Run], max_trainers: int = 30) -> Any:
         raise ValueError("a win rate needs two trainers with a finite cost")
     trainers, w, _ = M.win_rate(runs, order)
     m = len(trainers)
-    size = max(4.5, 0.32 * m + 2.5)
+    size = max(4.5, 0.22 * m + 2.5)
     fig = _figure(width=size + 1.5, height=size)
     ax = fig.add_subplot()
     im = ax.imshow(np.ma.masked_invalid(w), cmap="RdBu", vmin=0, vmax=1)

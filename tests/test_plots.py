@@ -1,0 +1,117 @@
+"""The figures: what each one draws, its labels, the grey-out of the many, and clear errors."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import nnbench
+from nnbench import measures as M
+from nnbench import plots as P
+from nnbench.errors import ConfigError
+
+
+def _recs(n_trainers=3, seeds=3):
+    """Trainer k reaches cost 10**-(n_trainers - k) at evaluation 10 * (k + 1), from 1.0."""
+    out = []
+    for k in range(n_trainers):
+        for s in range(seeds):
+            best = 10.0 ** -(n_trainers - k) * (1 + 0.1 * s)
+            out.append({"trainer": f"t{k:02d}", "family": f"fam{k % 3}", "dataset_label": "d", "network_label": "n",
+                        "seed": s, "n_params": 4, "initial_cost": 1.0, "best_cost": best, "status": "ok",
+                        "evaluations": 20 * (k + 1), "wall_time_s": 0.01 * (k + 1),
+                        "history": [[1, 0.001, 1.0], [10 * (k + 1), 0.005 * (k + 1), best]]})
+    return out
+
+
+def _legend_texts(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_convergence_median_lines_and_labels():
+    runs = M.runs_of(_recs())
+    fig = P.convergence(runs, "evaluations")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "evaluations" in ax.get_xlabel() and "best cost" in ax.get_ylabel()
+    assert _legend_texts(ax) == ["t00", "t01", "t02"]  # best first: t00 ends lowest
+    line = {l.get_color(): l for l in ax.get_lines()}
+    medians = [l.get_ydata()[-1] for l in ax.get_lines()]
+    assert sorted(medians) == pytest.approx([1e-3 * 1.1, 1e-2 * 1.1, 1e-1 * 1.1])  # median of the 3 seeds
+    assert len(line) == 3
+    fig_s = P.convergence(runs, "seconds")
+    assert "seconds" in fig_s.axes[0].get_xlabel()
+    assert P.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_many_trainers_top_coloured_rest_grey():
+    runs = M.runs_of(_recs(n_trainers=12, seeds=1))
+    ax = P.convergence(runs, top=4).axes[0]
+    texts = _legend_texts(ax)
+    assert texts == ["t00", "t01", "t02", "t03", "8 other trainers"]
+    colours = [l.get_color() for l in ax.get_lines()]
+    assert colours.count(P.GREY) == 8 and len(set(colours)) == 5
+
+
+def test_profiles_and_ecdf_share_one_colour_per_trainer():
+    recs = _recs()
+    recs[0] = {**recs[0], "history": [[1, 0.001, 1.0]], "best_cost": 1.0}  # t00 fails on seed 0
+    runs = M.runs_of(recs)
+    inst = M.instances_of(runs)
+    fig = P.performance_profile_plot(runs, inst, M.Target(tau=0.5))
+    left, right = fig.axes[:2]
+    assert "seconds" in left.get_xlabel() and "evaluations" in right.get_xlabel()
+    def by_colour(ax):
+        return sorted(tuple(l.get_ydata()[-1] for l in ax.get_lines() if l.get_color() == c)
+                      for c in {l.get_color() for l in ax.get_lines()})
+    # each trainer ends at the same share in both panels: 2/3 for t00, 1 for the others
+    assert by_colour(left) == by_colour(right) == [(2 / 3,), (1.0,), (1.0,)]
+    dp = P.data_profile_plot(runs, inst, M.Target(tau=0.5))
+    assert "weights + 1" in dp.axes[0].get_xlabel()
+    ecdf = P.runtime_ecdf_plot(runs, inst, [M.Target(tau=t) for t in M.TAUS])
+    assert ecdf.axes[0].get_ylim() == pytest.approx((-0.02, 1.02))
+
+
+def test_box_and_win_rate():
+    runs = M.runs_of(_recs())
+    box = P.final_cost_box(runs)
+    assert [t.get_text() for t in box.axes[0].get_yticklabels()] == ["t00", "t01", "t02"]
+    assert _legend_texts(box.axes[0]) == ["fam0", "fam1", "fam2"]
+    win = P.win_rate_plot(runs)
+    img = win.axes[0].get_images()[0].get_array()
+    assert img[0, 1] == 1.0 and img[1, 0] == 0.0  # t00 beats t01 on every seed
+
+
+def test_predictions_of_a_real_trial():
+    suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("tutorial"), nnbench.NetworkSpec((2,), bias=False))],
+                          trainers="BFGS", seeds=[0], budget=nnbench.Budget(200))
+    (rec,) = nnbench.run(suite).records
+    ax = P.predictions(rec).axes[0]
+    assert any(t.startswith("train (4 samples), r = 1.0000") for t in _legend_texts(ax))
+    xy = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(xy[:, 0], [1, 0, 0, 1])  # the tutorial's targets
+    np.testing.assert_allclose(xy[:, 1], [1, 0, 0, 1], atol=1e-3)
+    with pytest.raises(ValueError, match="cannot be loaded again"):
+        P.predictions({**rec, "dataset": {**rec["dataset"], "source": "/nonexistent/data.csv"}})
+
+
+def test_empty_inputs_raise_with_reasons():
+    recs = [{**r, "history": [], "best_cost": None} for r in _recs()]
+    runs = M.runs_of(recs)
+    inst = M.instances_of(runs)
+    with pytest.raises(ValueError, match="no run evaluated a finite cost"):
+        P.convergence(runs)
+    with pytest.raises(ValueError, match="no trainer reached the target"):
+        P.performance_profile_plot(runs, inst, M.Target(tau=0.1))
+    with pytest.raises(ValueError, match="no target"):
+        P.runtime_ecdf_plot(runs, inst, [M.Target(tau=0.1)])
+    with pytest.raises(ValueError, match="two trainers"):
+        P.win_rate_plot(M.runs_of(_recs(n_trainers=1)))
+
+
+def test_missing_matplotlib_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ConfigError, match=r"pip install 'nnbench\[plots\]'"):
+        P.require()
