@@ -293,7 +293,7 @@ def build(records: Sequence[dict], metas: Sequence[dict] = (), sources: Sequence
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     statuses = Counter(r["status"] for r in records)
     blocks = [Block("h1", "nnbench report"),
-              Block("p", f"{len(records)} trials from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
+              Block("p", f"{len(records)} trial{'s' if len(records) != 1 else ''} from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
                          f"({', '.join(f'{v} {k}' for k, v in statuses.items()) or 'none'}); generated {now}.")]
     if metas:
         blocks += _meta_blocks(metas, sources, records_per_file)
