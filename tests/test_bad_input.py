@@ -1,0 +1,139 @@
+"""Bad input at the command line: each a one-line error naming what is wrong, exit status 2,
+no traceback, and nothing written or written over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from nnbench.cli import main
+
+CSV = {
+    "empty.csv": "",
+    "header.csv": "a,b,y\n",
+    "nonnumeric.csv": "a,b,y\n1,2,3\n1,x,3\n",
+    "emptycell.csv": "a,b,y\n1,2,3\n1,,3\n",
+    "ragged.csv": "a,b,y\n1,2,3\n1,2\n",
+    "good.csv": "a,b,y\n1,2,3\n4,5,6\n7,8,9\n",
+}
+
+RUN_CASES = [
+    (["--dataset", "missing.csv"], "nnbench: error: missing.csv: no such file"),
+    (["--dataset", "empty.csv"], "nnbench: error: empty.csv: empty file, expected a header line"),
+    (["--dataset", "header.csv"], "nnbench: error: header.csv: only a header, no data rows"),
+    (["--dataset", "nonnumeric.csv"], "nnbench: error: nonnumeric.csv, line 3, column 2 ('b'): not a number: 'x'"),
+    (["--dataset", "emptycell.csv"], "nnbench: error: emptycell.csv, line 3, column 2 ('b'): empty cell"),
+    (["--dataset", "ragged.csv"], "nnbench: error: ragged.csv, line 3: 2 cells, the header has 3 columns"),
+    (["--dataset", "good.csv", "--target-column", "z"],
+     "nnbench: error: good.csv: no column named 'z' for the target; the columns are 'a', 'b', 'y' (closest: 'y')"),
+    (["--trainers", "BGFS"], "nnbench: error: unknown trainer or family 'BGFS'; did you mean BFGS, L-BFGS-B?"),
+    (["--exclude", "nelder"], "nnbench: error: unknown trainer or family 'nelder'"),
+    (["--dataset", "diabets"], "nnbench: error: unknown dataset 'diabets': not a bundled dataset "
+                               "(tutorial, xor, diabetes) nor an existing file; closest: 'diabetes'"),
+    (["--format", "htm"], "nnbench: error: unknown format 'htm' (did you mean html?)"),
+    (["--hidden", "0"], "nnbench run: error: argument --hidden: --hidden layer sizes must be positive, got '0'"),
+    (["--hidden", "4,x"], "nnbench run: error: argument --hidden: --hidden takes positive layer sizes separated "
+                          "by commas (e.g. 4 or 4,3), got '4,x'"),
+    (["--seeds", "0"], "nnbench run: error: argument --seeds: --seeds must be a positive integer, got '0'"),
+    (["--seeds", "two"], "nnbench run: error: argument --seeds: --seeds must be a positive integer, got 'two'"),
+    (["--max-evals", "-5"], "nnbench run: error: argument --max-evals: --max-evals must be a positive integer, "
+                            "got '-5'"),
+    (["--max-evals", "1.5"], "--max-evals must be a positive integer, got '1.5'"),
+    (["--time-limit", "0"], "nnbench run: error: argument --time-limit: --time-limit must be a positive number, "
+                            "got '0'"),
+    (["--time-limit", "inf"], "--time-limit must be a positive number, got 'inf'"),
+    (["--time-limit", "soon"], "--time-limit must be a positive number, got 'soon'"),
+    (["--jobs", "0"], "nnbench run: error: argument --jobs/-j: --jobs must be a positive integer, got '0'"),
+    (["--executor", "threads"], "argument --executor: invalid choice: 'threads'"),
+    (["--executor", "process", "--scheduler", "tcp://127.0.0.1:8786"],
+     "nnbench: error: --scheduler is for --executor dask, not --executor process"),
+    (["--executor", "serial", "--jobs", "2"], "nnbench: error: --jobs 2 needs --executor process or dask, not serial"),
+    (["--option", "adam.learning_rate"], "nnbench: error: --option 'adam.learning_rate': expected TRAINER.KEY=VALUE"),
+    (["--option", "BFGS.gtol=1e-3"], "nnbench: error: --option for 'BFGS', which is not among the selected trainers"),
+    (["-p", "no_such_plugin_module"], "nnbench: error: plugin given with -p 'no_such_plugin_module' failed to import"),
+    (["missing-suite.toml"], "nnbench: error: missing-suite.toml: no such suite file"),
+]
+
+
+def _status(argv: list[str]) -> int:
+    """The exit status of ``nnbench ARGV``: argparse's errors exit through SystemExit."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def _one_line_error(capsys, expected: str) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert expected in err, err
+    assert captured.out == ""
+    return err
+
+
+@pytest.mark.parametrize(("extra", "expected"), RUN_CASES, ids=[" ".join(c[0]) for c in RUN_CASES])
+def test_bad_run_input_is_a_one_line_error(tmp_path, monkeypatch, capsys, extra, expected):
+    monkeypatch.chdir(tmp_path)
+    for name, text in CSV.items():
+        (tmp_path / name).write_text(text)
+    argv = ["run", "--trainers", "adam", "--seeds", "1", "--quiet", "--out", "r.jsonl", *extra]
+    assert _status(argv) == 2
+    _one_line_error(capsys, expected)
+    assert not (tmp_path / "r.jsonl").exists()  # nothing written
+
+
+def test_existing_output_is_never_written_over(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    out.write_text("precious\n")
+    base = ["run", "--trainers", "adam", "--seeds", "1", "--quiet", "--out", str(out)]
+    assert main(base) == 2
+    _one_line_error(capsys, f"nnbench: error: {out} exists; use --force to overwrite it or --resume to complete it")
+    assert main([*base, "--resume", "--force"]) == 2
+    _one_line_error(capsys, "nnbench: error: --resume keeps the results file and --force overwrites it: give one")
+    assert main([*base, "--resume"]) == 2  # not a results file: nothing appended to it
+    _one_line_error(capsys, f"nnbench: error: {out}, line 1: not an nnbench results file (Expecting value)")
+    assert out.read_text() == "precious\n"
+
+
+def test_resume_needs_a_results_file(capsys):
+    assert main(["run", "--trainers", "adam", "--seeds", "1", "--quiet", "--resume"]) == 2
+    _one_line_error(capsys, "nnbench: error: --resume needs the results file to complete: give --out FILE.jsonl")
+
+
+REPORT_CASES = [
+    ("nope.jsonl", None, "nnbench: error: {path}: no such results file"),
+    ("binary.jsonl", b"\x80\x81\xff\n", "nnbench: error: {path}: not a results file (not UTF-8 text: invalid start byte)"),
+    ("empty.jsonl", b"", "nnbench: error: {path}: empty results file"),
+    ("data.csv", b"a,b\n1,2\n", "nnbench: error: {path}, line 1: corrupt record (Expecting value)"),
+    ("other.jsonl", b'{"name": "x"}\n', "nnbench: error: {path}, line 1: not an nnbench results file (no metadata line)"),
+    ("corrupt.jsonl", b'{"kind":"metadata"}\n{"kind":"trial"\n{"kind":"trial"}\n',
+     "nnbench: error: {path}, line 2: corrupt record (Expecting ',' delimiter)"),
+    ("folder", "dir", "nnbench: error: {path}: is a directory, not a results file"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), REPORT_CASES, ids=[c[0] for c in REPORT_CASES])
+def test_unreadable_or_corrupt_results_file_given_to_report(tmp_path, capsys, name, content, expected):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    assert main(["report", str(path)]) == 2
+    _one_line_error(capsys, expected.format(path=path))
+
+
+def test_end_to_end_exit_status_and_no_traceback(tmp_path):
+    (tmp_path / "ragged.csv").write_text(CSV["ragged.csv"])
+    for argv, expected in ((["run", "--dataset", "ragged.csv", "--out", "r.jsonl"],
+                            "nnbench: error: ragged.csv, line 3: 2 cells, the header has 3 columns\n"),
+                           (["run", "--hidden", "-1"], "--hidden layer sizes must be positive, got '-1'"),
+                           (["report", "missing.jsonl"], "nnbench: error: missing.jsonl: no such results file\n")):
+        proc = subprocess.run([sys.executable, "-m", "nnbench.cli", *argv], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert expected in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ragged.csv"]
