@@ -1,0 +1,197 @@
+"""Suite files: the documented example reads as it says, a suite file runs end to end, the
+command line overrides it, and every error names the key and its line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nnbench.cli import main
+from nnbench.errors import ConfigError
+from nnbench.harness import DatasetSpec, NetworkSpec
+from nnbench.plugins import Registry, get_plugin_manager
+from nnbench.suitefile import line_of, load_suite_file
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "suite.toml"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return Registry(get_plugin_manager())
+
+
+def test_the_example_suite_reads_as_documented(registry):
+    sf = load_suite_file(EXAMPLE, registry)
+    s = sf.suite
+    assert s.trainers == ["local-gradient", "least-squares", "Nelder-Mead", "adam"]
+    assert s.exclude == ["trust-constr", "dogleg"]
+    assert list(s.seeds) == [0, 1, 2] and sf.seeds_given
+    assert s.target == 0.05 and sf.max_evals == 1000 and sf.time_limit == 2.0
+    assert (sf.executor, sf.jobs, sf.scheduler) == ("process", 2, None)
+    assert sf.out == EXAMPLE.parent / "results" / "suite-example.jsonl"
+    assert s.options == {"adam": {"learning_rate": 0.05}, "least_squares-trf": {"x_scale": "jac"}}
+    assert s.pairs() == [
+        (DatasetSpec("tutorial"), NetworkSpec((2,), "sigmoid", "identity", False, "sse")),
+        (DatasetSpec("diabetes", standardize="all", test_size=0.25), NetworkSpec((3,), "tanh", loss="mse")),
+    ]
+    names = {t.name for t in registry.select(s.trainers, exclude=s.exclude)}
+    assert {"BFGS", "least_squares-lm", "Nelder-Mead", "adam"} <= names and "trust-constr" not in names
+
+
+def _write(tmp_path, text: str) -> Path:
+    path = tmp_path / "suite.toml"
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def test_a_suite_file_runs_end_to_end_with_csv_paths_relative_to_it(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "xor.csv").write_text("x1,label,x2\n0,0,0\n0,1,1\n1,1,0\n1,0,1\n")
+    path = _write(tmp_path, """
+        trainers = "BFGS"
+        seeds = [3, 7]
+        out = "results/xor.jsonl"
+        [budget]
+        max_evals = 200
+        [executor]
+        kind = "serial"
+        [datasets.xor]
+        source = "data/xor.csv"
+        target = "label"
+        [networks.tiny]
+        hidden = 3
+        activation = "tanh"
+    """)
+    assert main(["run", str(path), "--quiet"]) == 0
+    out = tmp_path / "results" / "xor.jsonl"
+    lines = out.read_text().splitlines()
+    meta, recs = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert meta["suite_file"] == str(path) and meta["executor"] == "serial"
+    assert sorted(r["seed"] for r in recs) == [3, 7] and {r["trainer"] for r in recs} == {"BFGS"}
+    assert all(r["n_params"] == 13 and r["budget"]["max_evals"] == 200 for r in recs)  # 3-3-1 with biases
+    assert recs[0]["dataset"]["target"] == ["label"] and recs[0]["network"]["activation"] == "tanh"
+    assert "xor | h3 tanh sse | 13 weights" in capsys.readouterr().out
+
+
+def test_the_command_line_overrides_the_file(tmp_path):
+    path = _write(tmp_path, """
+        trainers = ["BFGS", "adam"]
+        seeds = 4
+        [budget]
+        max_evals = 300
+        time_limit = 9.0
+        [executor]
+        kind = "serial"
+        [datasets.tutorial]
+        [networks.tutorial]
+        hidden = [2]
+        bias = false
+    """)
+    out = tmp_path / "r.jsonl"
+    assert main(["run", str(path), "--trainers", "adam", "--seeds", "2", "--max-evals", "40", "--quiet",
+                 "--out", str(out), "--option", "adam.learning_rate=0.5"]) == 0
+    recs = [json.loads(line) for line in out.read_text().splitlines()[1:]]
+    assert [(r["trainer"], r["seed"]) for r in recs] == [("adam", 0), ("adam", 1)]
+    assert all(r["evaluations"] == 40 and r["budget"] == {"max_evals": 40, "max_seconds": 9.0} for r in recs)
+    assert recs[0]["options"] == {"learning_rate": 0.5} and recs[0]["network_label"] == "h2 sigmoid nobias sse"
+    # problem options replace the file's problems
+    out2 = tmp_path / "r2.jsonl"
+    assert main(["run", str(path), "--dataset", "xor", "--hidden", "3", "--seeds", "1", "--quiet",
+                 "--out", str(out2)]) == 0
+    recs = [json.loads(line) for line in out2.read_text().splitlines()[1:]]
+    assert {r["dataset_label"] for r in recs} == {"xor"} and {r["network_label"] for r in recs} == {"h3 sigmoid sse"}
+
+
+def test_line_of_finds_keys_tables_and_array_items():
+    text = textwrap.dedent("""
+        seeds = 3          # line 2
+        [budget]
+        max_evals = 10     # line 4
+
+        [datasets.mine]
+        source = "a.csv"   # line 7
+        [[problems]]
+        dataset = "x"      # line 9
+        [[problems]]
+        dataset = "y"      # line 11
+        network = "n"
+        [options."least_squares-trf"]
+        x_scale = "jac"    # line 14
+    """)
+    assert line_of(text, ("seeds",)) == 2
+    assert line_of(text, ("budget", "max_evals")) == 4
+    assert line_of(text, ("budget", "time_limit")) == 3  # not set: its table's line
+    assert line_of(text, ("datasets", "mine", "source")) == 7
+    assert line_of(text, ("problems", 0, "dataset")) == 9
+    assert line_of(text, ("problems", 1, "dataset")) == 11
+    assert line_of(text, ("problems", 1)) == 10
+    assert line_of(text, ("options", "least_squares-trf", "x_scale")) == 14
+    assert line_of(text, ("nothing",)) is None
+
+
+BAD = [
+    ("seeds = 3\n[budget\nmax_evals = 3\n", "invalid TOML: Expected ']' at the end of a table declaration "
+                                           "(at line 2, column 8)"),
+    ("seed = 3\n", "line 1: seed: unknown key; did you mean seeds?"),
+    ("seeds = 0\n", "line 1: seeds: must be a positive integer, got 0"),
+    ("seeds = [1, \"two\"]\n", "line 1: seeds[1]: seeds must be non-negative integers, got 'two'"),
+    ("seeds = [1, 1]\n", "line 1: seeds: repeats a seed: [1, 1]"),
+    ("target_cost = \"low\"\n", "line 1: target_cost: must be a finite number, got 'low'"),
+    ("trainers = \"BGFS\"\n", "line 1: trainers: unknown trainer or family 'BGFS'; did you mean BFGS"),
+    ("trainers = [\"BFGS\",\n  \"Nelder-Maed\"]\n", "line 1: trainers[1]: unknown trainer or family 'Nelder-Maed'"),
+    ("# budget\n\n[budget]\nmax_evals = -5\n", "line 4: budget.max_evals: must be a positive integer, got -5"),
+    ("[budget]\nmax_evals = 10\ntime_limit = 0\n", "line 3: budget.time_limit: must be a positive number, got 0"),
+    ("[budget]\nmax_eval = 10\n", "line 2: budget.max_eval: unknown key; did you mean max_evals?"),
+    ("[executor]\nkind = \"proces\"\n", "line 2: executor.kind: unknown value 'proces'; did you mean process?"),
+    ("[executor]\njobs = 0\n", "line 2: executor.jobs: must be a positive integer, got 0"),
+    ("[executor]\nkind = \"process\"\nscheduler = \"tcp://h:1\"\n",
+     "line 3: executor.scheduler: only the dask executor takes a scheduler, not 'process'"),
+    ("[datasets.d]\nsource = \"x.csv\"\nstandardize = \"yes\"\n",
+     "line 3: datasets.d.standardize: unknown value 'yes'; (choose from none, features, all)"),
+    ("[datasets.d]\ntest_size = 1.5\n", "line 2: datasets.d.test_size: must be a fraction between 0 and 1, got 1.5"),
+    ("[datasets.d]\ntarget_column = \"y\"\n", "line 2: datasets.d.target_column: unknown key; did you mean target?"),
+    ("[networks.n]\nhidden = [4, 0]\n", "line 2: networks.n.hidden[1]: must be a positive integer, got 0"),
+    ("[networks.n]\nactivation = \"sigmod\"\n", "line 2: networks.n.activation: unknown value 'sigmod'; "
+                                               "did you mean sigmoid?"),
+    ("[networks.n]\nloss = \"mae\"\n", "line 2: networks.n.loss: unknown value 'mae'"),
+    ("[networks.n]\nbias = \"no\"\n", "line 2: networks.n.bias: must be true or false, got 'no'"),
+    ("[datasets.tutorial]\n[networks.n]\n[[problems]]\ndataset = \"tutorial\"\nnetwork = \"m\"\n",
+     "line 5: problems[0].network: no network named 'm'; (defined: n)"),
+    ("[datasets.tutorial]\n[networks.n]\n[[problems]]\ndataset = \"tutorial\"\n",
+     "line 3: problems[0]: needs a network (one of: n)"),
+    ("options = 3\n", "line 1: options: must be a table, got 3"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD, ids=[b[1].split(":")[1].strip() for b in BAD])
+def test_errors_name_the_key_and_its_line(tmp_path, registry, text, expected):
+    path = tmp_path / "suite.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_suite_file(path, registry)
+    message = str(info.value)
+    assert message.startswith(f"{path}") and expected in message and "\n" not in message, message
+
+
+def test_missing_and_binary_suite_files(tmp_path):
+    with pytest.raises(ConfigError, match="no such suite file"):
+        load_suite_file(tmp_path / "none.toml")
+    (tmp_path / "b.toml").write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="not a TOML suite file"):
+        load_suite_file(tmp_path / "b.toml")
+
+
+def test_suite_file_errors_at_the_command_line(tmp_path, capsys):
+    path = _write(tmp_path, """
+        seeds = 2
+        [networks.n]
+        hidden = "four"
+    """)
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"nnbench: error: {path}, line 3: networks.n.hidden: must be a list of positive layer sizes, " \
+                  "got 'four'\n"
