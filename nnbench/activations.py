@@ -22,11 +22,11 @@ from nnbench.trainer import closest_names
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation"]
 
-#: Below this many elements one call of scipy's ``expit`` beats the four calls of the
-#: tanh form (Python overhead dominates); above it ``0.5 + 0.5 tanh(z / 2)``, the same
-#: function without overflow, is about 3x faster per element on these machines
-#: (measured in benchmarks/bench_core.py::test_sigmoid_forms).
-_EXPIT_MAX_SIZE = 2048
+# The sigmoid is scipy's ``expit`` at every size. The other overflow-free form,
+# ``0.5 + 0.5 tanh(z / 2)``, was measured 1.6x to 5x slower at every size from 16 to
+# 1.6 million elements on this project's machines (AMD EPYC, numpy dispatching AVX2 but no
+# AVX-512, where numpy's float64 tanh is not vectorised): see
+# benchmarks/bench_core.py::test_sigmoid_forms, which times both, and benchmarks/README.md.
 
 
 class Activation(ABC):
@@ -48,37 +48,33 @@ class Activation(ABC):
         """Write ``f'(z)`` into ``out``; ``a`` is ``f(z)``. Returns ``out``."""
 
     @abstractmethod
-    def d2(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Write ``f''(z)`` into ``out``; ``a`` is ``f(z)``. Returns ``out``."""
+    def d2(self, z: np.ndarray, a: np.ndarray, out: np.ndarray,
+           d1: np.ndarray | None = None) -> np.ndarray:
+        """Write ``f''(z)`` into ``out``; ``a`` is ``f(z)``; ``d1``, if given, is ``f'(z)``
+        already computed (it saves recomputing it). Returns ``out``."""
 
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
 
 
 class Sigmoid(Activation):
-    """The logistic sigmoid, computed without overflow (scipy.special.expit or the tanh form)."""
+    """The logistic sigmoid, computed without overflow by ``scipy.special.expit``."""
 
     name = "sigmoid"
 
     def value(self, z, out):
-        if z.size <= _EXPIT_MAX_SIZE:
-            return expit(z, out=out)
-        # 1/(1+exp(-z)) == 0.5 + 0.5 tanh(z/2): no exp overflow, and faster than expit
-        np.multiply(z, 0.5, out=out)
-        np.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
-        return out
+        return expit(z, out=out)  # 1 / (1 + exp(-z)), exactly 0 or 1 when it saturates
 
     def d1(self, z, a, out):
         np.subtract(1.0, a, out=out)
         out *= a
         return out
 
-    def d2(self, z, a, out):
-        # f'' = f(1-f)(1-2f)
-        self.d1(z, a, out)
-        out *= 1.0 - 2.0 * a
+    def d2(self, z, a, out, d1=None):
+        # f'' = f'(1 - 2f), f' = f(1 - f)
+        np.multiply(a, -2.0, out=out)
+        out += 1.0
+        out *= self.d1(z, a, np.empty_like(out)) if d1 is None else d1
         return out
 
 
@@ -95,9 +91,10 @@ class Tanh(Activation):
         np.subtract(1.0, out, out=out)
         return out
 
-    def d2(self, z, a, out):
-        self.d1(z, a, out)
-        out *= -2.0 * a
+    def d2(self, z, a, out, d1=None):
+        # f'' = -2 f f', f' = 1 - f^2
+        np.multiply(a, -2.0, out=out)
+        out *= self.d1(z, a, np.empty_like(out)) if d1 is None else d1
         return out
 
 
@@ -112,7 +109,7 @@ class ReLU(Activation):
     def d1(self, z, a, out):
         return np.greater(z, 0.0, out=out, casting="unsafe")
 
-    def d2(self, z, a, out):
+    def d2(self, z, a, out, d1=None):
         out.fill(0.0)
         return out
 
@@ -131,7 +128,7 @@ class Identity(Activation):
         out.fill(1.0)
         return out
 
-    def d2(self, z, a, out):
+    def d2(self, z, a, out, d1=None):
         out.fill(0.0)
         return out
 

@@ -22,6 +22,7 @@ multiplication by the Hessian", Neural Computation 6(1), 1994).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -29,6 +30,16 @@ from nnbench.activations import Activation, get_activation
 from nnbench.errors import ConfigError
 
 __all__ = ["Network", "Workspace"]
+
+
+def _dot(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` for 2-D ``a``; when ``a`` has one column that is the outer product
+    ``a[:, 0] x b[0]``, computed by broadcasting, which is faster than a BLAS product with
+    an inner dimension of 1 (a network with one output meets it on every backward pass:
+    benchmarks/bench_core.py, benchmarks/README.md)."""
+    if a.shape[1] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 class Network:
@@ -167,10 +178,11 @@ class Network:
             gW, gb = grads[l]
             np.matmul(X.T if l == 0 else ws.A[l - 1].T, delta, out=gW)
             if gb is not None:
-                np.sum(delta, axis=0, out=gb)
+                # the column sums of delta, as ones @ delta: a BLAS product, several times
+                # faster than np.sum(delta, axis=0) on tall arrays (benchmarks/bench_core.py)
+                np.matmul(ws.ones, delta, out=gb)
             if l:
-                prev = ws.D[l - 1]
-                np.matmul(delta, W.T, out=prev)
+                prev = _dot(delta, W.T, out=ws.D[l - 1])
                 prev *= self.activation.d1(ws.Z[l - 1], ws.A[l - 1], ws.G[l - 1])
                 delta = prev
         return grad
@@ -192,53 +204,67 @@ class Network:
         :param V: float64 ``(k, n_params)``: the directions.
         :returns: float64 ``(k, n_params)``: ``H @ v`` for each direction ``v``.
         """
-        k = V.shape[0]
+        k, n = V.shape[0], X.shape[0]
         out = np.empty((k, self.n_params))
-        vl = [(V[:, w0:w1].reshape(k, fi, fo), V[:, b0:b1] if b1 > b0 else None)
-              for fi, fo, w0, w1, b0, b1 in self.layout]
-        ol = [(out[:, w0:w1].reshape(k, fi, fo), out[:, b0:b1] if b1 > b0 else None)
-              for fi, fo, w0, w1, b0, b1 in self.layout]
         L = self.n_layers
-        # deltas of the ordinary backward pass, kept per layer
+        # The R-quantities of all k directions are held sample-major, shape (n, k, width):
+        # then every product with a weight matrix, and every sum over samples, is one 2-D
+        # BLAS product for all directions at once (reshaping (n, k, w) to (n * k, w) or
+        # (n, k * w)). They live in preallocated buffers (fresh pages cost more than the
+        # arithmetic here): benchmarks/bench_core.py::test_hessp.
+        rb = ws.r_buffers(k)
+        # deltas of the ordinary backward pass, kept per layer, and back[l - 1] =
+        # delta_l W_l^T, the delta before f' (delta_{l-1} = back[l - 1] f'(z_{l-1}))
         deltas = [None] * L
         deltas[L - 1] = delta
         fp = [None] * L  # f'(z_l) of hidden layers
         for l in range(L - 1, 0, -1):
-            fp[l - 1] = self.activation.d1(ws.Z[l - 1], ws.A[l - 1], np.empty_like(ws.Z[l - 1]))
-            deltas[l - 1] = (deltas[l] @ layers[l][0].T) * fp[l - 1]
-        # forward R-pass
-        Rz = [None] * L
-        Ra_prev = None  # R{a_0} = 0
+            fp[l - 1] = self.activation.d1(ws.Z[l - 1], ws.A[l - 1], ws.G[l - 1])
+            _dot(deltas[l], layers[l][0].T, out=rb.back[l - 1])
+            deltas[l - 1] = np.multiply(rb.back[l - 1], fp[l - 1], out=ws.D[l - 1])
+        # forward R-pass: Rz[l] = R{z_l}, Ra[l] = R{a_l} = f'(z_l) R{z_l}
         a_prev = X
         for l in range(L):
-            W, _ = layers[l]
-            VW, Vb = vl[l]
-            r = a_prev @ VW  # (k, n, fo)
-            if Ra_prev is not None:
-                r += Ra_prev @ W
-            if Vb is not None:
-                r += Vb[:, None, :]
-            Rz[l] = r
+            fi, fo, w0, w1, b0, b1 = self.layout[l]
+            W = layers[l][0]
+            VW = V[:, w0:w1].reshape(k, fi, fo)
+            r = rb.Rz[l]
+            # a_{l-1} V_l for every direction: (n, fi) @ (fi, k * fo)
+            np.matmul(a_prev, VW.transpose(1, 0, 2).reshape(fi, k * fo), out=r.reshape(n, k * fo))
+            if l:  # + R{a_{l-1}} W_l
+                r += np.matmul(rb.Ra[l - 1].reshape(n * k, fi), W, out=rb.T[l].reshape(n * k, fo)).reshape(n, k, fo)
+            if b1 > b0:
+                r += V[:, b0:b1]  # (k, fo), the same for every sample
             if l < L - 1:
-                Ra_prev = fp[l] * r
+                np.multiply(fp[l][:, None, :], r, out=rb.Ra[l])
                 a_prev = ws.A[l]
         # backward R-pass
-        Rd = curvature * Rz[L - 1]  # curvature includes the output activation's f', f''
+        Rd = np.multiply(curvature[:, None, :], rb.Rz[L - 1], out=rb.Rd[L - 1])  # curvature includes g', g''
         for l in range(L - 1, -1, -1):
-            W, _ = layers[l]
-            oW, ob = ol[l]
+            fi, fo, w0, w1, b0, b1 = self.layout[l]
+            W = layers[l][0]
             a_prev = X if l == 0 else ws.A[l - 1]
-            np.matmul(a_prev.T, Rd, out=oW)
+            # R{dW_l} = a_{l-1}^T R{delta_l} (+ R{a_{l-1}}^T delta_l), as (fi, k, fo) -> (k, fi * fo)
+            RdW = (a_prev.T @ Rd.reshape(n, k * fo)).reshape(fi, k, fo)
+            out[:, w0:w1] = RdW.transpose(1, 0, 2).reshape(k, fi * fo)
             if l:
-                Ra = fp[l - 1] * Rz[l - 1]
-                oW += np.swapaxes(Ra, 1, 2) @ deltas[l]
-            if ob is not None:
-                np.sum(Rd, axis=1, out=ob)
+                out[:, w0:w1] += (rb.Ra[l - 1].reshape(n, k * fi).T @ deltas[l]).reshape(k, fi * fo)
+            if b1 > b0:
+                out[:, b0:b1] = (ws.ones @ Rd.reshape(n, k * fo)).reshape(k, fo)  # sums over samples
             if l:
-                VW = vl[l][0]
-                back = deltas[l] @ W.T  # (n, fi) — the ordinary delta before f'
-                f2 = self.activation.d2(ws.Z[l - 1], ws.A[l - 1], np.empty_like(ws.Z[l - 1]))
-                Rd = (Rd @ W.T + deltas[l] @ np.swapaxes(VW, 1, 2)) * fp[l - 1] + (back * f2) * Rz[l - 1]
+                VW = V[:, w0:w1].reshape(k, fi, fo)
+                T = rb.T[l - 1]
+                Rd_prev = rb.Rd[l - 1]
+                _dot(Rd.reshape(n * k, fo), W.T, out=Rd_prev.reshape(n * k, fi))
+                # + delta_l V_l^T for every direction: (n, fo) @ (fo, k * fi)
+                Rd_prev += _dot(deltas[l], VW.transpose(2, 0, 1).reshape(fo, k * fi),
+                                out=T.reshape(n, k * fi)).reshape(n, k, fi)
+                Rd_prev *= fp[l - 1][:, None, :]
+                # + (delta_l W_l^T) f''(z_{l-1}) R{z_{l-1}}
+                f2 = self.activation.d2(ws.Z[l - 1], ws.A[l - 1], rb.F2[l - 1], d1=fp[l - 1])
+                f2 *= rb.back[l - 1]
+                Rd_prev += np.multiply(f2[:, None, :], rb.Rz[l - 1], out=T)
+                Rd = Rd_prev
         return out
 
     def output_jacobian(self, layers, X: np.ndarray, ws: "Workspace", scale: np.ndarray) -> np.ndarray:
@@ -275,8 +301,9 @@ class Workspace:
 
     ``Z[l]``, ``A[l]`` (pre-activations and activations), ``D[l]`` (backpropagated deltas),
     ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out`` and
-    ``out2`` ``(n_samples, n_outputs)`` scratch for the loss. A workspace is not
-    thread-safe: use one per thread or process.
+    ``out2`` ``(n_samples, n_outputs)`` scratch for the loss; ``ones`` ``(n_samples,)``
+    of ones, for column sums as a matrix product. A workspace is not thread-safe: use one
+    per thread or process.
     """
 
     def __init__(self, network: Network, n_samples: int) -> None:
@@ -288,3 +315,25 @@ class Workspace:
         self.G = [np.empty((n_samples, w)) for w in widths]
         self.out = np.empty((n_samples, widths[-1]))
         self.out2 = np.empty((n_samples, widths[-1]))
+        self.ones = np.ones(n_samples)
+        self._widths = widths
+        self._r1: SimpleNamespace | None = None
+
+    def r_buffers(self, k: int) -> SimpleNamespace:
+        """Buffers for :meth:`Network.hvp` with ``k`` directions.
+
+        Per layer ``l``, ``Rz[l]``, ``Rd[l]``, ``T[l]`` (scratch) of shape
+        ``(n_samples, k, width_l)``; per hidden layer ``Ra[l]`` of that shape and ``back[l]``,
+        ``F2[l]`` of shape ``(n_samples, width_l)``. Those for ``k = 1`` (``hessp``) are
+        made on first use and kept; other ``k`` (the blocks of ``hess``) get new ones.
+        """
+        if k == 1 and self._r1 is not None:
+            return self._r1
+        n, ws, hidden = self.n_samples, self._widths, self._widths[:-1]
+        bufs = SimpleNamespace(
+            Rz=[np.empty((n, k, w)) for w in ws], Rd=[np.empty((n, k, w)) for w in ws],
+            T=[np.empty((n, k, w)) for w in ws], Ra=[np.empty((n, k, w)) for w in hidden],
+            back=[np.empty((n, w)) for w in hidden], F2=[np.empty((n, w)) for w in hidden])
+        if k == 1:
+            self._r1 = bufs
+        return bufs
