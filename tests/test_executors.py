@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import textwrap
 
 import numpy as np
@@ -179,3 +180,9 @@ def test_dask_local_cluster_gives_the_serial_results_trial_by_trial(registry):
     for key, rec in dask.items():
         assert rec["status"] == "ok" and rec["seed"] == serial[key]["seed"]
         assert rec["best_cost"] == serial[key]["best_cost"] and math.isfinite(rec["best_cost"]), key
+
+
+def test_dask_not_installed_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    with pytest.raises(ConfigError, match=r"^--executor dask needs dask.distributed: pip install 'nnbench\[dask\]'$"):
+        DaskExecutor()
