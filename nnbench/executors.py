@@ -21,6 +21,14 @@ machine numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizati
 * :class:`DaskExecutor` runs them on a Dask distributed cluster (``--executor dask``); the
   optional extra ``nnbench[dask]``. The time limit there is the soft one of the
   instrumentation (a call of the objective after the limit raises).
+
+``nnbench run`` uses the process executor with ``os.cpu_count()`` workers unless told
+otherwise (``--jobs``, ``--executor``, or the suite file's ``[executor]``). ``--jobs 1``
+still runs the trials in one worker process, so the hard time limit and the crash
+isolation hold; ``--executor serial`` runs them in the ``nnbench`` process itself (no
+start-up cost, about 1-2 s per worker for importing numpy and scipy, but a trainer that
+never returns or kills its process stops the run). The Python API
+(:func:`nnbench.api.run`) is serial unless given an executor.
 """
 
 from __future__ import annotations

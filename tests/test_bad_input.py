@@ -126,6 +126,7 @@ def test_unreadable_or_corrupt_results_file_given_to_report(tmp_path, capsys, na
     _one_line_error(capsys, expected.format(path=path))
 
 
+@pytest.mark.slow
 def test_end_to_end_exit_status_and_no_traceback(tmp_path):
     (tmp_path / "ragged.csv").write_text(CSV["ragged.csv"])
     for argv, expected in ((["run", "--dataset", "ragged.csv", "--out", "r.jsonl"],
