@@ -338,34 +338,35 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     todo = [s for s in specs if s.key not in done]
     meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                         suite_file=str(sf.path) if sf is not None else None)
-    writer = ResultsWriter(out, meta, mode=mode)
-    if args.resume:
-        print(f"nnbench: resuming {out}: {len(specs) - len(todo)} of {len(specs)} trials are done, "
-              f"{len(todo)} to run", file=sys.stderr)
-    bar = None
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
+    with executor:  # a Dask scheduler is reached before the results file is opened
+        writer = ResultsWriter(out, meta, mode=mode)
+        if args.resume:
+            print(f"nnbench: resuming {out}: {len(specs) - len(todo)} of {len(specs)} trials are done, "
+                  f"{len(todo)} to run", file=sys.stderr)
+        bar = None
+        if not args.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
-    count = 0
+            bar = tqdm(total=len(todo), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+        count = 0
 
-    def progress(rec: dict) -> None:
-        nonlocal count
-        count += 1
-        if bar is not None:
-            bar.set_postfix_str(f"{rec['trainer']} seed {rec['seed']}", refresh=False)
-            bar.update(1)
+        def progress(rec: dict) -> None:
+            nonlocal count
+            count += 1
+            if bar is not None:
+                bar.set_postfix_str(f"{rec['trainer']} seed {rec['seed']}", refresh=False)
+                bar.update(1)
 
-    interrupted = False
-    try:
-        harness.run(suite, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
-                    keep=False)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        writer.close()
-        if bar is not None:
-            bar.close()
+        interrupted = False
+        try:
+            harness.run(suite, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
+                        keep=False)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            writer.close()
+            if bar is not None:
+                bar.close()
     records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
     sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
     if interrupted:

@@ -72,6 +72,13 @@ def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
 class SerialExecutor:
     """Run trials one after another in this process."""
 
+    def __enter__(self) -> "SerialExecutor":
+        """Nothing to start (every executor is a context manager)."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
     def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
         """Yield the record of each of ``specs`` in order.
 
@@ -356,6 +363,7 @@ class DaskExecutor:
         a :class:`distributed.LocalCluster` of ``jobs`` worker processes with one thread
         each, on 127.0.0.1, dashboard off, closed when the run ends.
     :param jobs: workers of that local cluster (default ``os.cpu_count()``).
+    :param connect_timeout: seconds to wait for the scheduler.
     :raises ConfigError: dask.distributed is not installed.
 
     The workers must be able to import the trainers' plugins. A trial whose worker dies
@@ -363,13 +371,31 @@ class DaskExecutor:
     instrumentation.
     """
 
-    def __init__(self, scheduler: str | None = None, jobs: int | None = None) -> None:
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None, connect_timeout: float = 10.0) -> None:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise ConfigError("--executor dask needs dask.distributed: pip install 'nnbench[dask]'") from None
         self.scheduler = scheduler
         self.jobs = int(jobs or os.cpu_count() or 1)
+        self.connect_timeout = connect_timeout
+        self._stack: contextlib.ExitStack | None = None
+        self._open: Any = None
+
+    def __enter__(self) -> "DaskExecutor":
+        """Connect (or start the LocalCluster) now, and keep the client until the ``with``
+        ends: a bad address is reported before anything is written.
+
+        :raises ConfigError: the scheduler cannot be reached within 10 s.
+        """
+        self._stack = contextlib.ExitStack()
+        self._open = self._stack.enter_context(self._client())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stack, self._stack, self._open = self._stack, None, None
+        if stack is not None:
+            stack.close()
 
     @contextlib.contextmanager
     def _client(self) -> Iterator[Any]:
@@ -377,7 +403,7 @@ class DaskExecutor:
 
         if self.scheduler:
             try:
-                client = Client(self.scheduler, timeout="10s")
+                client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
             except (OSError, TimeoutError) as exc:
                 raise ConfigError(f"--scheduler {self.scheduler}: cannot connect: {exc}") from None
             with client:
@@ -400,7 +426,7 @@ class DaskExecutor:
 
         if not specs:
             return
-        with self._client() as client:
+        with contextlib.nullcontext(self._open) if self._open is not None else self._client() as client:
             futures = [client.submit(_dask_trial, spec, pure=False) for spec in specs]
             spec_of = {f.key: spec for f, spec in zip(futures, specs)}
             started = time.monotonic()

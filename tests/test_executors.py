@@ -186,3 +186,11 @@ def test_dask_not_installed_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
     with pytest.raises(ConfigError, match=r"^--executor dask needs dask.distributed: pip install 'nnbench\[dask\]'$"):
         DaskExecutor()
+
+
+def test_unreachable_scheduler_is_a_clear_error_before_any_trial():
+    pytest.importorskip("distributed")
+    with pytest.raises(ConfigError, match=r"^--scheduler tcp://127.0.0.1:9: cannot connect: Timed out trying to "
+                                          r"connect to tcp://127.0.0.1:9 after 0.5 s$"):
+        with DaskExecutor("tcp://127.0.0.1:9", connect_timeout=0.5):
+            pass
