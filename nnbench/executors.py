@@ -124,7 +124,6 @@ def _worker_main(conn: Any, shared: Any) -> None:
             if task is None:
                 return
             index, spec = task
-            best[_N] = -1  # nothing reported yet for this trial
             try:
                 with blas_limited(spec.blas_threads):
                     record = run_trial(spec, on_improve=report)
@@ -186,6 +185,8 @@ class _Worker:
         self.started = 0.0
 
     def send(self, index: int, spec: Any) -> None:
+        best = np.frombuffer(self.shared, dtype=np.float64)
+        best[_SEQ], best[_N] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
         self.task = (index, spec)
         self.started = time.monotonic()
         self.conn.send((index, spec))
@@ -301,7 +302,7 @@ class ProcessExecutor:
         """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
         from nnbench.harness import lost_trial_record
 
-        if w.conn in ready or w.process.sentinel in ready:
+        if w.conn in ready or w.process.sentinel in ready or w.conn.poll():  # poll: a record sent just now
             try:
                 msg = w.conn.recv() if w.conn.poll() else None
             except (EOFError, OSError):
