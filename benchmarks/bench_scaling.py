@@ -37,8 +37,8 @@ def parts(n: int, h: int):
     rng = np.random.default_rng(0)
     X, W1, b1 = rng.standard_normal((n, N_FEATURES)), rng.standard_normal((N_FEATURES, h)), rng.standard_normal(h)
     W2, y = rng.standard_normal((h, 1)), rng.standard_normal((n, 1))
-    Z, A, D, G = (np.empty((n, h)) for _ in range(4))
-    r = np.empty((n, 1))
+    Z, A, D, G = (rng.random((n, h)) for _ in range(4))
+    Z0, r0, r = rng.standard_normal((n, h)), rng.standard_normal((n, 1)), np.empty((n, 1))
     ones, g1, g2, gb = np.ones(n), np.empty((N_FEATURES, h)), np.empty((h, 1)), np.empty(h)
 
     def products():
@@ -50,16 +50,16 @@ def parts(n: int, h: int):
         np.matmul(ones, D, out=gb)
 
     def elementwise():
-        Z += b1
+        np.add(Z0, b1, out=Z)  # from fixed inputs, so that repeating it cannot overflow
         expit(Z, out=A)
-        r += b1[0]
+        np.add(r0, b1[0], out=r)
         np.subtract(r, y, out=r)
         np.vdot(r, r)
-        r *= 2.0
+        np.multiply(r, 2.0, out=r)
         np.multiply(r, W2.T, out=D)
         np.subtract(1.0, A, out=G)
-        G *= A
-        D *= G
+        np.multiply(G, A, out=G)
+        np.multiply(D, G, out=D)
 
     return products, elementwise
 
