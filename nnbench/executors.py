@@ -38,6 +38,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -95,14 +96,32 @@ class SerialExecutor:
 
 # -- the process executor -------------------------------------------------------------------
 
-def _worker_main(conn: Any, shared: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this process with SIGKILL when its parent dies (``prctl
+    PR_SET_PDEATHSIG``, prctl(2)), so that a ``kill -9`` of ``nnbench run`` leaves no worker
+    spinning in a trainer that never returns. Elsewhere the worker stops at its next
+    message instead."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _worker_main(conn: Any, shared: Any, parent: int) -> None:
     """A worker process: run each ``(index, spec)`` received on ``conn``, send back
-    ``("done", index, record)``; stop on ``None`` or when the parent is gone.
+    ``("done", index, record)``; stop on ``None`` or when the parent (pid ``parent``) is gone.
 
     Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
     decide (the parent ends its workers when it is interrupted).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
     from nnbench.harness import run_trial
 
     best = np.frombuffer(shared, dtype=np.float64)
@@ -168,7 +187,7 @@ class _Worker:
         self.capacity = capacity
         self.shared = ctx.RawArray("d", _X + capacity)
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, self.shared), daemon=True,
+        self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid()), daemon=True,
                                    name="nnbench-worker")
         # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
         # process group) never interrupts it, not even while it imports numpy

@@ -3,6 +3,7 @@ finished trial, and ``--resume`` runs only the missing ones."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import textwrap
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,7 @@ from nnbench.results import read_results
 
 #: A trainer of about 0.15 s per trial, importable by the workers of a subprocess.
 TICK = textwrap.dedent('''
-    import time
+    import os, time
     from nnbench.hookspecs import hookimpl
     from nnbench.trainer import Trainer, TrainResult
 
@@ -28,9 +30,16 @@ TICK = textwrap.dedent('''
         time.sleep(0.15)
         return TrainResult(x=x0 * 0.5, fun=objective.fun(x0 * 0.5), success=True)
 
+    def spin(objective, x0, budget, rng):
+        objective.fun(x0)
+        open(os.path.join(os.environ["NNBENCH_TEST_SPIN_DIR"], str(os.getpid())), "w").close()
+        while True:
+            pass
+
     @hookimpl
     def nnbench_trainers():
-        return [Trainer(name="tick", family="first-order", train=tick, summary="sleeps 0.15 s")]
+        return [Trainer(name="tick", family="first-order", train=tick, summary="sleeps 0.15 s"),
+                Trainer(name="spin", family="first-order", train=spin, summary="never returns")]
 ''')
 
 N_SEEDS = 16
@@ -47,8 +56,8 @@ def tick(tmp_path, monkeypatch):
 
 
 def _start(args, **kw):
-    return subprocess.Popen([sys.executable, "-m", "nnbench.cli", "run", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+    kw = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
+    return subprocess.Popen([sys.executable, "-m", "nnbench.cli", "run", *args], text=True, **kw)
 
 
 def _wait_for_records(path, n, proc, timeout=60.0):
@@ -137,3 +146,40 @@ def test_ctrl_c_stops_cleanly_keeps_finished_trials_and_prints_the_table(tmp_pat
     assert len(lines) == 1 + done and all(json.loads(line) for line in lines)  # no damaged line
     time.sleep(0.5)
     assert out.read_text().count("\n") == 1 + done  # no worker is left writing
+
+
+def _children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` (Linux /proc)."""
+    kids = set()
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{stat}/stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    kids.add(int(stat))
+    return kids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_sigkill_of_the_parent_leaves_no_worker_spinning(tmp_path, tick, monkeypatch):
+    out, marks = tmp_path / "r.jsonl", tmp_path / "spinning"
+    marks.mkdir()
+    monkeypatch.setenv("NNBENCH_TEST_SPIN_DIR", str(marks))
+    proc = _start(["-p", "nnbench_test_tick", "--trainers", "spin", "--seeds", "2", "--quiet", "--jobs", "2",
+                   "--time-limit", "60", "--out", str(out)],
+                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a surviving worker holds no pipe
+    end = time.monotonic() + 60
+    while len(list(marks.iterdir())) < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    workers = {int(p.name) for p in marks.iterdir()}
+    assert len(workers) == 2 and workers <= _children(proc.pid)  # both in the endless loop
+    proc.kill()
+    proc.wait(timeout=10)
+    end = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{w}") for w in workers) and time.monotonic() < end:
+        time.sleep(0.05)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}")]
+    for w in alive:  # do not leave them behind if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not alive, "workers outlived a kill -9 of nnbench run"
