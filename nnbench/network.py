@@ -224,10 +224,10 @@ class Network:
             deltas[l - 1] = np.multiply(rb.back[l - 1], fp[l - 1], out=ws.D[l - 1])
         # forward R-pass: Rz[l] = R{z_l}, Ra[l] = R{a_l} = f'(z_l) R{z_l}
         a_prev = X
+        VWs = [V[:, w0:w1].reshape(k, fi, fo) for fi, fo, w0, w1, _, _ in self.layout]
         for l in range(L):
             fi, fo, w0, w1, b0, b1 = self.layout[l]
-            W = layers[l][0]
-            VW = V[:, w0:w1].reshape(k, fi, fo)
+            W, VW = layers[l][0], VWs[l]
             r = rb.Rz[l]
             # a_{l-1} V_l for every direction: (n, fi) @ (fi, k * fo)
             np.matmul(a_prev, VW.transpose(1, 0, 2).reshape(fi, k * fo), out=r.reshape(n, k * fo))
@@ -252,7 +252,7 @@ class Network:
             if b1 > b0:
                 out[:, b0:b1] = (ws.ones @ Rd.reshape(n, k * fo)).reshape(k, fo)  # sums over samples
             if l:
-                VW = V[:, w0:w1].reshape(k, fi, fo)
+                VW = VWs[l]
                 T = rb.T[l - 1]
                 Rd_prev = rb.Rd[l - 1]
                 _dot(Rd.reshape(n * k, fo), W.T, out=Rd_prev.reshape(n * k, fi))
