@@ -56,9 +56,16 @@ __all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", 
 #: stops a trainer at its next objective call, and the record's metrics take a moment.
 DEFAULT_GRACE_S = 1.0
 
-# Layout of a worker's shared best-so-far array: a sequence number (odd while a write is
-# in progress: a seqlock), evaluations, seconds, cost, n_params, then x.
-_SEQ, _EVALS, _SECS, _COST, _N, _X = range(6)
+# A worker's shared best-so-far array: [published slot, slot 0, slot 1], each slot
+# [evaluations, seconds, cost, n_params (-1: none yet), x (capacity floats)]. The worker
+# writes the slot not published, then publishes it with one aligned store: a worker
+# killed in the middle of a write leaves the previous point intact (double buffering).
+_HEAD = 4
+
+
+def _slot(best: np.ndarray, k: int) -> np.ndarray:
+    size = (best.size - 1) // 2
+    return best[1 + k * size:1 + (k + 1) * size]
 
 
 def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
@@ -125,16 +132,17 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
     from nnbench.harness import run_trial
 
     best = np.frombuffer(shared, dtype=np.float64)
-    capacity = best.size - _X
+    capacity = (best.size - 1) // 2 - _HEAD
 
     def report(inst: Any) -> None:
         x = inst.best_x
         if x is None or x.size > capacity:
             return
-        best[_SEQ] += 1  # odd: the parent must not read a half-written point
-        best[_EVALS], best[_SECS], best[_COST], best[_N] = inst.evaluations, inst.elapsed(), inst.best_cost, x.size
-        best[_X:_X + x.size] = x
-        best[_SEQ] += 1
+        k = 1 - int(best[0])
+        slot = _slot(best, k)
+        slot[:_HEAD] = inst.evaluations, inst.elapsed(), inst.best_cost, x.size
+        slot[_HEAD:_HEAD + x.size] = x
+        best[0] = k  # publish
 
     try:
         conn.send(("ready", os.getpid()))
@@ -154,18 +162,14 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
 
 
 def _read_best(shared: Any) -> tuple[int, float, float, np.ndarray] | None:
-    """The last best point a worker wrote, consistent under the seqlock, or ``None``."""
+    """The last best point a worker published, ``(evaluations, seconds, cost, x)``, or
+    ``None``. Read only while the worker writes nothing (it is dead, ended, or done)."""
     best = np.frombuffer(shared, dtype=np.float64)
-    for _ in range(1000):
-        seq = best[_SEQ]
-        snap = best.copy()
-        if seq % 2 == 0 and best[_SEQ] == seq:
-            n = int(snap[_N])
-            if n < 0:
-                return None
-            return int(snap[_EVALS]), float(snap[_SECS]), float(snap[_COST]), snap[_X:_X + n].copy()
-        time.sleep(0.001)
-    return None
+    slot = _slot(best, int(best[0]))
+    n = int(slot[3])
+    if n < 0:
+        return None
+    return int(slot[0]), float(slot[1]), float(slot[2]), slot[_HEAD:_HEAD + n].copy()
 
 
 def _death(exitcode: int | None) -> str:
@@ -185,7 +189,7 @@ class _Worker:
 
     def __init__(self, ctx: Any, capacity: int) -> None:
         self.capacity = capacity
-        self.shared = ctx.RawArray("d", _X + capacity)
+        self.shared = ctx.RawArray("d", 1 + 2 * (_HEAD + capacity))
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid()), daemon=True,
                                    name="nnbench-worker")
@@ -205,7 +209,7 @@ class _Worker:
 
     def send(self, index: int, spec: Any) -> None:
         best = np.frombuffer(self.shared, dtype=np.float64)
-        best[_SEQ], best[_N] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
+        best[0], _slot(best, 0)[3] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
         self.task = (index, spec)
         self.started = time.monotonic()
         self.conn.send((index, spec))
