@@ -1,7 +1,7 @@
 """The core's speed: Objective's methods next to a hand-written numpy network (_reference.py).
 
 Each benchmark times nnbench's method with pytest-benchmark and, in the same test, times
-it side by side with its yardstick (interleaved repeats, conftest.time_side_by_side):
+it side by side with its yardstick (interleaved repeats, _timing.time_side_by_side):
 ``fun`` and ``fun_and_grad`` against the hand-written reference, ``hessp``, ``hess`` and
 ``residual_jac`` against nnbench's own ``fun_and_grad``. ``extra_info["ratio"]`` is
 nnbench's time over the yardstick's. Only correctness is asserted, never speed.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _reference import Reference, sigmoid_expit, sigmoid_tanh
-from conftest import problem, record_ratios, run_benchmark, time_side_by_side
+from _timing import problem, record_ratios, run_benchmark, time_side_by_side
 
 from nnbench.activations import get_activation
 from nnbench.objective import Objective

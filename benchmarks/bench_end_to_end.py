@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.optimize
-from conftest import record_ratios, run_benchmark
+from _timing import record_ratios, run_benchmark
 
 from nnbench.datasets import load
 from nnbench.objective import Objective

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import problem, record_ratios, run_benchmark
+from _timing import problem, record_ratios, run_benchmark
 
 from nnbench.instrument import InstrumentedObjective
 from nnbench.objective import Objective

@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pytest
 import scipy.optimize
-from conftest import problem, run_benchmark, time_side_by_side
+from _timing import problem, run_benchmark, time_side_by_side
 from scipy.special import expit
 
 from nnbench.objective import Objective

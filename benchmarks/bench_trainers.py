@@ -15,7 +15,7 @@ fails, the best cost is no worse than the start, the evaluation budget holds.
 from __future__ import annotations
 
 import pytest
-from conftest import run_benchmark
+from _timing import run_benchmark
 
 from nnbench.harness import DatasetSpec, NetworkSpec, TrialSpec, run_trial
 from nnbench.plugins import Registry
