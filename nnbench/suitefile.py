@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnbench.datasets import bundled_names
 from nnbench.errors import ConfigError, NNBenchError
 from nnbench.harness import DatasetSpec, NetworkSpec, Suite
 from nnbench.trainer import Budget, closest_names
@@ -333,6 +334,12 @@ def _datasets(r: _Reader, data: Mapping[str, Any], base: Path) -> dict[str, Data
         source = r.string(d.get("source", name), (*keys, "source"))
         if source.endswith(".csv") or "/" in source or os.sep in source:
             source = str(base / source)
+        elif source not in bundled_names():
+            close = closest_names(source, list(bundled_names()))
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise r.error((*keys, "source") if "source" in d else keys,
+                          f"unknown dataset {source!r}; {hint}(bundled: {', '.join(bundled_names())}; "
+                          f"a CSV file is a path ending in .csv)")
         kw: dict[str, Any] = {}
         if "target" in d:
             kw["target"] = tuple(r.strings(d["target"], (*keys, "target")))

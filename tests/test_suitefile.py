@@ -152,8 +152,11 @@ BAD = [
      "line 3: executor.scheduler: only the dask executor takes a scheduler, not 'process'"),
     ("[datasets.d]\nsource = \"x.csv\"\nstandardize = \"yes\"\n",
      "line 3: datasets.d.standardize: unknown value 'yes'; (choose from none, features, all)"),
-    ("[datasets.d]\ntest_size = 1.5\n", "line 2: datasets.d.test_size: must be a fraction between 0 and 1, got 1.5"),
-    ("[datasets.d]\ntarget_column = \"y\"\n", "line 2: datasets.d.target_column: unknown key; did you mean target?"),
+    ("[datasets.diabets]\n", "line 1: datasets.diabets: unknown dataset 'diabets'; did you mean diabetes?"),
+    ("[datasets.d]\nsource = \"xr\"\n", "line 2: datasets.d.source: unknown dataset 'xr'; did you mean xor?"),
+    ("[datasets.tutorial]\ntest_size = 1.5\n",
+     "line 2: datasets.tutorial.test_size: must be a fraction between 0 and 1, got 1.5"),
+    ("[datasets.xor]\ntarget_column = \"y\"\n", "line 2: datasets.xor.target_column: unknown key; did you mean target?"),
     ("[networks.n]\nhidden = [4, 0]\n", "line 2: networks.n.hidden[1]: must be a positive integer, got 0"),
     ("[networks.n]\nactivation = \"sigmod\"\n", "line 2: networks.n.activation: unknown value 'sigmod'; "
                                                "did you mean sigmoid?"),
