@@ -75,6 +75,12 @@ def test_a_suite_file_runs_end_to_end_with_csv_paths_relative_to_it(tmp_path, ca
     assert all(r["n_params"] == 13 and r["budget"]["max_evals"] == 200 for r in recs)  # 3-3-1 with biases
     assert recs[0]["dataset"]["target"] == ["label"] and recs[0]["network"]["activation"] == "tanh"
     assert "xor | h3 tanh sse | 13 weights" in capsys.readouterr().out
+    # the file names its results file, so --resume needs nothing more; here it has nothing to do
+    text = out.read_text()
+    assert main(["run", str(path), "--quiet", "--resume"]) == 0
+    assert "2 of 2 trials are done, 0 to run" in capsys.readouterr().err and out.read_text() == text
+    assert main(["run", str(path), "--quiet"]) == 2  # and without --resume or --force it is kept
+    assert "exists; use --force to overwrite it or --resume" in capsys.readouterr().err and out.read_text() == text
 
 
 def test_the_command_line_overrides_the_file(tmp_path):
