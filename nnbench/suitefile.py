@@ -42,6 +42,12 @@ The format (every key optional; ``examples/suite.toml`` is a documented example)
     dataset = "tutorial"                            # every dataset with every network
     network = "small"
 
+What the file leaves out takes ``nnbench run``'s defaults: every trainer, seeds 0-4, the
+budget :data:`nnbench.cli.DEFAULT_BUDGET` (1000 evaluations, 2 s), the process executor on
+every core, the tutorial data with a 2-hidden-unit sigmoid network. Options given on the
+command line override the file; problem options (``--dataset``, ``--hidden``, ...) replace
+its problems.
+
 Errors name the file, the line and the key (``suite.toml, line 12: budget.max_evals: must
 be a positive integer, got -5``); a TOML syntax error gives tomllib's line and column.
 """
