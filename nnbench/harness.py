@@ -379,6 +379,15 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
                            message=f"the trainer returned x of shape {x.shape}, expected ({objective.n_params},)")
     if rec["stop"] is None and inst.exhausted is not None:
         rec["stop"] = inst.exhausted  # the trainer caught the budget error and returned
+    if rec["stop"] is None and rec["status"] == "ok":
+        # a trainer that guards the budget itself stops before the instrumentation raises:
+        # classify the trial by what it spent, whoever stopped it
+        if spec.budget.max_seconds is not None and wall >= spec.budget.max_seconds:
+            rec["stop"] = "time_limit"
+        elif spec.budget.max_evals is not None and inst.evaluations >= spec.budget.max_evals:
+            rec["stop"] = "max_evals"
+    if rec["stop"] == "time_limit" and rec["status"] == "ok":
+        rec["status"] = "time limit"
     rec.update(counts=dict(inst.counts), evaluations=inst.evaluations,
                history=[list(h) for h in inst.history])
     if rec["status"] != "skipped":

@@ -58,7 +58,8 @@ def summarize(records: Sequence[dict]) -> list[dict]:
     """One row per (problem, trainer), aggregated over seeds, best first within a problem.
 
     Columns: ``dataset``, ``network``, ``weights``, ``trainer``, ``family``, ``runs``,
-    ``failed`` (failed or time limit), ``skipped``, ``converged`` (share of the trials that
+    ``failed`` (raised, crashed, or evaluated no finite cost), ``timed_out`` (ended by the
+    per-trial time limit; their best point still counts), ``skipped``, ``converged`` (share of the trials that
     ran whose optimizer reported success), ``reached`` (share that reached the target, or
     ``None`` without one), ``best_cost`` (median of the lowest cost evaluated), ``pearson_r``
     (median, training data), ``test_r`` (median on the test split, or ``None``), ``wall_s``
@@ -75,7 +76,8 @@ def summarize(records: Sequence[dict]) -> list[dict]:
     for (ds, net, trainer), recs in groups.items():
         ran = [r for r in recs if r["status"] in ("ok", "time limit") or (r["status"] == "failed" and r.get("best_cost") is not None)]
         ran_ok = [r for r in recs if r["status"] != "skipped"]
-        failed = [r for r in recs if r["status"] in ("failed", "time limit")]
+        failed = [r for r in recs if r["status"] == "failed"]
+        timed_out = [r for r in recs if r["status"] == "time limit"]
         skipped = [r for r in recs if r["status"] == "skipped"]
         reached = [r["reached_target"] for r in ran_ok if r.get("reached_target") is not None]
         calls = []
@@ -89,10 +91,12 @@ def summarize(records: Sequence[dict]) -> list[dict]:
         elif failed:
             first = failed[0]
             note = first.get("error") or first.get("message") or first["status"]
+        elif timed_out:
+            note = timed_out[0].get("message") or "time limit"
         rows.append({
             "dataset": ds, "network": net, "weights": recs[0].get("n_params"),
             "trainer": trainer, "family": recs[0].get("family", ""),
-            "runs": len(recs), "failed": len(failed), "skipped": len(skipped),
+            "runs": len(recs), "failed": len(failed), "timed_out": len(timed_out), "skipped": len(skipped),
             "converged": (sum(bool(r["success"]) for r in ran_ok) / len(ran_ok)) if ran_ok else None,
             "reached": (sum(reached) / len(reached)) if reached else None,
             "best_cost": _median(r.get("best_cost") for r in ran),
@@ -141,7 +145,7 @@ def _fmt(v: Any, col: str) -> Any:
     return v
 
 
-_HEADERS = {"trainer": "trainer", "family": "family", "runs": "runs", "failed": "failed",
+_HEADERS = {"trainer": "trainer", "family": "family", "runs": "runs", "failed": "failed", "timed_out": "time limit",
             "skipped": "skipped", "converged": "converged", "reached": "target",
             "best_cost": "best cost", "pearson_r": "r", "test_r": "test r", "wall_s": "wall s",
             "evals": "evals", "calls": "other calls", "note": "note", "seed": "seed",
@@ -151,7 +155,7 @@ _HEADERS = {"trainer": "trainer", "family": "family", "runs": "runs", "failed": 
 
 def _visible(rows: list[dict], cols: list[str]) -> list[str]:
     """Drop optional columns that are empty in every row."""
-    optional = {"reached", "test_r", "calls", "note", "stop"}
+    optional = {"reached", "test_r", "calls", "note", "stop", "timed_out"}
     return [c for c in cols if c not in optional or any(r.get(c) not in (None, "", 0) for r in rows)]
 
 
@@ -165,7 +169,7 @@ def tables(records: Sequence[dict], per_trial: bool = False) -> list[tuple[str, 
     rows = trial_rows(records) if per_trial else summarize(records)
     cols = (["trainer", "seed", "status", "success", "best_cost", "pearson_r", "test_r", "evals", "wall_s", "stop", "message"]
             if per_trial else
-            ["trainer", "family", "runs", "failed", "skipped", "converged", "reached", "best_cost", "pearson_r",
+            ["trainer", "family", "runs", "failed", "timed_out", "skipped", "converged", "reached", "best_cost", "pearson_r",
              "test_r", "wall_s", "evals", "calls", "note"])
     out = []
     for ds, net in problems(records):

@@ -201,6 +201,9 @@ def read_results(path: str | os.PathLike) -> tuple[dict, list[dict]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
+            if metadata is None:
+                raise ResultsError(f"{path}, line {lineno}: not an nnbench results file "
+                                   f"(not a JSON line: {exc.msg})") from None
             bad = (lineno, exc.msg)
             continue
         if not isinstance(obj, dict):

@@ -94,7 +94,7 @@ def test_existing_output_is_never_written_over(tmp_path, capsys):
     assert main([*base, "--resume", "--force"]) == 2
     _one_line_error(capsys, "nnbench: error: --resume keeps the results file and --force overwrites it: give one")
     assert main([*base, "--resume"]) == 2  # not a results file: nothing appended to it
-    _one_line_error(capsys, f"nnbench: error: {out}, line 1: not an nnbench results file (Expecting value)")
+    _one_line_error(capsys, f"nnbench: error: {out}, line 1: not an nnbench results file (not a JSON line: Expecting value)")
     assert out.read_text() == "precious\n"
 
 
@@ -107,7 +107,8 @@ REPORT_CASES = [
     ("nope.jsonl", None, "nnbench: error: {path}: no such results file"),
     ("binary.jsonl", b"\x80\x81\xff\n", "nnbench: error: {path}: not a results file (not UTF-8 text: invalid start byte)"),
     ("empty.jsonl", b"", "nnbench: error: {path}: empty results file"),
-    ("data.csv", b"a,b\n1,2\n", "nnbench: error: {path}, line 1: corrupt record (Expecting value)"),
+    ("data.csv", b"a,b\n1,2\n",
+     "nnbench: error: {path}, line 1: not an nnbench results file (not a JSON line: Expecting value)"),
     ("other.jsonl", b'{"name": "x"}\n', "nnbench: error: {path}, line 1: not an nnbench results file (no metadata line)"),
     ("corrupt.jsonl", b'{"kind":"metadata"}\n{"kind":"trial"\n{"kind":"trial"}\n',
      "nnbench: error: {path}, line 2: corrupt record (Expecting ',' delimiter)"),

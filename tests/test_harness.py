@@ -56,12 +56,20 @@ def _spender(objective, x0, budget, rng, **options):
     raise AssertionError("unreachable: the budget stops it")
 
 
+def _self_timed(objective, x0, budget, rng, **options):
+    # guards the time itself, like a plugin that checks its own clock before each call
+    cost = objective.fun(x0)
+    time.sleep(budget.max_seconds + 0.05)
+    return TrainResult(x=x0, fun=cost, success=False, message="stopped at my own time guard")
+
+
 class FakePlugin:
     @hookimpl
     def nnbench_trainers(self):
         mk = lambda name, fn: Trainer(name=name, family="first-order", train=fn, summary=f"test trainer {name}")
         return [mk("x0-probe", _train_record_x0), mk("raiser", _raising), mk("nan", _nan_cost),
-                mk("wrong-shape", _wrong_shape), mk("sleepy", _sleepy), mk("spender", _spender)]
+                mk("wrong-shape", _wrong_shape), mk("sleepy", _sleepy), mk("spender", _spender),
+                mk("self-timed", _self_timed)]
 
 
 @pytest.fixture
@@ -173,3 +181,9 @@ def test_results_file_round_trip(tmp_path, registry):
     assert meta["schema"] == 1 and meta["blas_threads_per_trial"] == 1
     assert len(back) == 4 and [r["trainer"] for r in back] == [r["trainer"] for r in recs]
     assert "NaN" not in path.read_text()
+
+
+def test_a_trainer_that_stops_itself_at_the_time_limit_is_a_time_limit_row(registry):
+    rec = run_trial(_spec("self-timed", budget=Budget(max_evals=None, max_seconds=0.1)), registry)
+    assert rec["status"] == "time limit" and rec["stop"] == "time_limit"
+    assert rec["message"] == "stopped at my own time guard" and rec["best_cost"] == rec["initial_cost"]
