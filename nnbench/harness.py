@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import time
 import traceback
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -300,8 +301,21 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         "counts": dict.fromkeys(CALL_KINDS, 0), "evaluations": 0, "nit": None, "claimed": None,
         "wall_time_s": 0.0, "cpu_time_s": 0.0, "train": None, "test": None,
         "reached_target": None, "evals_to_target": None, "time_to_target_s": None,
-        "history": [], "error": None,
+        "history": [], "error": None, "warnings": [],
     }
+
+
+def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:
+    """Distinct ``"Category: message (file:line)"`` lines of the warnings a trial raised, at
+    most ``most`` of them, with a count of the rest."""
+    lines: dict[str, int] = {}
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message} ({w.filename.rsplit('/', 1)[-1]}:{w.lineno})"
+        lines[text] = lines.get(text, 0) + 1
+    out = [f"{t} x{n}" if n > 1 else t for t, n in list(lines.items())[:most]]
+    if len(lines) > most:
+        out.append(f"... and {len(lines) - most} more distinct warnings")
+    return out
 
 
 def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] = time.perf_counter,
@@ -321,6 +335,7 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     (:class:`~nnbench.metrics.Fit` at the best weights, ``test`` ``None`` without a split),
     ``target``, ``reached_target``, ``evals_to_target``, ``time_to_target_s``,
     ``history`` (``[evaluations, seconds, best cost]`` at every improvement),
+    ``warnings`` (the distinct warnings the trainer raised, e.g. scipy's RuntimeWarnings),
     ``budget`` (``max_evals``, ``max_seconds``), ``error`` (``None`` or the exception).
 
     A trainer that raises gives status ``failed`` with the error, and the best point it
@@ -350,8 +365,12 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     result: TrainResult | None = None
     cpu0 = time.process_time()
     inst.restart()
+    caught: list[warnings.WarningMessage] = []
     try:
-        result = trainer.train(inst, x0_arg, spec.budget, trainer_seed(spec.seed, trainer.name), **options)
+        with warnings.catch_warnings(record=True) as caught:
+            # an optimizer's warnings belong to its trial's record, not to the terminal
+            warnings.simplefilter("always")
+            result = trainer.train(inst, x0_arg, spec.budget, trainer_seed(spec.seed, trainer.name), **options)
     except BudgetExhausted as exc:
         rec.update(stop=exc.reason, message=str(exc))
         if exc.reason == "time_limit":
@@ -389,7 +408,7 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     if rec["stop"] == "time_limit" and rec["status"] == "ok":
         rec["status"] = "time limit"
     rec.update(counts=dict(inst.counts), evaluations=inst.evaluations,
-               history=[list(h) for h in inst.history])
+               history=[list(h) for h in inst.history], warnings=_warning_lines(caught))
     if rec["status"] != "skipped":
         best = inst.best_x
         rec["best_cost"] = inst.best_cost if best is not None else None

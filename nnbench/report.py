@@ -64,7 +64,8 @@ def summarize(records: Sequence[dict]) -> list[dict]:
     ``None`` without one), ``best_cost`` (median of the lowest cost evaluated), ``pearson_r``
     (median, training data), ``test_r`` (median on the test split, or ``None``), ``wall_s``
     (median seconds), ``evals`` (median evaluations), ``calls`` (median other calls by
-    kind, e.g. ``"hessp 210"``), ``note`` (why trials were skipped or failed).
+    kind, e.g. ``"hessp 210"``), ``note`` (why trials were skipped, failed or timed out, or,
+    when no run converged before its budget, the optimizer's most common message).
 
     Sorted by: trainers with no trial that ran last, then median best cost, then median
     wall seconds.
@@ -93,6 +94,13 @@ def summarize(records: Sequence[dict]) -> list[dict]:
             note = first.get("error") or first.get("message") or first["status"]
         elif timed_out:
             note = timed_out[0].get("message") or "time limit"
+        elif ran and all((r.get("train") or {}).get("pearson_r") is None for r in ran):
+            note = next((r["train"]["undefined"] for r in ran if (r.get("train") or {}).get("undefined")), "")
+        elif ran_ok and not any(r["success"] for r in ran_ok):
+            # no run converged and none was stopped by the budget: say why the optimizer stopped
+            own = [r.get("message") for r in ran_ok if r.get("stop") is None and r.get("message")]
+            if own:
+                note = max(set(own), key=own.count)
         rows.append({
             "dataset": ds, "network": net, "weights": recs[0].get("n_params"),
             "trainer": trainer, "family": recs[0].get("family", ""),

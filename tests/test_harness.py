@@ -63,13 +63,21 @@ def _self_timed(objective, x0, budget, rng, **options):
     return TrainResult(x=x0, fun=cost, success=False, message="stopped at my own time guard")
 
 
+def _warner(objective, x0, budget, rng, **options):
+    import warnings
+
+    for _ in range(3):
+        warnings.warn("overflow encountered in dot", RuntimeWarning)
+    return TrainResult(x=x0, fun=objective.fun(x0), success=False, message="gave up")
+
+
 class FakePlugin:
     @hookimpl
     def nnbench_trainers(self):
         mk = lambda name, fn: Trainer(name=name, family="first-order", train=fn, summary=f"test trainer {name}")
         return [mk("x0-probe", _train_record_x0), mk("raiser", _raising), mk("nan", _nan_cost),
                 mk("wrong-shape", _wrong_shape), mk("sleepy", _sleepy), mk("spender", _spender),
-                mk("self-timed", _self_timed)]
+                mk("self-timed", _self_timed), mk("warner", _warner)]
 
 
 @pytest.fixture
@@ -187,3 +195,18 @@ def test_a_trainer_that_stops_itself_at_the_time_limit_is_a_time_limit_row(regis
     rec = run_trial(_spec("self-timed", budget=Budget(max_evals=None, max_seconds=0.1)), registry)
     assert rec["status"] == "time limit" and rec["stop"] == "time_limit"
     assert rec["message"] == "stopped at my own time guard" and rec["best_cost"] == rec["initial_cost"]
+
+
+def test_a_trainers_warnings_go_to_its_record_not_the_terminal(registry):
+    # the suite runs with warnings as errors: a warning escaping run_trial would fail this test
+    rec = run_trial(_spec("warner"), registry)
+    assert len(rec["warnings"]) == 1
+    assert rec["warnings"][0].startswith("RuntimeWarning: overflow encountered in dot (test_harness.py:")
+    assert rec["warnings"][0].endswith(" x3")
+
+
+def test_table_note_says_why_no_run_converged(registry):
+    from nnbench.report import summarize
+
+    recs = [run_trial(_spec("warner", seed=s), registry) for s in (0, 1)]
+    assert summarize(recs)[0]["note"] == "gave up"
