@@ -25,6 +25,8 @@ __all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems"]
 #: Output formats: tabulate's (plain, github, markdown = pipe, html, latex), csv and json.
 FORMATS: tuple[str, ...] = ("plain", "github", "markdown", "html", "latex", "csv", "json")
 _TABULATE = {"plain": "simple", "github": "github", "markdown": "pipe", "html": "html", "latex": "latex"}
+#: Costs below this fraction of the initial cost rank as equal in the summary (see :func:`summarize`).
+SOLVED_RELATIVE = 1e-9
 _OTHER_CALLS = ("grad", "hessp", "hess", "residual_jac")
 
 
@@ -68,7 +70,10 @@ def summarize(records: Sequence[dict]) -> list[dict]:
     when no run converged before its budget, the optimizer's most common message).
 
     Sorted by: trainers with no trial that ran last, then median best cost, then median
-    wall seconds.
+    wall seconds. Median best costs below :data:`SOLVED_RELATIVE` times the problem's median
+    initial cost count as equal (the problem is solved to rounding noise; on the tutorial
+    problem, whose minimum is 0, costs of 1e-25 and 1e-12 say nothing about the method), so
+    among those the faster trainer ranks first.
     """
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for r in records:
@@ -116,11 +121,16 @@ def summarize(records: Sequence[dict]) -> list[dict]:
             "note": note,
         })
     order = {p: i for i, p in enumerate(problems(records))}
+    floor = {}
+    for p in order:
+        start = _median(r.get("initial_cost") for r in records if (r["dataset_label"], r["network_label"]) == p)
+        floor[p] = SOLVED_RELATIVE * start if start else 0.0
 
     def key(row: dict) -> tuple:
+        p = (row["dataset"], row["network"])
         cost = row["best_cost"]
-        return (order[(row["dataset"], row["network"])], cost is None,
-                cost if cost is not None else math.inf,
+        # costs this far below the start are all "solved": rounding noise must not rank them
+        return (order[p], cost is None, max(cost, floor[p]) if cost is not None else math.inf,
                 row["wall_s"] if row["wall_s"] is not None else math.inf, row["trainer"].lower())
 
     return sorted(rows, key=key)

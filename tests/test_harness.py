@@ -210,3 +210,15 @@ def test_table_note_says_why_no_run_converged(registry):
 
     recs = [run_trial(_spec("warner", seed=s), registry) for s in (0, 1)]
     assert summarize(recs)[0]["note"] == "gave up"
+
+
+def test_summary_ranks_solved_trainers_by_time_not_by_rounding_noise():
+    from nnbench.report import summarize
+
+    def rec(trainer, best, wall):
+        return {"dataset_label": "d", "network_label": "n", "trainer": trainer, "family": "local-gradient",
+                "status": "ok", "success": True, "initial_cost": 1.0, "best_cost": best, "wall_time_s": wall,
+                "evaluations": 10, "counts": {}, "train": {"pearson_r": 1.0}, "n_params": 6}
+
+    rows = summarize([rec("slow-exact", 1e-25, 1.0), rec("fast-solved", 1e-12, 0.1), rec("unsolved", 1e-3, 0.01)])
+    assert [r["trainer"] for r in rows] == ["fast-solved", "slow-exact", "unsolved"]
