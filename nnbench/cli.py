@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,40 +29,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(name: str):
-    def parse(text: str) -> int:
+def _number(name: str, cast: type = float, positive: bool = True):
+    """An argparse type for option ``name``: ``cast`` (int or float) of the text, finite,
+    and > 0 when ``positive``; else a one-line error naming the option."""
+    what = ("a positive integer" if cast is int else "a positive number") if positive else "a finite number"
+
+    def parse(text: str):
         try:
-            v = int(text)
+            v = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}") from None
+        if not math.isfinite(v) or (positive and v <= 0):
+            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}")
         return v
     return parse
+
+
+def _positive_int(name: str):
+    return _number(name, int)
 
 
 def _positive_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}") from None
-        if not (v > 0 and v != float("inf")):
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
-        return v
-    return parse
+    return _number(name, float)
 
 
 def _float(name: str):
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if v != v or v in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number, got {text!r}")
-        return v
-    return parse
+    return _number(name, float, positive=False)
 
 
 def _hidden(text: str) -> tuple[int, ...]:
