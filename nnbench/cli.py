@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from nnbench.errors import ConfigError, NNBenchError
+from nnbench.trainer import MAX_SECONDS
 
 __all__ = ["main", "build_parser", "DEFAULT_BUDGET"]
 
@@ -29,9 +30,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _number(name: str, cast: type = float, positive: bool = True):
+def _number(name: str, cast: type = float, positive: bool = True, most: float = math.inf):
     """An argparse type for option ``name``: ``cast`` (int or float) of the text, finite,
-    and > 0 when ``positive``; else a one-line error naming the option."""
+    > 0 when ``positive``, at most ``most``; else a one-line error naming the option."""
     what = ("a positive integer" if cast is int else "a positive number") if positive else "a finite number"
 
     def parse(text: str):
@@ -41,6 +42,8 @@ def _number(name: str, cast: type = float, positive: bool = True):
             raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}") from None
         if not math.isfinite(v) or (positive and v <= 0):
             raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}")
+        if v > most:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {most:g}, got {text!r}")
         return v
     return parse
 
@@ -129,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run seeds 0..N-1 (default 5)")
     t.add_argument("--max-evals", type=_positive_int("--max-evals"), default=None, metavar="N",
                    help=f"evaluations per trial (default {DEFAULT_BUDGET[0]})")
-    t.add_argument("--time-limit", type=_positive_float("--time-limit"), default=None, metavar="SECONDS",
+    t.add_argument("--time-limit", type=_number("--time-limit", most=MAX_SECONDS), default=None, metavar="SECONDS",
                    help=f"seconds per trial (default {DEFAULT_BUDGET[1]:g}); with the process executor a "
                         f"hard limit: a trial still running {DEFAULT_GRACE_S:g} s later has its worker ended")
     t.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
@@ -325,7 +328,15 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     done: set[str] = set()
     mode = "force" if args.force else "new"
     if args.resume and out.exists():
-        done = {harness.record_key(r) for r in _read_quietly(out)}
+        existing = _read_quietly(out)
+        budgets = {(r["budget"]["max_evals"], r["budget"]["max_seconds"]) for r in existing if r.get("budget")}
+        ours = (suite.budget.max_evals, suite.budget.max_seconds)
+        if budgets - {ours}:
+            theirs = ", ".join(f"--max-evals {e} " + (f"--time-limit {t:g}" if t else "without a time limit")
+                               for e, t in sorted(budgets, key=str))
+            raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
+                              "same --max-evals and --time-limit, or start a new file")
+        done = {harness.record_key(r) for r in existing}
         _drop_damaged_tail(out)
         mode = "append"
     todo = [s for s in specs if s.key not in done]
@@ -399,6 +410,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nnbench.results import read_results
 
     fmt = check_format(args.format)
+    inputs = {Path(p).resolve() for p in args.results}
+    for option, target in (("-o", args.output), ("--html", args.html),
+                           ("--markdown", Path(args.markdown) / "report.md" if args.markdown else None)):
+        if target is not None and Path(target).resolve() in inputs:
+            raise ConfigError(f"{option} {target} is one of the results files being read; "
+                              "choose another output path")
+    seen: set[Path] = set()
+    paths = [p for p in args.results if not (Path(p).resolve() in seen or seen.add(Path(p).resolve()))]
+    if len(paths) < len(args.results):
+        print("nnbench: a results file named twice is read once", file=sys.stderr)
+    args.results = paths
     metas, records, counts = [], [], []
     for path in args.results:
         meta, recs = read_results(path)

@@ -16,6 +16,7 @@ instrumentation; a trainer is judged on the best point it evaluated.
 from __future__ import annotations
 
 import functools
+import os
 import time
 import traceback
 import warnings
@@ -217,12 +218,34 @@ def plan(suite: Suite, registry: Any) -> list[TrialSpec]:
         if t is None:
             registry.trainer(name)  # raises with the closest names if it does not exist
             raise ConfigError(f"--option for {name!r}, which is not among the selected trainers")
+        _check_options(t, o)
         opts[t.name] = tuple(sorted(o.items()))
     if not suite.seeds:
         raise ConfigError("no seeds: give --seeds a positive number")
     return [TrialSpec(d, n, t.name, int(s), suite.budget, opts.get(t.name, ()), suite.target,
                       tuple(suite.plugins), suite.blas_threads)
             for d, n in suite.pairs() for s in suite.seeds for t in trainers]
+
+
+def _check_options(trainer: Trainer, options: Mapping[str, Any]) -> None:
+    """Check ``options`` against the defaults ``trainer`` declares, before any trial runs.
+
+    A trainer that declares options takes only those keys, and a value whose default is a
+    number must be a finite number. (A trainer that declares none, like the
+    ``scipy.optimize.minimize`` methods, passes its options to the optimizer unchecked.)
+
+    :raises ConfigError: naming the trainer, the key and the value.
+    """
+    declared = trainer.options
+    for key, value in options.items():
+        if declared and key not in declared:
+            raise ConfigError(f"--option {trainer.name}.{key}: {trainer.name} has no option {key!r}; "
+                              f"its options: {', '.join(sorted(declared))}")
+        default = declared.get(key)
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise ConfigError(f"--option {trainer.name}.{key}={value!r}: must be a finite number "
+                                  f"(default {default!r})")
 
 
 def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
@@ -255,9 +278,29 @@ def _registry(plugins: tuple[str, ...]) -> Any:
     return Registry(get_plugin_manager(extra=plugins))
 
 
+def _physical_memory() -> int:
+    """Bytes of physical memory, or 0 where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 0
+
+
 def build_objective(spec: TrialSpec) -> tuple[Objective, Any]:
-    """``(objective on the training data, test dataset or None)`` for a trial."""
+    """``(objective on the training data, test dataset or None)`` for a trial.
+
+    :raises ConfigError: a network whose weights and buffers (about ``8 (4 n_params +
+        4 n_samples * sum(layer widths))`` bytes) would not fit in half the physical memory.
+    """
     train, test = load_data(spec.dataset)
+    sizes = (train.n_features, *spec.network.hidden, train.n_outputs)
+    n_params = sum(a * b + (b if spec.network.bias else 0) for a, b in zip(sizes[:-1], sizes[1:]))
+    need = 8 * (4 * n_params + 4 * train.n_samples * sum(sizes[1:]))
+    have = _physical_memory()
+    if have and need > have // 2:
+        hidden = ",".join(map(str, spec.network.hidden))
+        raise ConfigError(f"--hidden {hidden}: a network of {n_params} weights on {train.n_samples} samples needs "
+                          f"about {need / 2**30:.1f} GiB per trial; this machine has {have / 2**30:.1f} GiB")
     net = spec.network.build(train.n_features, train.n_outputs)
     return Objective(net, train, spec.network.loss), test
 

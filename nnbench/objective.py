@@ -38,7 +38,7 @@ class Objective:
         optionally ``name``; a :class:`nnbench.datasets.Dataset`.
     :param loss: ``"sse"`` (default, the tutorial's), ``"mse"``, ``"half_mse"``, ``"bce"``.
     :raises ConfigError: shapes that do not match the network, a loss that cannot follow
-        the output activation, non-finite data.
+        the output activation, non-finite data, cross-entropy with targets outside [0, 1].
 
     Attributes: ``network``, ``dataset``, ``loss`` (a :class:`~nnbench.losses.Loss`),
     ``X``, ``y`` (float64, 2-D), ``n_params``, ``n_residuals`` (``n_samples * n_outputs``),
@@ -62,6 +62,9 @@ class Objective:
                               f"and {y.shape[1]} outputs")
         if not (np.isfinite(X).all() and np.isfinite(y).all()):
             raise ConfigError("the data contain non-finite values")
+        if not self.loss.squared and not ((y >= 0) & (y <= 1)).all():
+            raise ConfigError(f"loss {self.loss.name!r} needs targets in [0, 1]; these range from "
+                              f"{y.min():g} to {y.max():g}; use a squared-error loss (sse, mse, half_mse)")
         self.X, self.y = X, y
         self.n_params: int = network.n_params
         self.n_residuals: int = y.size

@@ -138,7 +138,14 @@ def summarize(records: Sequence[dict]) -> list[dict]:
 
 def trial_rows(records: Sequence[dict]) -> list[dict]:
     """One row per trial: dataset, network, trainer, seed, status, success, best cost,
-    Pearson r (train, test), evaluations, wall seconds, stop reason, message."""
+    Pearson r (train, test), evaluations, wall seconds, stop reason, message; ordered by
+    problem (first seen), trainer (first seen) and seed, whatever order the trials finished in."""
+    problem_order = {p: i for i, p in enumerate(problems(records))}
+    trainer_order: dict[str, int] = {}
+    for r in records:
+        trainer_order.setdefault(r["trainer"], len(trainer_order))
+    records = sorted(records, key=lambda r: (problem_order[(r["dataset_label"], r["network_label"])],
+                                             trainer_order[r["trainer"]], r["seed"]))
     return [{
         "dataset": r["dataset_label"], "network": r["network_label"], "trainer": r["trainer"],
         "seed": r["seed"], "status": r["status"], "success": r["success"],
@@ -174,7 +181,9 @@ _HEADERS = {"trainer": "trainer", "family": "family", "runs": "runs", "failed": 
 def _visible(rows: list[dict], cols: list[str]) -> list[str]:
     """Drop optional columns that are empty in every row."""
     optional = {"reached", "test_r", "calls", "note", "stop", "timed_out"}
-    return [c for c in cols if c not in optional or any(r.get(c) not in (None, "", 0) for r in rows)]
+    # a target column stays when every run missed the target: 0% is the answer asked for
+    return [c for c in cols if c not in optional or any(r.get(c) not in (None, "", 0) for r in rows)
+            or (c == "reached" and any(r.get(c) is not None for r in rows))]
 
 
 def tables(records: Sequence[dict], per_trial: bool = False) -> list[tuple[str, list[str], list[list[str]]]]:

@@ -66,7 +66,7 @@ from typing import Any
 from nnbench.datasets import bundled_names
 from nnbench.errors import ConfigError, NNBenchError
 from nnbench.harness import DatasetSpec, NetworkSpec, Suite
-from nnbench.trainer import Budget, closest_names
+from nnbench.trainer import MAX_SECONDS, Budget, closest_names
 
 __all__ = ["SuiteFile", "load_suite_file", "EXECUTORS", "line_of"]
 
@@ -289,6 +289,8 @@ def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> Suite
             sf.max_evals = r.positive_int(b["max_evals"], ("budget", "max_evals"))
         if "time_limit" in b:
             sf.time_limit = r.positive_float(b["time_limit"], ("budget", "time_limit"))
+            if sf.time_limit > MAX_SECONDS:
+                raise r.error(("budget", "time_limit"), f"must be at most {MAX_SECONDS:g} seconds, got {sf.time_limit:g}")
     s.budget = Budget(sf.max_evals or Budget().max_evals, sf.time_limit)
 
     if "executor" in data:

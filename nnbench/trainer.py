@@ -45,6 +45,10 @@ FAMILIES: tuple[str, ...] = (
 #: The derivatives a trainer may use; each names a method of :class:`~nnbench.objective.Objective`.
 DERIVATIVES: tuple[str, ...] = ("gradient", "hessp", "hess", "residual_jac")
 
+#: The longest per-trial time limit, in seconds (11.6 days): the operating system's timers
+#: overflow for much longer waits.
+MAX_SECONDS = 1e6
+
 
 @dataclass(frozen=True, slots=True)
 class Budget:
@@ -54,7 +58,7 @@ class Budget:
         ``fun_and_grad``, ``residuals``), or ``None`` for no limit. A trainer maps it onto
         its own options (``maxfun``, ``maxiter``, ...); the harness also enforces it by
         raising :class:`~nnbench.errors.BudgetExhausted` inside the objective.
-    :param max_seconds: most wall-clock seconds for the trial, or ``None``.
+    :param max_seconds: most wall-clock seconds for the trial (at most :data:`MAX_SECONDS`), or ``None``.
     :raises ValueError: a limit that is not positive.
     """
 
@@ -64,8 +68,9 @@ class Budget:
     def __post_init__(self) -> None:
         if self.max_evals is not None and (int(self.max_evals) != self.max_evals or self.max_evals < 1):
             raise ValueError(f"max_evals must be a positive integer, got {self.max_evals!r}")
-        if self.max_seconds is not None and not (self.max_seconds > 0 and math.isfinite(self.max_seconds)):
-            raise ValueError(f"max_seconds must be a positive number of seconds, got {self.max_seconds!r}")
+        if self.max_seconds is not None and not (0 < self.max_seconds <= MAX_SECONDS):
+            raise ValueError(f"max_seconds must be a positive number of seconds, at most {MAX_SECONDS:g}, "
+                             f"got {self.max_seconds!r}")
 
     def evals_or(self, default: int) -> int:
         """``max_evals``, or ``default`` (evaluations) when the budget has no count limit."""

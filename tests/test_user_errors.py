@@ -1,0 +1,95 @@
+"""Bad input found by trying nnbench as a new user: each a one-line error, exit 2, nothing lost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnbench.cli import main
+from nnbench.errors import ConfigError
+from nnbench.objective import Objective
+from nnbench.report import render
+
+
+def _err(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def results(tmp_path):
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--dataset", "tutorial", "--trainers", "BFGS", "--seeds", "1", "--out", str(out),
+                 "--quiet", "--executor", "serial"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("option", ["-o", "--html"])
+def test_report_never_writes_over_its_own_input(results, capsys, option):
+    before = results.read_text()
+    assert main(["report", str(results), option, str(results), "--no-plots"]) == 2
+    assert _err(capsys) == (f"nnbench: error: {option} {results} is one of the results files being read; "
+                            "choose another output path")
+    assert results.read_text() == before
+
+
+def test_report_reads_a_file_named_twice_once(results, capsys):
+    assert main(["report", str(results), str(results)]) == 0
+    captured = capsys.readouterr()
+    assert "read once" in captured.err and "BFGS" in captured.out
+    assert " 1 " in captured.out.splitlines()[-1]  # runs: 1, not 2
+
+
+def test_a_network_too_large_for_the_machine(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--hidden", "100000,100000", "--out", str(out), "--quiet"]) == 2
+    assert _err(capsys).startswith("nnbench: error: --hidden 100000,100000: a network of 10000500001 weights")
+    assert not out.exists()
+
+
+def test_time_limit_has_an_upper_bound(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--time-limit", "1e8"])
+    assert info.value.code == 2
+    assert "--time-limit must be at most 1e+06, got '1e8'" in _err(capsys)
+
+
+@pytest.mark.parametrize("option,message", [
+    ("adam.learning_rate=abc", "--option adam.learning_rate='abc': must be a finite number (default 0.001)"),
+    ("adam.nosuchkey=1", "--option adam.nosuchkey: adam has no option 'nosuchkey'; its options: beta1, beta2, "
+                         "epsilon, gtol, learning_rate, max_steps"),
+    ("adam.learning_rate=1e400", "--option adam.learning_rate=inf: must be a finite number (default 0.001)"),
+])
+def test_trainer_options_are_checked_before_the_run(tmp_path, capsys, option, message):
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--trainers", "adam", "--option", option, "--out", str(out), "--quiet"]) == 2
+    assert _err(capsys) == f"nnbench: error: {message}"
+    assert not out.exists()
+
+
+def test_cross_entropy_needs_targets_in_the_unit_interval():
+    X, y = np.zeros((3, 1)), np.array([0.0, 1.0, 2.5])
+    with pytest.raises(ConfigError, match=r"loss 'bce' needs targets in \[0, 1\]; these range from 0 to 2.5"):
+        Objective.from_arrays(X, y, output_activation="sigmoid", loss="bce")
+
+
+def test_resume_with_another_budget_is_refused(results, capsys):
+    before = results.read_text()
+    assert main(["run", "--dataset", "tutorial", "--trainers", "BFGS", "--seeds", "2", "--out", str(results),
+                 "--resume", "--max-evals", "10", "--quiet"]) == 2
+    assert _err(capsys) == (f"nnbench: error: --resume {results}: its trials ran with another budget "
+                            "(--max-evals 1000 --time-limit 2); resume with the same --max-evals and "
+                            "--time-limit, or start a new file")
+    assert results.read_text() == before
+
+
+def test_target_column_stays_when_no_run_reached_it(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--dataset", "tutorial", "--trainers", "adam", "--seeds", "1", "--max-evals", "5",
+                 "--target-cost", "1e-12", "--out", str(out), "--quiet", "--executor", "serial"]) == 0
+    table = capsys.readouterr().out
+    assert "target" in table.splitlines()[1] and " 0% " in table
+    from nnbench.results import read_results
+
+    assert "target" in render(read_results(out)[1]).splitlines()[1]
