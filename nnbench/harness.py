@@ -109,6 +109,8 @@ class NetworkSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        for name in ("activation", "output_activation", "loss"):  # one spelling for labels and --resume
+            object.__setattr__(self, name, str(getattr(self, name)).lower())
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden layer sizes must be positive integers, got {self.hidden}")
 

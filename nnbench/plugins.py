@@ -25,6 +25,7 @@ import importlib
 import importlib.metadata
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
@@ -126,19 +127,28 @@ def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
             versions[modname] = _nnbench_version()
     if autoload:
         _load_entry_points(pm, strict, versions)
+    if any(not m.startswith("no:") for m in extra) and "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # -p finds modules in the current directory, as python -m does
     for modname in extra:
         if modname.startswith("no:") or pm.is_blocked(modname) or pm.get_plugin(modname) is not None:
             continue
-        _register(pm, _import(modname, "plugin given with -p"), modname)
+        module = _import(modname, "plugin given with -p")
+        if strict and not any(hasattr(getattr(module, h, None), "nnbench_impl") for h in dir(module)):
+            raise PluginError(f"plugin given with -p {modname!r} implements no nnbench hook "
+                              "(mark its functions with @nnbench.hookimpl)")
+        _register(pm, module, modname)
         versions[modname] = str(getattr(_import(modname, "plugin"), "__version__", ""))
     _check_pending(pm)
     return pm
 
 
 def _import(modname: str, what: str) -> Any:
+    if modname.endswith(".py") or "/" in modname:
+        raise PluginError(f"{what} {modname!r}: give the module's import name (e.g. -p mymodule for "
+                          "./mymodule.py, found in the current directory), not a file path")
     try:
         return importlib.import_module(modname)
-    except Exception as exc:  # any failure of third-party code, reported with its name
+    except (Exception, SystemExit) as exc:  # any failure of third-party code, reported with its name
         raise PluginError(f"{what} {modname!r} failed to import: {type(exc).__name__}: {exc}") from exc
 
 

@@ -8,6 +8,7 @@ results file).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import math
@@ -236,7 +237,7 @@ def render(records: Sequence[dict], fmt: str = "plain", per_trial: bool = False)
     for title, headers, rows in tables(records, per_trial):
         table = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True)
         if fmt == "html":
-            out.append(f"<h3>{title}</h3>\n{table}")
+            out.append(f"<h3>{html.escape(title)}</h3>\n{table}")
         elif fmt == "latex":
             out.append(f"% {title}\n{table}")
         elif fmt in ("github", "markdown"):

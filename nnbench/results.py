@@ -212,6 +212,10 @@ def read_results(path: str | os.PathLike) -> tuple[dict, list[dict]]:
         if metadata is None:
             if obj.get("kind") != "metadata":
                 raise ResultsError(f"{path}, line {lineno}: not an nnbench results file (no metadata line)")
+            schema = obj.get("schema")
+            if schema is not None and (not isinstance(schema, int) or schema > SCHEMA_VERSION):
+                raise ResultsError(f"{path}, line {lineno}: results schema {obj.get('schema')!r}; this nnbench "
+                                   f"reads schema {SCHEMA_VERSION} and older (upgrade nnbench)")
             metadata = obj
         elif obj.get("kind") == "trial":
             records.append(obj)

@@ -93,3 +93,31 @@ def test_target_column_stays_when_no_run_reached_it(tmp_path, capsys):
     from nnbench.results import read_results
 
     assert "target" in render(read_results(out)[1]).splitlines()[1]
+
+
+def test_results_of_a_newer_schema_are_refused(tmp_path, capsys):
+    path = tmp_path / "future.jsonl"
+    path.write_text('{"kind": "metadata", "schema": 99}\n')
+    assert main(["report", str(path)]) == 2
+    assert _err(capsys) == (f"nnbench: error: {path}, line 1: results schema 99; this nnbench reads schema 1 "
+                            "and older (upgrade nnbench)")
+
+
+def test_plugin_modules_given_by_path_or_exiting_or_without_hooks(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    (tmp_path / "exiter_plugin.py").write_text("import sys\nsys.exit(3)\n")
+    (tmp_path / "hookless_plugin.py").write_text("def nnbench_trainers():\n    return []\n")
+    assert main(["list", "trainers", "-p", "./exiter_plugin.py"]) == 2
+    assert "give the module's import name (e.g. -p mymodule" in _err(capsys)
+    assert main(["list", "trainers", "-p", "exiter_plugin"]) == 2  # found in the current directory
+    assert _err(capsys) == "nnbench: error: plugin given with -p 'exiter_plugin' failed to import: SystemExit: 3"
+    assert main(["list", "trainers", "-p", "hookless_plugin", "--strict-plugins"]) == 2
+    assert _err(capsys) == ("nnbench: error: plugin given with -p 'hookless_plugin' implements no nnbench hook "
+                            "(mark its functions with @nnbench.hookimpl)")
+
+
+def test_activation_names_have_one_spelling():
+    from nnbench.harness import NetworkSpec
+
+    assert NetworkSpec((2,), activation="RELU").label == NetworkSpec((2,), activation="relu").label == "h2 relu sse"
