@@ -392,6 +392,17 @@ def run_trial(spec: TrialSpec, registry: Any = None, clock: Callable[[], float] 
     :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
         the data cannot be loaded.
     """
+    with warnings.catch_warnings(record=True) as caught:
+        # warnings outside the trainer too (the fit at weights that overflow) go to the record
+        warnings.simplefilter("always")
+        rec = _run_trial(spec, registry, clock, on_improve)
+    if caught:
+        rec["warnings"] = rec.get("warnings", []) + _warning_lines(caught)
+    return rec
+
+
+def _run_trial(spec: TrialSpec, registry: Any, clock: Callable[[], float],
+               on_improve: Callable[[InstrumentedObjective], None] | None) -> dict:
     registry = registry if registry is not None else _registry(spec.plugins)
     trainer: Trainer = registry.trainer(spec.trainer)
     objective, test = build_objective(spec)

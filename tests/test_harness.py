@@ -222,3 +222,16 @@ def test_summary_ranks_solved_trainers_by_time_not_by_rounding_noise():
 
     rows = summarize([rec("slow-exact", 1e-25, 1.0), rec("fast-solved", 1e-12, 0.1), rec("unsolved", 1e-3, 0.01)])
     assert [r["trainer"] for r in rows] == ["fast-solved", "slow-exact", "unsolved"]
+
+
+def test_warnings_outside_the_trainer_go_to_the_record_too(registry, monkeypatch):
+    import warnings
+
+    def warning_fit(*args, **kwargs):
+        warnings.warn("overflow encountered in square", RuntimeWarning)
+        return real_fit(*args, **kwargs)
+
+    real_fit = harness.fit_metrics
+    monkeypatch.setattr(harness, "fit_metrics", warning_fit)
+    rec = run_trial(_spec("BFGS"), registry)  # warnings are errors in this suite: none may escape
+    assert any(w.startswith("RuntimeWarning: overflow encountered in square") for w in rec["warnings"])
