@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from nnbench.errors import BudgetExhausted, ConfigError
+from nnbench.instrument import InstrumentedObjective
 from nnbench.trainer import Budget, Trainer, TrainResult
 
 #: Every trainer this plugin declares, by name (filled by :func:`declare`).
@@ -27,77 +27,30 @@ DEFAULT_BOUND = 10.0
 SCIPY_FAILURES = (ValueError, ArithmeticError, RuntimeError)
 
 
-class BudgetReached(Exception):
-    """Raised by :class:`Tracked` before an evaluation the budget does not allow."""
+class Tracked(InstrumentedObjective):
+    """The objective as the optimizer sees it: nnbench's own instrumentation
+    (:class:`~nnbench.instrument.InstrumentedObjective`), so that a trainer used on its own
+    also stops at its budget and returns the best point it evaluated.
 
+    Inside a harness trial it wraps the harness's instrumented objective; whichever budget
+    check fires first raises :class:`~nnbench.errors.BudgetExhausted`, and
+    :attr:`exhausted` tells whether it was this one (``None``: it came from outside and
+    must propagate).
 
-class Tracked:
-    """The objective as the optimizer sees it: calls pass through, evaluations are counted,
-    the best point seen is kept, and the budget stops the run.
-
-    :param objective: an :class:`~nnbench.objective.Objective` (or the harness's
-        instrumented one; its own counts and :class:`~nnbench.errors.BudgetExhausted` are
-        untouched).
+    :param objective: an :class:`~nnbench.objective.Objective` or the harness's wrapper.
     :param budget: ``max_evals`` evaluations (``fun``, ``fun_and_grad``, ``residuals``),
         ``max_seconds`` wall-clock seconds from construction.
     """
 
-    def __init__(self, objective: Any, budget: Budget) -> None:
-        self.objective = objective
-        self.max_evals = budget.max_evals
-        self.deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
-        self.evals = 0
-        self.best_fun = math.inf
-        self.best_x: np.ndarray | None = None
+    @property
+    def evals(self) -> int:
+        """Evaluations so far."""
+        return self.evaluations
 
-    def _spend(self) -> None:
-        if self.max_evals is not None and self.evals >= self.max_evals:
-            raise BudgetReached(f"stopped at the budget of {self.max_evals} evaluations")
-        if self.deadline is not None and time.perf_counter() > self.deadline:
-            raise BudgetReached("stopped at the time budget")
-        self.evals += 1
-
-    def _seen(self, x: np.ndarray, f: float) -> None:
-        if f < self.best_fun:  # False for NaN
-            self.best_fun = f
-            self.best_x = np.array(x, dtype=np.float64)
-
-    def fun(self, x: np.ndarray) -> float:
-        """Cost at ``x`` (one evaluation)."""
-        self._spend()
-        f = float(self.objective.fun(x))
-        self._seen(x, f)
-        return f
-
-    def fun_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """Cost and gradient ``(n,)`` at ``x`` (one evaluation)."""
-        self._spend()
-        f, g = self.objective.fun_and_grad(x)
-        self._seen(x, float(f))
-        return float(f), g
-
-    def residuals(self, x: np.ndarray) -> np.ndarray:
-        """Residuals ``(m,)`` at ``x`` (one evaluation; their sum of squares is the cost)."""
-        self._spend()
-        r = np.asarray(self.objective.residuals(x), dtype=np.float64)
-        self._seen(x, float(r @ r))
-        return r
-
-    def grad(self, x: np.ndarray) -> np.ndarray:
-        """Gradient ``(n,)``."""
-        return self.objective.grad(x)
-
-    def hessp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Hessian-vector product ``(n,)``."""
-        return self.objective.hessp(x, v)
-
-    def hess(self, x: np.ndarray) -> np.ndarray:
-        """Hessian ``(n, n)``."""
-        return self.objective.hess(x)
-
-    def residual_jac(self, x: np.ndarray) -> np.ndarray:
-        """Residual Jacobian ``(m, n)``."""
-        return self.objective.residual_jac(x)
+    @property
+    def best_fun(self) -> float:
+        """The lowest finite cost evaluated (``inf`` before any)."""
+        return self.best_cost
 
     def best(self, x0: np.ndarray, success: bool, status: int, message: str) -> TrainResult:
         """A result at the best point seen (``x0`` and ``nan`` if none was finite)."""
@@ -140,10 +93,14 @@ class Train:
         tracked = Tracked(objective, budget)
         try:
             result = self.solve(tracked, x0.copy(), budget, rng, dict(options))
-        except (BudgetExhausted, ConfigError):  # the harness's stop; a bad option
-            raise
-        except BudgetReached as stop:
+        except BudgetExhausted:
+            if tracked.exhausted is None:
+                raise  # the harness's budget, not this trainer's: the harness keeps the best point
+            stop = (f"stopped at the budget of {budget.max_evals} evaluations" if tracked.exhausted == "max_evals"
+                    else "stopped at the time budget")
             return tracked.best(x0, False, -2, f"{self.name}: {stop}")
+        except ConfigError:  # a bad option
+            raise
         except SCIPY_FAILURES as exc:
             return tracked.best(x0, False, -3, f"{self.name} failed: {type(exc).__name__}: {exc}")
         if tracked.best_x is not None and result.fun != tracked.best_fun:
