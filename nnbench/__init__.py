@@ -4,22 +4,41 @@ The public names: the core (:class:`Network`, :class:`Objective`, :class:`Datase
 :func:`load`), the plugin contract (:data:`hookimpl`, :class:`Trainer`,
 :class:`TrainResult`, :class:`Budget`), and the harness (:class:`Suite`,
 :class:`DatasetSpec`, :class:`NetworkSpec`, :func:`run`, :class:`RunResult`).
+They are imported on first use (PEP 562), so ``nnbench --version`` and ``nnbench list``
+do not pay for scipy.stats and the harness.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-from nnbench.api import RunResult, run
-from nnbench.datasets import Dataset, load, load_csv
-from nnbench.harness import DatasetSpec, NetworkSpec, Suite
-from nnbench.hookspecs import hookimpl
-from nnbench.network import Network
-from nnbench.objective import Objective
-from nnbench.trainer import Budget, Trainer, TrainResult
+from typing import Any
 
 try:
     __version__ = version("nnbench")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["Budget", "Dataset", "DatasetSpec", "Network", "NetworkSpec", "Objective", "RunResult",
-           "Suite", "Trainer", "TrainResult", "hookimpl", "load", "load_csv", "run", "__version__"]
+#: Where each public name lives.
+_PUBLIC = {
+    "RunResult": "nnbench.api", "run": "nnbench.api",
+    "Dataset": "nnbench.datasets", "load": "nnbench.datasets", "load_csv": "nnbench.datasets",
+    "DatasetSpec": "nnbench.harness", "NetworkSpec": "nnbench.harness", "Suite": "nnbench.harness",
+    "hookimpl": "nnbench.hookspecs",
+    "Network": "nnbench.network",
+    "Objective": "nnbench.objective",
+    "Budget": "nnbench.trainer", "Trainer": "nnbench.trainer", "TrainResult": "nnbench.trainer",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nnbench' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
