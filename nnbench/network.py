@@ -300,8 +300,8 @@ class Workspace:
     """Preallocated float64 buffers for one network and a fixed number of samples.
 
     ``Z[l]``, ``A[l]`` (pre-activations and activations), ``D[l]`` (backpropagated deltas),
-    ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out`` and
-    ``out2`` ``(n_samples, n_outputs)`` scratch for the loss; ``ones`` ``(n_samples,)``
+    ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out``
+    ``(n_samples, n_outputs)`` scratch for the loss; ``ones`` ``(n_samples,)``
     of ones, for column sums as a matrix product. A workspace is not thread-safe: use one
     per thread or process.
     """
@@ -314,7 +314,6 @@ class Workspace:
         self.D = [np.empty((n_samples, w)) for w in widths]
         self.G = [np.empty((n_samples, w)) for w in widths]
         self.out = np.empty((n_samples, widths[-1]))
-        self.out2 = np.empty((n_samples, widths[-1]))
         self.ones = np.ones(n_samples)
         self._widths = widths
         self._r1: SimpleNamespace | None = None
