@@ -20,19 +20,20 @@ from __future__ import annotations
 import os
 import time
 
+from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
 from nnbench.executors import ProcessExecutor
-from nnbench.harness import DatasetSpec, NetworkSpec, Suite, plan
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.trainer import Budget
+from nnbench.suite import make_plan
 
 PROBLEM = (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse"))
+CAPACITY = 37  # weights of the 10-3-1 network: the workers' shared best-so-far buffer
 
 
 def specs(n_trials: int = 40, max_evals: int = 300):
     """``n_trials`` Adam trials (seeds 0..n-1) of ``max_evals`` evaluations each."""
     registry = Registry(get_plugin_manager())
     suite = Suite(problems=[PROBLEM], trainers="adam", seeds=range(n_trials), budget=Budget(max_evals, 60.0))
-    return plan(suite, registry), registry
+    return list(make_plan(suite, registry).trials()), registry
 
 
 def time_both(n_trials: int = 40, repeat: int = 3) -> dict[str, float]:
@@ -47,14 +48,14 @@ def time_both(n_trials: int = 40, repeat: int = 3) -> dict[str, float]:
     cpu: list[float] = []
     with ProcessExecutor(jobs=1) as one, ProcessExecutor(jobs=2) as two:
         for ex in (one, two):
-            list(ex.map(warm, registry))  # start and warm the workers
+            list(ex.map(warm, registry, CAPACITY))  # start and warm the workers
         for _ in range(repeat):
             for jobs, ex in ((1, one), (2, two)):
                 t = time.perf_counter()
-                recs = list(ex.map(todo, registry))
+                recs = list(ex.map(todo, registry, CAPACITY))
                 best[jobs] = min(best[jobs], time.perf_counter() - t)
-                assert len(recs) == n_trials and all(r["status"] == "ok" for r in recs)
-                cpu = sorted(r["cpu_time_s"] for r in recs)
+                assert len(recs) == n_trials and all(r.status == "ok" for r in recs)
+                cpu = sorted(r.cpu_time_s for r in recs)
     return {"serial_s": best[1], "parallel_s": best[2], "speedup": best[1] / best[2],
             "trial_cpu_s": cpu[len(cpu) // 2]}
 
@@ -62,8 +63,8 @@ def time_both(n_trials: int = 40, repeat: int = 3) -> dict[str, float]:
 def test_parallel_speedup(benchmark):
     if benchmark.disabled:  # CI: once, small; the two executors agree trial by trial
         todo, registry = specs(4, max_evals=50)
-        one = {r["seed"]: r["best_cost"] for r in ProcessExecutor(jobs=1).map(todo, registry)}
-        two = {r["seed"]: r["best_cost"] for r in ProcessExecutor(jobs=2).map(todo, registry)}
+        one = {r.seed: r.best_cost for r in ProcessExecutor(jobs=1).map(todo, registry, CAPACITY)}
+        two = {r.seed: r.best_cost for r in ProcessExecutor(jobs=2).map(todo, registry, CAPACITY)}
         assert one == two and len(one) == 4
         benchmark.pedantic(lambda: None)
         return

@@ -17,9 +17,9 @@ from __future__ import annotations
 import pytest
 from _timing import run_benchmark
 
-from nnbench.harness import DatasetSpec, NetworkSpec, TrialSpec, run_trial
+from nnbench import Budget, DatasetSpec, NetworkSpec
+from nnbench.harness import TrialSpec, run_trial
 from nnbench.plugins import Registry
-from nnbench.trainer import Budget
 
 REGISTRY = Registry()
 PROBLEMS = {
@@ -39,13 +39,12 @@ def test_trainer(benchmark, problem, trainer):
     benchmark.group = f"trainers {problem}"
     rec = run_benchmark(benchmark, lambda: run_trial(spec, REGISTRY), rounds=3 if problem == "tutorial" else 1,
                         seconds=0.0)
-    train = rec.get("train") or {}
     benchmark.extra_info.update(
-        status=rec["status"], best_cost=rec.get("best_cost"), initial_cost=rec.get("initial_cost"),
-        pearson_r=train.get("pearson_r"), evaluations=rec["evaluations"],
-        counts={k: v for k, v in rec["counts"].items() if v}, nit=rec.get("nit"),
-        wall_time_s=rec["wall_time_s"], stop=rec.get("stop"), message=str(rec.get("message"))[:120])
-    assert rec["status"] in ("ok", "time limit", "skipped"), rec.get("error")
-    if rec["status"] != "skipped":
-        assert rec["evaluations"] <= MAX_EVALS
-        assert rec["best_cost"] <= rec["initial_cost"]
+        status=rec.status, best_cost=rec.best_cost, initial_cost=rec.initial_cost,
+        pearson_r=rec.train.pearson_r if rec.train else None, evaluations=rec.evaluations,
+        counts={k: v for k, v in rec.counts.items() if v}, nit=rec.nit,
+        wall_time_s=rec.wall_time_s, stop=rec.stop, message=rec.message[:120])
+    assert rec.status in ("ok", "time limit", "skipped"), rec.error
+    if rec.status != "skipped":
+        assert rec.evaluations <= MAX_EVALS
+        assert rec.best_cost <= rec.initial_cost

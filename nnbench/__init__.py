@@ -21,7 +21,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 _PUBLIC = {
     "RunResult": "nnbench.api", "run": "nnbench.api",
     "Dataset": "nnbench.datasets", "load": "nnbench.datasets", "load_csv": "nnbench.datasets",
-    "DatasetSpec": "nnbench.harness", "NetworkSpec": "nnbench.harness", "Suite": "nnbench.harness",
+    "DatasetSpec": "nnbench.datasets", "NetworkSpec": "nnbench.network", "Suite": "nnbench.suite",
     "hookimpl": "nnbench.hookspecs",
     "Network": "nnbench.network",
     "Objective": "nnbench.objective",

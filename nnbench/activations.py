@@ -17,8 +17,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from scipy.special import expit
 
-from nnbench.errors import ConfigError
-from nnbench.trainer import closest_names
+from nnbench.errors import ConfigError, did_you_mean
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation"]
 
@@ -147,6 +146,5 @@ def get_activation(name: str | Activation) -> Activation:
     try:
         return ACTIVATIONS[str(name).lower()]
     except KeyError:
-        near = closest_names(str(name), list(ACTIVATIONS))
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise ConfigError(f"unknown activation {name!r}{hint}; choose from {', '.join(ACTIVATIONS)}") from None
+        raise ConfigError(f"unknown activation {name!r}{did_you_mean(str(name), ACTIVATIONS)}; "
+                          f"choose from {', '.join(ACTIVATIONS)}") from None

@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.harness import NetworkSpec, Suite, run as _run
-from nnbench.network import Network
+from nnbench.network import Network, NetworkSpec
+from nnbench.plugins import Registry
+from nnbench.record import TrialRecord
+from nnbench.suite import Plan, Suite, run as _run
 
 __all__ = ["RunResult", "run"]
 
@@ -29,11 +31,11 @@ __all__ = ["RunResult", "run"]
 class RunResult:
     """The records of a run, and the results file they were written to (or ``None``).
 
-    :param records: one dict per trial (:func:`nnbench.harness.run_trial`), in finishing order.
+    :param records: one :class:`~nnbench.record.TrialRecord` per trial, in finishing order.
     :param path: the results file, if one was written.
     """
 
-    records: list[dict]
+    records: list[TrialRecord]
     path: Path | None = None
 
     def table(self, fmt: str = "plain", per_trial: bool = False) -> str:
@@ -42,45 +44,53 @@ class RunResult:
 
         return render(self.records, fmt, per_trial)
 
-    def best(self, trainer: str | None = None) -> dict:
+    def best(self, trainer: str | None = None) -> TrialRecord:
         """The record with the lowest best cost (of ``trainer`` only, if given).
 
         :raises ValueError: no trial with a finite best cost.
         """
-        recs = [r for r in self.records if r.get("best_cost") is not None
-                and (trainer is None or r["trainer"].lower() == trainer.lower())]
+        recs = [r for r in self.records if r.best_cost is not None
+                and (trainer is None or r.trainer.lower() == trainer.lower())]
         if not recs:
             raise ValueError(f"no trial{' of ' + trainer if trainer else ''} evaluated a finite cost")
-        return min(recs, key=lambda r: r["best_cost"])
+        return min(recs, key=lambda r: r.best_cost)
 
     @staticmethod
-    def network(record: dict) -> Network:
+    def network(record: TrialRecord) -> Network:
         """The :class:`~nnbench.network.Network` a record trained."""
-        n = record["network"]
-        return Network(n["sizes"], n["activation"], n["output_activation"], n["bias"])
+        return record.network.build(record.sizes[0], record.sizes[-1])
 
-    def predict(self, record: dict, X: Any) -> np.ndarray:
+    def predict(self, record: TrialRecord, X: Any) -> np.ndarray:
         """Predictions ``(n_samples, n_outputs)`` of ``record``'s best weights for inputs ``X``
-        (``(n_samples, n_features)``, prepared like the data it trained on)."""
-        return self.network(record).predict(np.asarray(record["best_x"], dtype=np.float64),
-                                            np.atleast_2d(np.asarray(X, dtype=np.float64)))
+        (``(n_samples, n_features)``, prepared like the data it trained on).
+
+        :raises ValueError: the record has no best weights.
+        """
+        if record.best_x is None:
+            raise ValueError(f"the trial ({record.trainer}, seed {record.seed}) has no best weights")
+        return self.network(record).predict(record.best_x, np.atleast_2d(np.asarray(X, dtype=np.float64)))
 
 
-def run(suite: Suite | None = None, out: str | os.PathLike | None = None, force: bool = False,
-        registry: Any = None, executor: Any = None) -> RunResult:
-    """Run ``suite`` (default: the tutorial problem, every trainer, 5 seeds).
+def run(suite: Suite | Plan | None = None, out: str | os.PathLike | None = None, force: bool = False,
+        registry: Registry | None = None, executor: Any = None) -> RunResult:
+    """Run ``suite`` (default: the tutorial problem with its 2-2-1 network without biases,
+    every trainer, the default seeds and budget of :mod:`nnbench.defaults`).
 
     :param out: a results file to write (JSON Lines), or ``None`` for none.
     :param force: overwrite ``out`` if it exists.
-    :param registry: a :class:`nnbench.plugins.Registry` (default: built-ins and entry points).
-    :param executor: an executor from :mod:`nnbench.executors` (default: serial).
+    :param registry: a :class:`nnbench.plugins.Registry` (default: built-ins, entry points
+        and the suite's plugins).
+    :param executor: an executor from :mod:`nnbench.executors` (default: serial, in this
+        process: a script needs no ``if __name__ == "__main__"`` guard).
     :raises ConfigError, DatasetError, ResultsError: a bad suite, data, or an existing ``out``.
     """
     from nnbench.results import ResultsWriter, run_metadata
+    from nnbench.suite import make_plan
 
-    suite = suite or Suite(networks=(NetworkSpec((2,), bias=False),))
+    suite = suite if suite is not None else Suite(networks=(NetworkSpec((2,), bias=False),))
+    plan = suite if isinstance(suite, Plan) else make_plan(suite, registry)
     if out is None:
-        return RunResult(_run(suite, registry, executor=executor))
-    with ResultsWriter(out, run_metadata("nnbench.run", blas_threads=suite.blas_threads),
+        return RunResult(_run(plan, registry, executor=executor))
+    with ResultsWriter(out, run_metadata("nnbench.run", blas_threads=plan.suite.blas_threads),
                        mode="force" if force else "new") as w:
-        return RunResult(_run(suite, registry, writer=w, executor=executor), Path(out))
+        return RunResult(_run(plan, registry, writer=w, executor=executor), Path(out))

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import argparse
 import ast
-import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from nnbench import defaults
 from nnbench.errors import ConfigError, NNBenchError
-from nnbench.trainer import MAX_SECONDS
 
-__all__ = ["main", "build_parser", "DEFAULT_BUDGET"]
-
-#: The default per-trial budget of ``nnbench run``: evaluations and seconds.
-DEFAULT_BUDGET = (1000, 2.0)
+__all__ = ["main", "build_parser", "parse_option", "default_suite"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,51 +27,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _number(name: str, cast: type = float, positive: bool = True, most: float = math.inf):
-    """An argparse type for option ``name``: ``cast`` (int or float) of the text, finite,
-    > 0 when ``positive``, at most ``most``; else a one-line error naming the option."""
-    what = ("a positive integer" if cast is int else "a positive number") if positive else "a finite number"
-
-    def parse(text: str):
+def _number(text: str) -> Any:
+    """The number ``text`` spells (an int if it is one, else a float), or ``text`` itself,
+    which the option's constraints then refuse with its own message."""
+    for cast in (int, float):
         try:
-            v = cast(text)
+            return cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}") from None
-        if not math.isfinite(v) or (positive and v <= 0):
-            raise argparse.ArgumentTypeError(f"{name} must be {what}, got {text!r}")
-        if v > most:
-            raise argparse.ArgumentTypeError(f"{name} must be at most {most:g}, got {text!r}")
-        return v
-    return parse
+            pass
+    return text
 
 
-def _positive_int(name: str):
-    return _number(name, int)
+def _value(text: str | None, constraints: Sequence[Any], option: str) -> Any:
+    """``text`` of ``option`` parsed and checked against ``constraints`` (``None`` stays ``None``).
 
+    :raises ConfigError: ``"--max-evals: must be a positive integer, got -5"``.
+    """
+    from nnbench.validation import check
 
-def _positive_float(name: str):
-    return _number(name, float)
-
-
-def _float(name: str):
-    return _number(name, float, positive=False)
+    if text is None:
+        return None
+    return check(_number(text), [c for c in constraints if c is not None], option)
 
 
 def _hidden(text: str) -> tuple[int, ...]:
-    parts = [p.strip() for p in text.split(",")]
+    """``--hidden 4,3`` -> ``(4, 3)``; the sizes are checked by :class:`nnbench.NetworkSpec`."""
     try:
-        sizes = tuple(int(p) for p in parts)
+        return tuple(int(p) for p in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden takes positive layer sizes separated by commas (e.g. 4 or 4,3), got {text!r}") from None
-    if not sizes or any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"--hidden layer sizes must be positive, got {text!r}")
-    return sizes
+        raise ConfigError(f"--hidden: takes layer sizes separated by commas (e.g. 4 or 4,3), got {text!r}") from None
 
 
 def parse_option(text: str) -> tuple[str, str, Any]:
     """``TRAINER.KEY=VALUE`` -> ``(trainer, key, value)``; the value is a Python literal
-    (number, bool, None, string, list) when it parses as one, else the string.
+    (number, bool, None, string, tuple ``0.5,1``, list) when it parses as one, else the string.
 
     :raises ConfigError: text not of that form.
     """
@@ -92,7 +78,8 @@ def parse_option(text: str) -> tuple[str, str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``nnbench`` command."""
     from nnbench import __version__
-    from nnbench.executors import DEFAULT_GRACE_S
+    from nnbench.datasets import STANDARDIZE
+    from nnbench.executors import EXECUTORS
     from nnbench.report import FORMATS
 
     p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
@@ -102,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run trainers on datasets and print the comparison table",
                        description="Run every selected trainer on every problem and seed; write the results "
                                    "file and print the table. With no arguments: the default suite (the tutorial "
-                                   "problem and the diabetes data, every built-in trainer, 5 seeds) on all cores. "
+                                   f"problem and the diabetes data, every built-in trainer, {defaults.SEEDS} seeds) "
+                                   "on all cores. "
                                    "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
                                    "options given on the command line override the file.")
     r.add_argument("suite", nargs="?", metavar="SUITE.toml", help="a suite file (TOML)")
@@ -112,38 +100,37 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--target-column", action="append", metavar="NAME",
                    help="target column of the CSV (default: the last); repeat for several outputs")
     g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
-    g.add_argument("--hidden", action="append", type=_hidden, metavar="4[,3...]",
+    g.add_argument("--hidden", action="append", metavar="4[,3...]",
                    help="hidden layer sizes of one network (default 2); repeat to compare networks")
     g.add_argument("--activation", default=None, help="hidden activation: sigmoid (default), tanh, relu")
     g.add_argument("--output-activation", default=None, help="identity (default) or sigmoid")
     g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
     g.add_argument("--loss", default=None, help="sse (default, the tutorial's), mse, half_mse, bce")
-    g.add_argument("--standardize", default=None, choices=("none", "features", "all"),
+    g.add_argument("--standardize", default=None, choices=STANDARDIZE,
                    help="z-score the features, or features and target, with training statistics")
-    g.add_argument("--test-size", type=_positive_float("--test-size"), metavar="F",
+    g.add_argument("--test-size", metavar="F",
                    help="hold out this fraction (0 < F < 1) as a test split")
     t = r.add_argument_group("trainers and budget")
     t.add_argument("--trainers", default=None, metavar="all|NAME,...",
-                   help="trainer names or families, comma-separated (default all)")
+                   help=f"trainer names or families, comma-separated (default {defaults.TRAINERS})")
     t.add_argument("--exclude", default=None, metavar="NAME,...", help="trainer names or families to leave out")
     t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
                    help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
-    t.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
-                   help="run seeds 0..N-1 (default 5)")
-    t.add_argument("--max-evals", type=_positive_int("--max-evals"), default=None, metavar="N",
-                   help=f"evaluations per trial (default {DEFAULT_BUDGET[0]})")
-    t.add_argument("--time-limit", type=_number("--time-limit", most=MAX_SECONDS), default=None, metavar="SECONDS",
-                   help=f"seconds per trial (default {DEFAULT_BUDGET[1]:g}); with the process executor a "
-                        f"hard limit: a trial still running {DEFAULT_GRACE_S:g} s later has its worker ended")
-    t.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
-                   help="record when each trial first reaches this cost")
-    t.add_argument("--blas-threads", type=_positive_int("--blas-threads"), default=None, metavar="N",
-                   help="BLAS threads per trial (default 1)")
+    t.add_argument("--seeds", default=None, metavar="N",
+                   help=f"run seeds 0..N-1 (default {defaults.SEEDS})")
+    t.add_argument("--max-evals", default=None, metavar="N",
+                   help=f"evaluations per trial (default {defaults.MAX_EVALS})")
+    t.add_argument("--time-limit", default=None, metavar="SECONDS",
+                   help=f"seconds per trial (default {defaults.TIME_LIMIT_S:g}); with the process executor a "
+                        f"hard limit: a trial still running {defaults.GRACE_S:g} s later has its worker ended")
+    t.add_argument("--target-cost", metavar="COST", help="record when each trial first reaches this cost")
+    t.add_argument("--blas-threads", default=None, metavar="N",
+                   help=f"BLAS threads per trial (default {defaults.BLAS_THREADS})")
     x = r.add_argument_group("execution")
-    x.add_argument("--executor", choices=("serial", "process", "dask"), default=None,
+    x.add_argument("--executor", choices=EXECUTORS, default=None,
                    help="process (default): worker processes with hard time limits and crash isolation; "
                         "serial: in this process; dask: a Dask cluster")
-    x.add_argument("--jobs", "-j", type=_positive_int("--jobs"), default=None, metavar="N",
+    x.add_argument("--jobs", "-j", default=None, metavar="N",
                    help="worker processes (default: every core); --jobs 1 still runs in one worker process")
     x.add_argument("--scheduler", metavar="ADDRESS",
                    help="a Dask scheduler (tcp://host:8786); implies --executor dask; without it, dask "
@@ -177,12 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", metavar="FILE", help="write the table here instead of stdout")
     rep.add_argument("--html", metavar="REPORT.html", help="write one self-contained HTML report (plots embedded)")
     rep.add_argument("--markdown", metavar="DIR", help="write DIR/report.md with its PNG images beside it")
-    rep.add_argument("--tau", type=_positive_float("--tau"), default=1e-3, metavar="TAU",
-                     help="relative target precision of the profiles and the seconds ERT (default 1e-3)")
-    rep.add_argument("--target-cost", type=_float("--target-cost"), metavar="COST",
+    rep.add_argument("--tau", default=None, metavar="TAU",
+                     help=f"relative target precision of the profiles and the seconds ERT (default {defaults.PROFILE_TAU:g})")
+    rep.add_argument("--target-cost", metavar="COST",
                      help="judge success by this absolute cost instead of relative targets")
-    rep.add_argument("--top", type=_positive_int("--top"), default=8, metavar="N",
-                     help="trainers drawn in colour in each plot, the rest grey (default 8, at most 9)")
+    rep.add_argument("--top", default=None, metavar="N",
+                     help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
     rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
 
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
@@ -199,55 +186,102 @@ def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
 
 def default_suite():
     """The suite of a bare ``nnbench run``: the tutorial problem (2-2-1, no biases, SSE) and the
-    diabetes data (standardized, 10-3-1 with biases, MSE), every trainer, seeds 0-4."""
-    from nnbench.harness import DatasetSpec, NetworkSpec, Suite
-    from nnbench.trainer import Budget
+    diabetes data (standardized, 10-3-1 with biases, MSE), every trainer, the defaults of
+    :mod:`nnbench.defaults`."""
+    from nnbench.datasets import DatasetSpec
+    from nnbench.network import NetworkSpec
+    from nnbench.suite import Suite
 
     return Suite(problems=[
         (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse")),
         (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse")),
-    ], seeds=range(5), budget=Budget(*DEFAULT_BUDGET))
+    ])
 
 
-def _suite_from_args(args: argparse.Namespace, suite_file: Any = None):
-    """The suite to run: ``suite_file``'s (a :class:`nnbench.suitefile.SuiteFile`) or the
-    default suite, with every option given on the command line put over it."""
-    from nnbench.harness import DatasetSpec, NetworkSpec
-    from nnbench.trainer import Budget
+#: The command-line option of each problem field, for errors that name what was typed.
+_PROBLEM_OPTIONS = {"source": "--dataset", "target": "--target-column", "delimiter": "--delimiter",
+                    "standardize": "--standardize", "test_size": "--test-size", "hidden": "--hidden",
+                    "activation": "--activation", "output_activation": "--output-activation", "bias": "--no-bias",
+                    "loss": "--loss"}
 
-    sf = suite_file
-    suite = sf.suite if sf is not None else default_suite()
+
+def _spec(make: Any, **kw: Any) -> Any:
+    """``make(**kw)`` with a field's error located at its command-line option."""
+    try:
+        return make(**kw)
+    except ConfigError as exc:
+        raise exc.at(_PROBLEM_OPTIONS.get(exc.field or "", "--dataset")) from None
+
+
+@dataclass
+class _Run:
+    """What ``nnbench run``'s arguments (and a suite file) describe, checked."""
+
+    suite: Any
+    option_layers: list
+    where: dict[str, str]
+
+
+def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
+    """The suite to run: ``sf``'s (a :class:`nnbench.suitefile.SuiteFile`) or the default
+    suite, with every option given on the command line put over it.
+
+    :raises ConfigError: a bad value, naming its option.
+    """
+    from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, DatasetSpec
+    from nnbench.network import NetworkSpec
+    from nnbench.options import OptionSetting
+    from nnbench.suite import SUITE_CONSTRAINTS, Suite, check_seeds
+    from nnbench.trainer import BUDGET_CONSTRAINTS, Budget
+
+    fields: dict[str, Any] = dict(sf.fields) if sf is not None else {
+        "problems": default_suite().problems}
+    budget: dict[str, Any] = dict(sf.budget) if sf is not None else {}
     problem_args = (args.dataset, args.hidden, args.target_column, args.test_size, args.delimiter, args.activation,
                     args.output_activation, args.loss, args.standardize)
+    where: dict[str, str] = {}
     if any(a is not None for a in problem_args) or args.no_bias:
-        if args.test_size is not None and not 0 < args.test_size < 1:
-            raise ConfigError(f"--test-size must be between 0 and 1, got {args.test_size:g}")
-        datasets = [DatasetSpec(d, tuple(args.target_column) if args.target_column else None,
-                                args.standardize or "none", args.test_size, 0, args.delimiter or ",")
-                    for d in (args.dataset or ["tutorial"])]
-        networks = [NetworkSpec(h, args.activation or "sigmoid", args.output_activation or "identity",
-                                not args.no_bias, args.loss or "sse")
-                    for h in (args.hidden or [(2,)])]
-        suite.problems = [(d, n) for d in datasets for n in networks]
-    options: dict[str, dict[str, Any]] = {k: dict(v) for k, v in suite.options.items()}
+        data_kw: dict[str, Any] = {}
+        if args.target_column:
+            data_kw["target"] = tuple(args.target_column)
+        if args.standardize is not None:
+            data_kw["standardize"] = args.standardize
+        if args.test_size is not None:
+            data_kw["test_size"] = _value(args.test_size, DATASET_SPEC_CONSTRAINTS["test_size"], "--test-size")
+        if args.delimiter is not None:
+            data_kw["delimiter"] = args.delimiter
+        net_kw: dict[str, Any] = {"bias": not args.no_bias}
+        for name in ("activation", "output_activation", "loss"):
+            if getattr(args, name) is not None:
+                net_kw[name] = getattr(args, name)
+        datasets = [_spec(DatasetSpec, source=d, **data_kw) for d in (args.dataset or ["tutorial"])]
+        where["datasets"] = "--dataset"
+        networks = ([_spec(NetworkSpec, hidden=_hidden(h), **net_kw) for h in args.hidden] if args.hidden
+                    else [_spec(NetworkSpec, **net_kw)])
+        for key in ("datasets", "networks"):
+            fields.pop(key, None)
+        fields["problems"] = [(d, n) for d in datasets for n in networks]
+    if args.trainers is not None:
+        fields["trainers"], where["trainers"] = args.trainers, "--trainers"
+    if args.exclude is not None:
+        fields["exclude"] = [e for e in args.exclude.split(",") if e.strip()]
+    if args.seeds is not None:
+        fields["seeds"] = check_seeds(_number(args.seeds), "--seeds")
+    if args.max_evals is not None:
+        budget["max_evals"] = _value(args.max_evals, BUDGET_CONSTRAINTS["max_evals"], "--max-evals")
+    if args.time_limit is not None:
+        budget["max_seconds"] = _value(args.time_limit, BUDGET_CONSTRAINTS["max_seconds"], "--time-limit")
+    if args.target_cost is not None:
+        fields["target"] = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
+    if args.blas_threads is not None:
+        fields["blas_threads"] = _value(args.blas_threads, SUITE_CONSTRAINTS["blas_threads"], "--blas-threads")
+    fields["plugins"] = tuple(dict.fromkeys([*fields.get("plugins", ()), *args.plugins]))
+    cli_options = []
     for text in args.option:
         trainer, key, value = parse_option(text)
-        options.setdefault(trainer, {})[key] = value
-    suite.options = options
-    if args.trainers is not None:
-        suite.trainers = args.trainers
-    if args.exclude is not None:
-        suite.exclude = [e for e in args.exclude.split(",") if e.strip()]
-    if args.seeds is not None:
-        suite.seeds = range(args.seeds)
-    suite.budget = Budget(args.max_evals or (sf and sf.max_evals) or DEFAULT_BUDGET[0],
-                          args.time_limit or (sf and sf.time_limit) or DEFAULT_BUDGET[1])
-    if args.target_cost is not None:
-        suite.target = args.target_cost
-    suite.plugins = tuple(dict.fromkeys([*suite.plugins, *args.plugins]))
-    if args.blas_threads is not None:
-        suite.blas_threads = args.blas_threads
-    return suite
+        cli_options.append(OptionSetting(trainer, key, value, f"--option {trainer}.{key}"))
+    layers = [sf.options if sf is not None else [], cli_options]
+    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where)
 
 
 def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
@@ -258,7 +292,7 @@ def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
     """
     import os
 
-    from nnbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+    from nnbench.executors import JOBS_CONSTRAINTS, DaskExecutor, ProcessExecutor, SerialExecutor
 
     scheduler = args.scheduler or (sf.scheduler if sf is not None else None)
     kind = args.executor or (sf.executor if sf is not None else None)
@@ -266,17 +300,18 @@ def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
         kind = "dask" if scheduler else "process"
     if scheduler and kind != "dask":
         raise ConfigError(f"--scheduler is for --executor dask, not --executor {kind}")
-    jobs = args.jobs or (sf.jobs if sf is not None else None) or os.cpu_count() or 1
+    given = _value(args.jobs, JOBS_CONSTRAINTS, "--jobs")
+    jobs = given or (sf.jobs if sf is not None else None) or os.cpu_count() or 1
     if kind == "serial":
-        if args.jobs is not None and args.jobs > 1:
-            raise ConfigError(f"--jobs {args.jobs} needs --executor process or dask, not serial")
+        if given is not None and given > 1:
+            raise ConfigError(f"--jobs {given} needs --executor process or dask, not serial")
         return SerialExecutor(), "serial"
     if kind == "dask":
         return DaskExecutor(scheduler, jobs), f"dask {scheduler or f'LocalCluster of {jobs}'}"
     return ProcessExecutor(jobs), f"process x{jobs}"
 
 
-def _read_quietly(path: Path) -> list[dict]:
+def _read_quietly(path: Path) -> list:
     """The records of a results file; a damaged last line is reported on stderr as
     ``nnbench: warning: ...`` instead of a Python warning."""
     import warnings
@@ -301,9 +336,9 @@ def _drop_damaged_tail(path: Path) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from nnbench import harness
     from nnbench.report import check_format, render
     from nnbench.results import ResultsWriter, default_results_path, run_metadata
+    from nnbench.suite import make_plan, run
 
     fmt = check_format(args.format)
     sf = None
@@ -311,13 +346,13 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         from nnbench.suitefile import load_suite_file
 
         sf = load_suite_file(args.suite)
-    registry = _registry(args, sf.suite.plugins if sf is not None else ())
+    registry = _registry(args, sf.fields.get("plugins", ()) if sf is not None else ())
     if sf is not None:
-        sf = load_suite_file(args.suite, registry)  # again, to check trainer names with their lines
-    suite = _suite_from_args(args, sf)
-    specs = harness.plan(suite, registry)  # validates trainers and options before writing anything
-    for d, n in {(s.dataset, s.network) for s in specs}:
-        harness.build_objective(harness.TrialSpec(d, n, "", 0, suite.budget))
+        sf = load_suite_file(args.suite, registry)  # again, to check names and options with their lines
+    wanted = _suite_from_args(args, sf)
+    # one plan, made and checked before anything is written: trainers, options, data, objectives
+    plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
+    suite = plan.suite
     executor, how = _executor(args, sf)
     out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out else None)
     if args.resume and args.force:
@@ -329,42 +364,41 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     mode = "force" if args.force else "new"
     if args.resume and out.exists():
         existing = _read_quietly(out)
-        budgets = {(r["budget"]["max_evals"], r["budget"]["max_seconds"]) for r in existing if r.get("budget")}
-        ours = (suite.budget.max_evals, suite.budget.max_seconds)
-        if budgets - {ours}:
-            theirs = ", ".join(f"--max-evals {e} " + (f"--time-limit {t:g}" if t else "without a time limit")
-                               for e, t in sorted(budgets, key=str))
+        budgets = {r.budget for r in existing}
+        if budgets - {suite.budget}:
+            theirs = ", ".join(f"--max-evals {b.max_evals} "
+                               + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit")
+                               for b in sorted(budgets, key=str))
             raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
                               "same --max-evals and --time-limit, or start a new file")
-        done = {harness.record_key(r) for r in existing}
+        done = {r.key for r in existing}
         _drop_damaged_tail(out)
         mode = "append"
-    todo = [s for s in specs if s.key not in done]
+    n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
     meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                         suite_file=str(sf.path) if sf is not None else None)
     with executor:  # a Dask scheduler is reached before the results file is opened
         writer = ResultsWriter(out, meta, mode=mode)
         if args.resume:
-            print(f"nnbench: resuming {out}: {len(specs) - len(todo)} of {len(specs)} trials are done, "
-                  f"{len(todo)} to run", file=sys.stderr)
+            print(f"nnbench: resuming {out}: {len(plan) - n_todo} of {len(plan)} trials are done, "
+                  f"{n_todo} to run", file=sys.stderr)
         bar = None
         if not args.quiet and sys.stderr.isatty():
             from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+            bar = tqdm(total=n_todo, file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
         count = 0
 
-        def progress(rec: dict) -> None:
+        def progress(rec: Any) -> None:
             nonlocal count
             count += 1
             if bar is not None:
-                bar.set_postfix_str(f"{rec['trainer']} seed {rec['seed']}", refresh=False)
+                bar.set_postfix_str(f"{rec.trainer} seed {rec.seed}", refresh=False)
                 bar.update(1)
 
         interrupted = False
         try:
-            harness.run(suite, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
-                        keep=False)
+            run(plan, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done, keep=False)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -374,7 +408,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
     sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
     if interrupted:
-        print(f"nnbench: interrupted after {count} of {len(todo)} trials; they are in {out} "
+        print(f"nnbench: interrupted after {count} of {n_todo} trials; they are in {out} "
               f"(complete it with --resume --out {out})", file=sys.stderr)
         return 130
     print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
@@ -397,17 +431,20 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(tabulate(plugin_rows(registry), headers="keys", tablefmt="simple"))
     else:
         rows = []
-        for name, loader in registry.datasets().items():
-            d = loader()
-            rows.append({"name": name, "samples": d.n_samples, "features": d.n_features,
+        for name, entry in registry.catalog().items():
+            d = entry.load()
+            rows.append({"name": name, "plugin": entry.plugin, "samples": d.n_samples, "features": d.n_features,
                          "outputs": d.n_outputs, "source": d.source})
         print(tabulate(rows, headers="keys", tablefmt="simple"))
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from nnbench.measures import TAU_CONSTRAINTS
+    from nnbench.plots import TOP_CONSTRAINTS
     from nnbench.report import check_format, render
-    from nnbench.results import read_results
+    from nnbench.results import read_many
+    from nnbench.suite import SUITE_CONSTRAINTS
 
     fmt = check_format(args.format)
     inputs = {Path(p).resolve() for p in args.results}
@@ -421,12 +458,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if len(paths) < len(args.results):
         print("nnbench: a results file named twice is read once", file=sys.stderr)
     args.results = paths
-    metas, records, counts = [], [], []
-    for path in args.results:
-        meta, recs = read_results(path)
-        metas.append(meta)
-        records.extend(recs)
-        counts.append(len(recs))
+    tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
+    target_cost = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
+    top = _value(args.top, TOP_CONSTRAINTS, "--top")
+    metas, per_file = read_many(args.results)
+    records = [r for recs in per_file for r in recs]
     text = render(records, fmt, per_trial=args.per_trial)
     if args.output:
         try:
@@ -439,8 +475,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.html or args.markdown:
         from nnbench import htmlreport
 
-        blocks = htmlreport.build(records, metas, args.results, counts, profile_tau=args.tau,
-                                  target_cost=args.target_cost, top=args.top,
+        blocks = htmlreport.build(records, metas, args.results, [len(r) for r in per_file],
+                                  profile_tau=tau if tau is not None else defaults.PROFILE_TAU,
+                                  target_cost=target_cost, top=top if top is not None else defaults.TOP,
                                   plots=False if args.no_plots else None)
         if args.html:
             print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)

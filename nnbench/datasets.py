@@ -15,28 +15,36 @@ touches the network: bundled files are read with :mod:`importlib.resources`.
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import files
+from numbers import Integral, Real
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError, DatasetError
+from nnbench.errors import ConfigError, DatasetError, did_you_mean
+from nnbench.validation import InstanceOf, Interval, OneOf, check, strings
 
 __all__ = [
     "Dataset",
     "BundledDataset",
     "BUNDLED",
     "DATASET_LOADERS",
+    "BUNDLED_CATALOG",
+    "Catalog",
+    "DatasetEntry",
+    "DatasetSpec",
+    "STANDARDIZE",
     "bundled_names",
     "load",
     "load_csv",
+    "retarget",
 ]
 
 
@@ -200,11 +208,6 @@ def _zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (values - mean) / std
 
 
-def _closest(word: str, choices: Sequence[str]) -> str:
-    """Return the entry of ``choices`` most like ``word`` (difflib's ratio)."""
-    return difflib.get_close_matches(word, choices, n=1, cutoff=0.0)[0]
-
-
 def _column(where: str, line: int, col: int, header: Sequence[str]) -> str:
     """Return the message prefix ``file, line L, column C ('name')`` (1-based)."""
     return f"{where}, line {line}, column {col} ({header[col - 1]!r})"
@@ -306,8 +309,8 @@ def _target_columns(target: str | Sequence[str] | None, header: Sequence[str], w
         if label not in header:
             available = ", ".join(repr(h) for h in header)
             raise DatasetError(
-                f"{where}: no column named {label!r} for the target; the columns are "
-                f"{available} (closest: {_closest(str(label), header)!r})"
+                f"{where}: no column named {label!r} for the target{did_you_mean(str(label), header)}; "
+                f"the columns are {available}"
             )
         index = header.index(label)
         if index in out:
@@ -416,6 +419,10 @@ def bundled_names() -> tuple[str, ...]:
     return tuple(BUNDLED)
 
 
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or os.sep in text or "." in text or os.path.exists(text)
+
+
 def load(
     name_or_path: str | os.PathLike[str],
     target: str | Sequence[str] | None = None,
@@ -423,7 +430,9 @@ def load(
 ) -> Dataset:
     """Load a bundled dataset by name, or a CSV file by path.
 
-    A bundled name wins over a file of the same name in the working directory.
+    A bundled name wins over a file of the same name in the working directory. (Datasets
+    that plugins contribute are loaded through :meth:`Catalog.load`, which the plugin
+    registry builds; this function knows the bundled ones only.)
 
     :param name_or_path: ``"tutorial"``, ``"xor"``, ``"diabetes"``, or a CSV file path.
     :param target: the target column(s), as for :func:`load_csv`.
@@ -432,20 +441,226 @@ def load(
     :raises DatasetError: as for :func:`load_csv`; or a name that is neither bundled nor
         an existing file (the message lists the bundled names and the closest one).
     """
-    if isinstance(name_or_path, str) and name_or_path in BUNDLED:
-        return BUNDLED[name_or_path].load(target=target, delimiter=delimiter)
-    text = os.fspath(name_or_path)
-    looks_like_path = not isinstance(name_or_path, str) or "/" in text or os.sep in text or "." in text
-    if looks_like_path or os.path.exists(text):
-        return load_csv(name_or_path, target=target, delimiter=delimiter)
-    names = ", ".join(BUNDLED)
-    raise DatasetError(
-        f"unknown dataset {text!r}: not a bundled dataset ({names}) nor an existing file; "
-        f"closest: {_closest(text, list(BUNDLED))!r}"
-    )
+    return BUNDLED_CATALOG.load(name_or_path, target=target, delimiter=delimiter)
 
 
 DATASET_LOADERS: dict[str, Callable[[], Dataset]] = {
-    name: functools.partial(load, name) for name in BUNDLED
+    name: functools.partial(BUNDLED[name].load) for name in BUNDLED
 }
-"""Loaders of the bundled datasets by name, each called with no arguments."""
+"""Loaders of the bundled datasets by name, each called with no arguments (what nnbench's
+own plugin contributes through the ``nnbench_datasets`` hook)."""
+
+
+def retarget(data: Dataset, target: str | Sequence[str] | None) -> Dataset:
+    """``data`` with the columns named by ``target`` as its targets and every other column,
+    in order (features first, then the old targets), as its features.
+
+    :param target: a column name or names (of ``feature_names`` or ``target_names``), or
+        ``None`` to keep the dataset as it is.
+    :raises DatasetError: a name that is no column (with the closest one), a name given
+        twice, or a selection that leaves no feature.
+    """
+    if target is None:
+        return data
+    wanted = [target] if isinstance(target, str) else list(target)
+    names = [*data.feature_names, *data.target_names]
+    for label in wanted:
+        if label not in names:
+            raise DatasetError(f"dataset {data.name!r}: no column named {label!r} for the target"
+                               f"{did_you_mean(str(label), names)}; its columns are {', '.join(map(repr, names))}")
+    if len(set(wanted)) != len(wanted):
+        raise DatasetError(f"dataset {data.name!r}: the target names a column twice: {wanted}")
+    if tuple(wanted) == data.target_names:
+        return data
+    if len(wanted) == len(names):
+        raise DatasetError(f"dataset {data.name!r}: every column is a target, no feature column is left")
+    values = np.hstack([data.X, data.y])
+    t = [names.index(w) for w in wanted]
+    f = [j for j in range(len(names)) if j not in t]
+    return replace(data, X=values[:, f], y=values[:, t], feature_names=tuple(names[j] for j in f),
+                   target_names=tuple(wanted))
+
+
+#: The standardizations a :class:`DatasetSpec` may ask for.
+STANDARDIZE: tuple[str, ...] = ("none", "features", "all")
+
+#: What each :class:`DatasetSpec` field takes (besides ``source`` and ``target``).
+DATASET_SPEC_CONSTRAINTS: Mapping[str, list] = MappingProxyType({
+    "standardize": [OneOf(*STANDARDIZE)],
+    "test_size": [Interval(Real, 0, 1, closed="neither"), None],
+    "split_seed": [Interval(Integral, 0, None, closed="left")],
+    "delimiter": [InstanceOf(str)],
+})
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Which data a trial trains on, and how it is prepared.
+
+    :param source: a registered dataset name (``tutorial``, ``xor``, ``diabetes``, or one
+        a plugin contributes) or a CSV path.
+    :param target: target column name(s), default the dataset's own (a CSV's last column).
+    :param standardize: ``"none"``, ``"features"`` (z-score X) or ``"all"`` (X and y), with
+        the training part's statistics.
+    :param test_size: fraction (0, 1) held out as a test split, or ``None``.
+    :param split_seed: the seed of that split.
+    :param delimiter: the CSV delimiter (for a path).
+    :raises ConfigError: a field of the wrong type or value, naming it
+        (``DatasetSpec.standardize: must be one of 'none', 'features', 'all', got 'z'``).
+    """
+
+    source: str
+    target: tuple[str, ...] | None = None
+    standardize: str = "none"
+    test_size: float | None = None
+    split_seed: int = 0
+    delimiter: str = ","
+
+    def __post_init__(self) -> None:
+        source = os.fspath(self.source) if isinstance(self.source, os.PathLike) else self.source
+        if not isinstance(source, str) or not source:
+            body = f"must be a dataset name or a CSV path, got {self.source!r}"
+            raise ConfigError(f"DatasetSpec.source: {body}", "source", body)
+        object.__setattr__(self, "source", source)
+        if self.target is not None:
+            try:
+                object.__setattr__(self, "target", tuple(strings(self.target, "DatasetSpec.target")))
+            except ConfigError as exc:
+                raise ConfigError(str(exc), "target", exc.body) from None
+        for name, constraints in DATASET_SPEC_CONSTRAINTS.items():
+            object.__setattr__(self, name, check(getattr(self, name), constraints, f"DatasetSpec.{name}", name))
+
+    @property
+    def label(self) -> str:
+        """A short name for tables: the dataset's name, plus how it was prepared."""
+        name = Path(self.source).stem if self.source.endswith(".csv") else self.source
+        bits = [name]
+        if self.standardize != "none":
+            bits.append(f"std={self.standardize}")
+        if self.test_size:
+            bits.append(f"test={self.test_size:g}")
+        return " ".join(bits)
+
+    def describe(self) -> dict:
+        """Every field, JSON-ready (the inverse of :meth:`from_dict`)."""
+        return {"source": self.source, "target": list(self.target) if self.target else None,
+                "standardize": self.standardize, "test_size": self.test_size,
+                "split_seed": self.split_seed, "delimiter": self.delimiter}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetSpec:
+        """The spec :meth:`describe` wrote; missing fields take their defaults.
+
+        :raises ConfigError: a field of the wrong type or value.
+        """
+        known = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
+        return cls(**{k: d[k] for k in known if k in d and d[k] is not None or k == "source"})
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A registered dataset: its name, the plugin that contributed it, and its loader.
+
+    :param name: the name runs use (``--dataset NAME``).
+    :param loader: a callable with no arguments returning a :class:`Dataset`.
+    :param plugin: the plugin that contributed it (``"nnbench._builtin"`` for the bundled ones).
+    """
+
+    name: str
+    loader: Callable[[], Dataset]
+    plugin: str = ""
+
+    def load(self) -> Dataset:
+        """Call the loader.
+
+        :raises DatasetError: the loader raised, or returned something other than a
+            :class:`Dataset`: one line naming the dataset and the plugin.
+        """
+        try:
+            data = self.loader()
+        except DatasetError:
+            raise
+        except Exception as exc:  # a third-party loader: report it with its name
+            raise DatasetError(f"dataset {self.name!r} from plugin {self.plugin!r} failed to load: "
+                               f"{type(exc).__name__}: {exc}") from None
+        if not isinstance(data, Dataset):
+            raise DatasetError(f"dataset {self.name!r} from plugin {self.plugin!r}: the loader returned "
+                               f"{type(data).__name__}, not nnbench.datasets.Dataset")
+        return data
+
+
+class Catalog(Mapping[str, DatasetEntry]):
+    """The registered datasets by name: the one registry that ``nnbench run``, suite files
+    and ``nnbench list datasets`` read. The plugin registry builds it from every
+    ``nnbench_datasets`` hook (:meth:`nnbench.plugins.Registry.catalog`); :data:`BUNDLED_CATALOG`
+    holds the bundled ones alone.
+
+    Prepared data (:meth:`prepare`) is cached per catalog, so a run loads each dataset once
+    per process.
+
+    :param entries: the :class:`DatasetEntry` of every dataset, names unique.
+    """
+
+    def __init__(self, entries: Iterable[DatasetEntry]) -> None:
+        self._entries = {e.name: e for e in entries}
+        self._prepared: dict[DatasetSpec, tuple[Dataset, Dataset | None]] = {}
+
+    def __getitem__(self, name: str) -> DatasetEntry:
+        return self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def check_source(self, source: str, where: str = "--dataset") -> None:
+        """Raise unless ``source`` is a registered name or looks like a CSV path.
+
+        :raises DatasetError: ``"--dataset diabets: unknown dataset (did you mean diabetes?);
+            registered: tutorial, xor, diabetes; a CSV file is a path"``.
+        """
+        if source in self._entries or _looks_like_path(source):
+            return
+        raise DatasetError(f"{where} {source}: unknown dataset{did_you_mean(source, self._entries)}; "
+                           f"registered: {', '.join(self._entries)}; a CSV file is a path (data.csv, ./data)")
+
+    def load(self, source: str | os.PathLike[str], target: str | Sequence[str] | None = None,
+             delimiter: str = ",") -> Dataset:
+        """The dataset called ``source``, or the CSV file at that path.
+
+        :param target: target column name(s): for a CSV as :func:`load_csv`; for a
+            registered dataset, columns to make its targets (:func:`retarget`).
+        :param delimiter: for a CSV.
+        :raises DatasetError: as :func:`load_csv`, :meth:`DatasetEntry.load` and
+            :meth:`check_source` say.
+        """
+        text = os.fspath(source)
+        if isinstance(source, str) and text in self._entries:
+            return retarget(self._entries[text].load(), target)
+        self.check_source(text, "dataset")
+        return load_csv(source, target=target, delimiter=delimiter)
+
+    def prepare(self, spec: DatasetSpec) -> tuple[Dataset, Dataset | None]:
+        """``(train, test)`` for ``spec``: loaded, split, standardized (``test`` is ``None``
+        without a split); cached for the life of this catalog.
+
+        :raises DatasetError: the data cannot be loaded or prepared.
+        """
+        hit = self._prepared.get(spec)
+        if hit is not None:
+            return hit
+        data = self.load(spec.source, target=spec.target, delimiter=spec.delimiter)
+        train, test = data.split(spec.test_size, spec.split_seed) if spec.test_size else (data, None)
+        if spec.standardize != "none":
+            ref = train
+            train = train.standardized(target=spec.standardize == "all")
+            if test is not None:
+                test = test.standardized(reference=ref, target=spec.standardize == "all")
+        self._prepared[spec] = (train, test)
+        return train, test
+
+
+#: The bundled datasets alone, as a :class:`Catalog` (for :func:`load` and for code that
+#: runs without plugins).
+BUNDLED_CATALOG = Catalog(DatasetEntry(name, DATASET_LOADERS[name], "nnbench._builtin") for name in BUNDLED)

@@ -8,6 +8,9 @@ status 2, without a traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "NNBenchError",
     "DatasetError",
@@ -15,6 +18,8 @@ __all__ = [
     "ConfigError",
     "ResultsError",
     "BudgetExhausted",
+    "closest_names",
+    "did_you_mean",
 ]
 
 
@@ -31,7 +36,23 @@ class PluginError(NNBenchError):
 
 
 class ConfigError(NNBenchError, ValueError):
-    """A bad option, trainer name, network description or suite entry."""
+    """A bad option, trainer name, network description or suite entry.
+
+    :param message: the one line, ``"<where>: <body>"``.
+    :param field: the field or option at fault (``"activation"``), when one is.
+    :param body: the message without its location, so that a caller that knows better
+        where the value came from can say so (:meth:`at`).
+    """
+
+    def __init__(self, message: str, field: str | None = None, body: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.body = body
+
+    def at(self, where: str) -> ConfigError:
+        """The same error located at ``where`` (``"suite.toml, line 4: networks.small.activation"``)."""
+        return ConfigError(f"{where}: {self.body}" if self.body is not None else f"{where}: {self}",
+                           self.field, self.body)
 
 
 class ResultsError(NNBenchError):
@@ -50,3 +71,28 @@ class BudgetExhausted(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def closest_names(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``choices`` closest to ``name``, case-insensitively, best first.
+
+    :param name: what the user typed.
+    :param choices: the valid names.
+    :returns: the matches (difflib's ratio, cutoff 0.5), in their own spelling.
+    """
+    lower = {str(c).lower(): str(c) for c in choices}
+    hits = difflib.get_close_matches(str(name).lower(), list(lower), n=n, cutoff=0.5)
+    return [lower[h] for h in hits]
+
+
+def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """The hint every "unknown name" error ends with: ``" (did you mean gtol?)"``, or
+    ``" (did you mean a, b or c?)"`` for several close names, or ``""`` for none.
+
+    :param name: what the user typed; :param choices: the valid names; :param n: most names shown.
+    """
+    close = closest_names(name, choices, n)
+    if not close:
+        return ""
+    names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+    return f" (did you mean {names}?)"

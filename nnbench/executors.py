@@ -1,7 +1,9 @@
 """Executors: where the trials of a suite run.
 
-An executor has ``map(specs, registry) -> iterator of records``, yielding each trial's
-record (see :func:`nnbench.harness.run_trial`) as it finishes, in finishing order. BLAS is
+An executor has ``map(specs, registry, capacity) -> iterator of records``: it takes the trials
+(:class:`~nnbench.harness.TrialSpec`, an iterable consumed lazily, so that a plan is never
+held whole in memory) and yields each trial's :class:`~nnbench.record.TrialRecord` (see
+:func:`nnbench.harness.run_trial`) as it finishes, in finishing order. BLAS is
 pinned to ``spec.blas_threads`` threads (threadpoolctl) while trials run: on a 2-core
 machine numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizations run
 5-20x slower.
@@ -34,6 +36,7 @@ never returns or kills its process stops the run). The Python API
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import multiprocessing
 import os
@@ -42,19 +45,28 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+from nnbench import defaults
 from nnbench.errors import ConfigError
+from nnbench.harness import TrialSpec, lost_trial_record, run_trial
+from nnbench.plugins import Registry
+from nnbench.record import TrialRecord
+from nnbench.validation import Constraint, Interval, check
 
-__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "DEFAULT_GRACE_S"]
+__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "EXECUTORS", "JOBS_CONSTRAINTS"]
 
-#: Seconds a trial may run past its time limit before its worker is ended: the soft limit
-#: stops a trainer at its next objective call, and the record's metrics take a moment.
-DEFAULT_GRACE_S = 1.0
+#: The executor kinds ``--executor`` and a suite file's ``[executor] kind`` may name.
+EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+
+#: What ``jobs`` (``--jobs``, a suite file's ``[executor] jobs``) takes: worker processes,
+#: ``None`` for one per core.
+JOBS_CONSTRAINTS: tuple[Constraint | None, ...] = (Interval(Integral, 1, None, closed="left"), None)
 
 # A worker's shared best-so-far array: [published slot, slot 0, slot 1], each slot
 # [evaluations, seconds, cost, n_params (-1: none yet), x (capacity floats)]. The worker
@@ -87,17 +99,15 @@ class SerialExecutor:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
-        """Yield the record of each of ``specs`` in order.
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
+        """Yield the record of each of ``specs`` in order, BLAS pinned to each spec's ``blas_threads``.
 
-        :param specs: :class:`nnbench.harness.TrialSpec` records.
+        :param specs: the trials, consumed one at a time.
         :param registry: the :class:`nnbench.plugins.Registry` that resolves trainer names.
+        :param capacity: unused here (the process executor sizes its buffers with it).
         """
-        from nnbench.harness import run_trial
-
-        threads = specs[0].blas_threads if specs else None
-        with blas_limited(threads):
-            for spec in specs:
+        for spec in specs:
+            with blas_limited(spec.blas_threads):
                 yield run_trial(spec, registry)
 
 
@@ -129,8 +139,6 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
-    from nnbench.harness import run_trial
-
     best = np.frombuffer(shared, dtype=np.float64)
     capacity = (best.size - 1) // 2 - _HEAD
 
@@ -153,10 +161,9 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
             index, spec = task
             try:
                 with blas_limited(spec.blas_threads):
-                    record = run_trial(spec, on_improve=report)
+                    conn.send(("done", index, run_trial(spec, on_improve=report)))
             except Exception as exc:  # a bad plugin or data in the worker: a failed row
-                record = {"worker_error": f"{type(exc).__name__}: {exc}"}
-            conn.send(("done", index, record))
+                conn.send(("error", index, f"{type(exc).__name__}: {exc}"))
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return  # the parent is gone or ended us
 
@@ -247,10 +254,9 @@ class ProcessExecutor:
     :raises ConfigError: ``jobs`` below 1 or an unknown start method.
     """
 
-    def __init__(self, jobs: int | None = None, grace: float = DEFAULT_GRACE_S, start_method: str = "spawn") -> None:
-        self.jobs = int(os.cpu_count() or 1) if jobs is None else int(jobs)
-        if self.jobs < 1:
-            raise ConfigError(f"--jobs must be a positive integer, got {jobs!r}")
+    def __init__(self, jobs: int | None = None, grace: float = defaults.GRACE_S, start_method: str = "spawn") -> None:
+        jobs = check(jobs, JOBS_CONSTRAINTS, "--jobs")
+        self.jobs = int(os.cpu_count() or 1) if jobs is None else jobs
         if start_method not in ("spawn", "forkserver"):
             raise ConfigError(f"start method must be spawn or forkserver, not {start_method!r}")
         self.grace = float(grace)
@@ -273,31 +279,30 @@ class ProcessExecutor:
         while self._workers:
             self._workers.pop().stop()
 
-    def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
         """Yield each trial's record as it finishes (finishing order).
 
-        :param specs: :class:`nnbench.harness.TrialSpec` records; the trainers must be
+        :param specs: the trials, consumed as workers become free; the trainers must be
             importable in a fresh process (built-ins, entry points, or ``spec.plugins``
             modules on ``sys.path``/``PYTHONPATH``).
         :param registry: resolves trainer names for the records of trials whose worker
             died or was ended.
+        :param capacity: the most weights of any trial's network (the size of each
+            worker's shared best-so-far buffer).
         :raises ConfigError: a worker process could not start.
         :raises KeyboardInterrupt: re-raised after every worker was ended.
         """
-        from nnbench.harness import TrialSpec, build_objective
-
-        if not specs:
-            return
-        capacity = max(build_objective(TrialSpec(d, n, "", 0, specs[0].budget))[0].n_params
-                       for d, n in {(s.dataset, s.network) for s in specs})
-        pending = deque(enumerate(specs))
+        source = iter(enumerate(specs))
+        pending: deque[tuple[int, TrialSpec]] = deque()  # a look-ahead of at most `jobs` trials
         workers = self._workers
         for w in [w for w in workers if w.capacity < capacity]:
             workers.remove(w)
             w.stop()
-        left = len(specs)
         try:
-            while left:
+            while True:
+                pending.extend(itertools.islice(source, self.jobs - len(pending)))
+                if not pending and all(w.task is None for w in workers):
+                    return
                 idle = sum(1 for w in workers if w.task is None)
                 while len(workers) < self.jobs and len(pending) > idle:
                     workers.append(_Worker(self._ctx, capacity))
@@ -314,17 +319,14 @@ class ProcessExecutor:
                         w.stop()
                         workers.remove(w)
                     if record is not None:
-                        left -= 1
                         yield record
         finally:
             for w in [w for w in workers if w.task is not None or not self._keep]:
                 workers.remove(w)  # interrupted: a busy worker's trial is abandoned
                 w.stop()
 
-    def _poll(self, w: _Worker, ready: list, registry: Any) -> tuple[dict | None, bool]:
+    def _poll(self, w: _Worker, ready: list, registry: Registry) -> tuple[TrialRecord | None, bool]:
         """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
-        from nnbench.harness import lost_trial_record
-
         if w.conn in ready or w.process.sentinel in ready or w.conn.poll():  # poll: a record sent just now
             try:
                 msg = w.conn.recv() if w.conn.poll() else None
@@ -333,13 +335,13 @@ class ProcessExecutor:
             if msg is not None and msg[0] == "ready":
                 w.ready = True
                 return None, False
-            if msg is not None and msg[0] == "done":
-                spec, record = w.task[1], msg[2]
+            if msg is not None and msg[0] in ("done", "error"):
+                spec = w.task[1]
                 w.task = None
-                if "worker_error" in record:
-                    record = lost_trial_record(spec, registry, "failed", record["worker_error"],
-                                               time.monotonic() - w.started, _read_best(w.shared))
-                return record, False
+                if msg[0] == "error":
+                    return lost_trial_record(spec, registry, "failed", msg[2], time.monotonic() - w.started,
+                                             _read_best(w.shared)), False
+                return msg[2], False
             # end of file or the process ended: it died
             w.process.join(1.0)
             if w.process.is_alive():
@@ -368,16 +370,15 @@ class ProcessExecutor:
 
 # -- Dask -------------------------------------------------------------------------------------
 
-def _dask_trial(spec: Any) -> dict:
+def _dask_trial(spec: TrialSpec) -> TrialRecord | str:
     """Run one trial on a Dask worker, BLAS pinned to ``spec.blas_threads``; a trial that
-    raises outside the trainer (plugin or data missing on the worker) is a failed row."""
-    from nnbench.harness import run_trial
-
+    raises outside the trainer (plugin or data missing on the worker) gives the error's
+    text, which the parent records as a failed row."""
     with blas_limited(spec.blas_threads):
         try:
             return run_trial(spec)
         except Exception as exc:  # reported by the parent as a failed row
-            return {"worker_error": f"{type(exc).__name__}: {exc}"}
+            return f"{type(exc).__name__}: {exc}"
 
 
 class DaskExecutor:
@@ -437,17 +438,17 @@ class DaskExecutor:
                           dashboard_address=None) as cluster, Client(cluster) as client:
             yield client
 
-    def map(self, specs: Sequence[Any], registry: Any) -> Iterator[dict]:
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
         """Yield each trial's record as it finishes (finishing order).
 
-        :param specs: :class:`nnbench.harness.TrialSpec` records.
+        :param specs: the trials.
         :param registry: resolves trainer names for the records of trials that failed on
             the cluster.
+        :param capacity: unused here.
         """
         from distributed import as_completed
 
-        from nnbench.harness import lost_trial_record
-
+        specs = list(specs)
         if not specs:
             return
         with contextlib.nullcontext(self._open) if self._open is not None else self._client() as client:
@@ -460,11 +461,10 @@ class DaskExecutor:
                     try:
                         record = fut.result()
                     except Exception as exc:  # the worker died (KilledWorker) or could not unpickle
-                        record = {"worker_error": f"{type(exc).__name__}: {exc}"}
+                        record = f"{type(exc).__name__}: {exc}"
                     fut.release()
-                    if "worker_error" in record:
-                        record = lost_trial_record(spec, registry, "failed", record["worker_error"],
-                                                   time.monotonic() - started)
+                    if isinstance(record, str):
+                        record = lost_trial_record(spec, registry, "failed", record, time.monotonic() - started)
                     yield record
             finally:
                 client.cancel([f for f in futures if f.key in spec_of])

@@ -27,7 +27,11 @@ from tabulate import tabulate
 
 from nnbench import measures as M
 from nnbench.errors import ConfigError, ResultsError
+from nnbench.record import RunMetadata, TrialRecord
+from nnbench import defaults
+from nnbench.plots import TOP_CONSTRAINTS
 from nnbench.report import problems, tables
+from nnbench.validation import check
 
 __all__ = ["Block", "build", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS"]
 
@@ -84,16 +88,16 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
-def _meta_blocks(metas: Sequence[dict], sources: Sequence[str], records_per_file: Sequence[int]) -> list[Block]:
+def _meta_blocks(metas: Sequence[RunMetadata], sources: Sequence[str],
+                 records_per_file: Sequence[int]) -> list[Block]:
     """The run metadata, one column per results file (fields as rows, so long values fit)."""
     cols = []
     for src, m, n in zip(sources, metas, records_per_file):
         blas = ", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
-                         for b in (m.get("blas") or []))
-        cols.append([_g(m.get("started")), _g(m.get("command")), str(n), _g(m.get("nnbench")),
-                     f"python {m.get('python')}, numpy {m.get('numpy')}, scipy {m.get('scipy')}, "
-                     f"pluggy {m.get('pluggy')}", f"{m.get('cpu')} ({m.get('cpu_count')} cores)",
-                     _g(m.get("platform")), blas or "-", _g(m.get("blas_threads_per_trial"))])
+                         for b in m.blas)
+        cols.append([_g(m.started), _g(m.command), str(n), _g(m.nnbench),
+                     f"python {m.python}, numpy {m.numpy}, scipy {m.scipy}, pluggy {m.pluggy}",
+                     f"{m.cpu} ({m.cpu_count} cores)", _g(m.platform), blas or "-", _g(m.blas_threads_per_trial)])
     fields = ["started (UTC)", "command", "trials", "nnbench", "versions", "CPU", "platform", "BLAS",
               "BLAS threads per trial"]
     rows = [[f] + [c[i] for c in cols] for i, f in enumerate(fields)]
@@ -131,20 +135,19 @@ def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
     blocks.append(Block("figure", caption, png=plots.png(fig), name=name))
 
 
-def _problem_blocks(records: list[dict], runs: list[M.Run], instances: dict, targets: list[M.Target],
+def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: dict, targets: list[M.Target],
                     profile_target: M.Target, top: int, with_plots: bool, seed: int) -> list[Block]:
     blocks: list[Block] = []
     n = len(records)
-    statuses = Counter(r["status"] for r in records)
+    statuses = Counter(r.status for r in records)
     if not runs:
-        why = "; ".join(sorted({r.get("message") or r["status"] for r in records}))[:300]
+        why = "; ".join(sorted({r.message or r.status for r in records}))[:300]
         blocks.append(Block("note", f"No trial ran on this problem ({n} skipped: {why}), so no measure "
                                     "can be computed."))
         return blocks
     with_cost = [r for r in runs if r.best_cost is not None]
     if not with_cost:
-        errs = "; ".join(sorted({(r.record.get("error") or r.record.get("message") or r.record["status"])[:120]
-                                 for r in runs}))
+        errs = "; ".join(sorted({(r.record.error or r.record.message or r.record.status)[:120] for r in runs}))
         blocks.append(Block("note", f"No run evaluated a finite cost ({len(runs)} ran: "
                                     f"{', '.join(f'{k} {v}' for k, v in statuses.items())}; {errs}). Without a "
                                     "finite cost there is no f_best, hence no relative target: success rates, ERT, "
@@ -165,7 +168,7 @@ def _problem_blocks(records: list[dict], runs: list[M.Run], instances: dict, tar
     rows = []
     for t in trainers:
         mine = [r for r in runs if r.trainer == t]
-        cells = [t, str(len(mine)), _pct(sum(bool(r.record.get("success")) for r in mine), len(mine))]
+        cells = [t, str(len(mine)), _pct(sum(r.record.success for r in mine), len(mine))]
         for g in targets:
             cells.append(_pct(sum(M.hit(r, g.cost(instances[r.instance])) is not None for r in mine), len(mine)))
         rows.append(cells)
@@ -251,16 +254,17 @@ def _problem_blocks(records: list[dict], runs: list[M.Run], instances: dict, tar
                                                 if targets[0].tau is not None else targets, "evaluations", top))
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda r: r.best_cost).record
-        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best['trainer']}, seed "
-                f"{best['seed']}) against the targets", lambda: plots.predictions(best))
+        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "
+                f"{best.seed}) against the targets", lambda: plots.predictions(best))
         _figure(blocks, f"{stem}-winrate", "Win rates: share of seeds where the row trainer ends lower",
                 lambda: plots.win_rate_plot(runs))
     return blocks
 
 
-def build(records: Sequence[dict], metas: Sequence[dict] = (), sources: Sequence[str] = (),
-          records_per_file: Sequence[int] = (), taus: Sequence[float] = REPORT_TAUS, profile_tau: float = 1e-3,
-          target_cost: float | None = None, top: int = 8, plots: bool | None = None, seed: int = 0) -> list[Block]:
+def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sources: Sequence[str] = (),
+          records_per_file: Sequence[int] = (), taus: Sequence[float] = REPORT_TAUS,
+          profile_tau: float = defaults.PROFILE_TAU, target_cost: float | None = None, top: int = defaults.TOP,
+          plots: bool | None = None, seed: int = 0) -> list[Block]:
     """The report's blocks.
 
     :param records: trial records of one or more results files (:func:`nnbench.results.read_many`).
@@ -273,10 +277,10 @@ def build(records: Sequence[dict], metas: Sequence[dict] = (), sources: Sequence
     :param plots: draw the figures (``None``: if matplotlib is installed; ``True``: raise
         :class:`ConfigError` if it is not).
     :param seed: the bootstrap's seed.
-    :raises ConfigError: a bad ``profile_tau``, or ``plots=True`` without matplotlib.
+    :raises ConfigError: a bad ``profile_tau`` or ``top``, or ``plots=True`` without matplotlib.
     """
-    if not 0 < profile_tau <= 1:
-        raise ConfigError(f"--tau must be in (0, 1], got {profile_tau:g}")
+    check(profile_tau, M.TAU_CONSTRAINTS, "--tau")
+    check(top, TOP_CONSTRAINTS, "--top")
     with_plots = plots
     if plots is not False:
         try:
@@ -291,7 +295,7 @@ def build(records: Sequence[dict], metas: Sequence[dict] = (), sources: Sequence
     targets = _target_set(target_cost, taus)
     profile_target = M.Target(value=target_cost) if target_cost is not None else M.Target(tau=profile_tau)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    statuses = Counter(r["status"] for r in records)
+    statuses = Counter(r.status for r in records)
     blocks = [Block("h1", "nnbench report"),
               Block("p", f"{len(records)} trial{'s' if len(records) != 1 else ''} from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
                          f"({', '.join(f'{v} {k}' for k, v in statuses.items()) or 'none'}); generated {now}.")]
@@ -307,7 +311,7 @@ def build(records: Sequence[dict], metas: Sequence[dict] = (), sources: Sequence
     instances = M.instances_of(runs)
     summary = {title: (h, rows) for title, h, rows in tables(records)}
     for (ds, net), (title, (headers, rows)) in zip(problems(records), summary.items()):
-        recs = [r for r in records if r["dataset_label"] == ds and r["network_label"] == net]
+        recs = [r for r in records if r.problem == (ds, net)]
         blocks.append(Block("h2", title))
         blocks.append(Block("table", "Summary per trainer (the table 'nnbench report' prints)", headers, rows))
         blocks += _problem_blocks(recs, [r for r in runs if r.problem == (ds, net)], instances, targets,

@@ -27,8 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnbench.activations import Activation
-from nnbench.errors import ConfigError
-from nnbench.trainer import closest_names
+from nnbench.errors import ConfigError, did_you_mean
 
 __all__ = ["Loss", "LOSSES", "get_loss"]
 
@@ -129,7 +128,6 @@ def get_loss(name: str | Loss) -> Loss:
     try:
         return LOSSES[str(name).lower()]
     except KeyError:
-        near = closest_names(str(name), list(LOSSES))
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise ConfigError(f"unknown loss {name!r}{hint}; choose from {', '.join(LOSSES)}") from None
+        raise ConfigError(f"unknown loss {name!r}{did_you_mean(str(name), LOSSES)}; "
+                          f"choose from {', '.join(LOSSES)}") from None
 

@@ -29,12 +29,17 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 from scipy import stats
 
+from nnbench.ranking import rank
+from nnbench.record import TrialRecord
+from nnbench.validation import Interval, check
+
 __all__ = [
-    "TAUS", "MEASURES", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
+    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
     "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_profile", "data_profile",
     "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_wilcoxon",
     "compare_to_best", "win_rate", "final_quality", "trainer_order",
@@ -42,6 +47,9 @@ __all__ = [
 
 #: The relative-target precisions of Moré & Wild (2009), 1e-1 ... 1e-7.
 TAUS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+
+#: What a relative target precision tau takes (:class:`Target`, ``nnbench report --tau``).
+TAU_CONSTRAINTS = (Interval(Real, 0, 1, closed="right"),)
 
 #: Runtime measures: ``"evaluations"`` (count) or ``"seconds"`` (wall-clock).
 MEASURES: tuple[str, ...] = ("evaluations", "seconds")
@@ -72,7 +80,7 @@ class Run:
     :param evaluations: evaluations spent (int); :param seconds: wall seconds spent.
     :param history: float64 array ``(k, 3)``: evaluations, seconds, best cost at each
         improvement (``k`` may be 0).
-    :param record: the trial record it came from.
+    :param record: the :class:`~nnbench.record.TrialRecord` it came from.
     """
 
     trainer: str
@@ -85,7 +93,7 @@ class Run:
     evaluations: int
     seconds: float
     history: np.ndarray = field(repr=False)
-    record: dict = field(repr=False, compare=False)
+    record: TrialRecord = field(repr=False, compare=False)
 
     @property
     def instance(self) -> InstanceKey:
@@ -110,7 +118,8 @@ class Instance:
 class Target:
     """A target cost: relative (``tau``) or absolute (``value``); exactly one is given.
 
-    :raises ValueError: neither or both are given, or ``tau`` is not in (0, 1].
+    :raises ValueError: neither or both are given.
+    :raises ConfigError: ``tau`` is not in (0, 1] (:data:`TAU_CONSTRAINTS`).
     """
 
     tau: float | None = None
@@ -119,8 +128,8 @@ class Target:
     def __post_init__(self) -> None:
         if (self.tau is None) == (self.value is None):
             raise ValueError("a Target has either a relative tau or an absolute value")
-        if self.tau is not None and not 0 < self.tau <= 1:
-            raise ValueError(f"tau must be in (0, 1], got {self.tau}")
+        if self.tau is not None:
+            check(self.tau, TAU_CONSTRAINTS, "tau")
 
     @property
     def label(self) -> str:
@@ -153,17 +162,15 @@ def _finite(v: object) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def runs_of(records: Iterable[Mapping]) -> list[Run]:
+def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
     """The :class:`Run` of every record that ran (skipped trials are left out), in order."""
     out = []
     for r in records:
-        if r.get("status") == "skipped":
+        if not r.ran:
             continue
-        h = np.asarray(r.get("history") or [], dtype=np.float64).reshape(-1, 3)
-        out.append(Run(r["trainer"], r.get("family", ""), (r["dataset_label"], r["network_label"]),
-                       int(r["seed"]), int(r.get("n_params") or 0), _finite(r.get("initial_cost")),
-                       _finite(r.get("best_cost")), int(r.get("evaluations") or 0),
-                       float(r.get("wall_time_s") or 0.0), h, dict(r)))
+        h = np.asarray(r.history, dtype=np.float64).reshape(-1, 3)
+        out.append(Run(r.trainer, r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
+                       _finite(r.best_cost), r.evaluations, r.wall_time_s, h, r))
     return out
 
 
@@ -250,17 +257,8 @@ def ert(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: 
 
 
 def trainer_order(runs: Sequence[Run]) -> list[str]:
-    """Trainers best first: by median best cost, then median seconds, then name."""
-    by: dict[str, list[Run]] = {}
-    for r in runs:
-        by.setdefault(r.trainer, []).append(r)
-
-    def key(t: str) -> tuple:
-        costs = [r.best_cost for r in by[t] if r.best_cost is not None]
-        secs = [r.seconds for r in by[t]]
-        return (not costs, float(np.median(costs)) if costs else math.inf, float(np.median(secs)), t.lower())
-
-    return sorted(by, key=key)
+    """The trainers of ``runs`` best first, by the one ranking rule (:func:`nnbench.ranking.rank`)."""
+    return rank([r.record for r in runs])
 
 
 def ert_table(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance],
@@ -591,9 +589,10 @@ def final_quality(runs: Sequence[Run]) -> list[dict]:
             if key is None:
                 row[part] = median_iqr(r.best_cost for r in mine)
             else:
-                vals = [(r.record.get(part) or {}).get(key) for r in mine]
+                fits = [getattr(r.record, part) for r in mine]
+                vals = [f[key] if f is not None else None for f in fits]
                 name = f"{part}_{key}"
-                if all(r.record.get(part) is None for r in mine):
+                if all(f is None for f in fits):
                     row[name] = NA("no test split" if part == "test" else "no fit")
                 else:
                     row[name] = median_iqr(vals)

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import stats
+
+from nnbench.validation import FieldMapping
 
 __all__ = ["Fit", "fit_metrics", "pearson", "r_squared"]
 
 
 @dataclass(frozen=True, slots=True)
-class Fit:
-    """Goodness of fit on one set of samples.
+class Fit(FieldMapping):
+    """Goodness of fit on one set of samples (read as a mapping too: ``fit["pearson_r"]``).
 
     :param pearson_r: Pearson's correlation coefficient of targets and predictions
         (``scipy.stats.pearsonr``), or ``None`` when undefined.
@@ -43,8 +46,25 @@ class Fit:
 
     def as_dict(self) -> dict:
         """The fields as a JSON-ready dict."""
-        return {"pearson_r": self.pearson_r, "pearson_p": self.pearson_p, "r2": self.r2,
-                "mse": self.mse, "accuracy": self.accuracy, "undefined": self.undefined}
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Fit:
+        """The :class:`Fit` that :meth:`as_dict` wrote; missing fields are ``None``.
+
+        :raises ValueError: a number field that is not a number or ``None``, or
+            ``undefined`` that is not a string or ``None`` (naming the field).
+        """
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            v = d.get(name)
+            if name == "undefined":
+                if v is not None and not isinstance(v, str):
+                    raise ValueError(f"{name} must be a string or null, got {v!r}")
+            elif v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise ValueError(f"{name} must be a number or null, got {v!r}")
+            values[name] = v if v is None or name == "undefined" else float(v)
+        return cls(**values)
 
 
 def _finite(x: float) -> float | None:
@@ -68,6 +88,8 @@ def pearson(y: np.ndarray, pred: np.ndarray) -> tuple[float | None, float | None
         return None, None, "the prediction is constant, so Pearson r is undefined"
     if np.ptp(y) == 0.0:
         return None, None, "the targets are constant, so Pearson r is undefined"
+    from scipy import stats  # on first use: importing scipy.stats costs 0.3-0.5 s of start-up
+
     with warnings.catch_warnings():
         # a nearly constant prediction: scipy warns and may still answer; the answer stands
         warnings.simplefilter("ignore", stats.NearConstantInputWarning)

@@ -21,15 +21,18 @@ multiplication by the Hessian", Neural Computation 6(1), 1994).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from nnbench.activations import Activation, get_activation
 from nnbench.errors import ConfigError
+from nnbench.losses import get_loss
 
-__all__ = ["Network", "Workspace"]
+__all__ = ["Network", "NetworkSpec", "Workspace"]
 
 
 def _dot(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -336,3 +339,85 @@ class Workspace:
         if k == 1:
             self._r1 = bufs
         return bufs
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A network shape to train; the input and output sizes come from the data.
+
+    :param hidden: hidden layer sizes, e.g. ``(4,)`` or ``(4, 3)``; ``()`` is a linear model.
+    :param activation: hidden activation (``sigmoid``, ``tanh``, ``relu``, ``identity``).
+    :param output_activation: ``identity`` or ``sigmoid``.
+    :param bias: biases on every layer.
+    :param loss: ``sse``, ``mse``, ``half_mse`` or ``bce`` (:data:`nnbench.losses.LOSSES`).
+    :raises ConfigError: a field of the wrong type or an unknown name, naming the field
+        (``NetworkSpec.hidden: layer sizes must be positive integers, got (0,)``).
+
+    Names are stored lower-cased, so labels and resume keys have one spelling.
+    """
+
+    hidden: tuple[int, ...] = (2,)
+    activation: str = "sigmoid"
+    output_activation: str = "identity"
+    bias: bool = True
+    loss: str = "sse"
+
+    def __post_init__(self) -> None:
+        def bad(name: str, body: str) -> ConfigError:
+            return ConfigError(f"NetworkSpec.{name}: {body}", name, body)
+
+        hidden = (self.hidden,) if isinstance(self.hidden, int) and not isinstance(self.hidden, bool) else self.hidden
+        try:
+            if isinstance(hidden, (str, bytes)):
+                raise TypeError(hidden)
+            sizes = tuple(hidden)
+        except TypeError:
+            raise bad("hidden", f"must be a sequence of layer sizes, got {self.hidden!r}") from None
+        if not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in sizes):
+            raise bad("hidden", f"layer sizes must be positive integers, got {self.hidden!r}")
+        object.__setattr__(self, "hidden", tuple(int(h) for h in sizes))
+        for name, lookup in (("activation", get_activation), ("output_activation", get_activation),
+                             ("loss", get_loss)):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise bad(name, f"must be a name, got {value!r}")
+            try:
+                object.__setattr__(self, name, lookup(value).name)
+            except ConfigError as exc:
+                raise bad(name, str(exc)) from None
+        if not isinstance(self.bias, bool):
+            raise bad("bias", f"must be true or false, got {self.bias!r}")
+
+    def sizes(self, n_inputs: int, n_outputs: int) -> tuple[int, ...]:
+        """The layer sizes for data of this shape: ``(n_inputs, *hidden, n_outputs)``."""
+        return (int(n_inputs), *self.hidden, int(n_outputs))
+
+    def build(self, n_inputs: int, n_outputs: int) -> Network:
+        """The :class:`Network` for data of this shape."""
+        return Network(self.sizes(n_inputs, n_outputs), self.activation, self.output_activation, self.bias)
+
+    @property
+    def label(self) -> str:
+        """E.g. ``"h2 sigmoid nobias sse"``."""
+        h = "x".join(map(str, self.hidden)) or "linear"
+        out = "" if self.output_activation == "identity" else f" out={self.output_activation}"
+        return f"h{h} {self.activation}{out}{'' if self.bias else ' nobias'} {self.loss}"
+
+    def describe(self, sizes: Sequence[int]) -> dict[str, Any]:
+        """JSON-ready: ``sizes`` (the whole network's, from :meth:`sizes`), the activations,
+        ``bias`` and ``loss`` (the inverse of :meth:`from_dict`)."""
+        return {"sizes": [int(s) for s in sizes], "activation": self.activation,
+                "output_activation": self.output_activation, "bias": self.bias, "loss": self.loss}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> tuple[NetworkSpec, tuple[int, ...]]:
+        """``(spec, sizes)`` from :meth:`describe`'s dict.
+
+        :raises ConfigError: missing ``sizes`` (fewer than 2) or a bad field.
+        """
+        sizes = d.get("sizes")
+        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
+                isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in sizes):
+            raise ConfigError(f"network sizes must be two or more positive integers, got {sizes!r}")
+        kw = {k: d[k] for k in ("activation", "output_activation", "bias", "loss") if k in d}
+        return cls(hidden=tuple(sizes[1:-1]), **kw), tuple(int(x) for x in sizes)

@@ -17,21 +17,26 @@ from __future__ import annotations
 
 import io
 import math
+from numbers import Integral
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from nnbench import defaults
 from nnbench import measures as M
 from nnbench.errors import ConfigError, NNBenchError
+from nnbench.record import TrialRecord
+from nnbench.validation import Interval
 
 __all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
-           "data_profile_plot", "final_cost_box", "predictions", "win_rate_plot", "GREY", "TOP"]
+           "data_profile_plot", "final_cost_box", "predictions", "win_rate_plot", "GREY",
+           "TOP_CONSTRAINTS"]
 
 #: Colour of the trainers outside the top few.
 GREY = "#b0b0b0"
-#: Default number of trainers drawn in colour.
-TOP = 8
+#: What ``top`` takes: ``tab10`` has 9 colours besides its grey.
+TOP_CONSTRAINTS = (Interval(Integral, 1, 9),)
 _WIDTH = 10.0  # inches; 1000 px at the report's 100 dpi
 
 
@@ -103,7 +108,7 @@ def _curve(run: M.Run, grid: np.ndarray, col: int) -> np.ndarray:
     return out
 
 
-def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = TOP) -> Any:
+def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = defaults.TOP) -> Any:
     """Best-so-far cost against evaluations or seconds on one problem (COCO's
     fixed-budget view as curves): per trainer, the median over its runs (line) and the
     interquartile range (band, top trainers only), both axes logarithmic.
@@ -162,7 +167,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
 
 
 def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequence[M.Target],
-                      measure: str = "evaluations", top: int = TOP) -> Any:
+                      measure: str = "evaluations", top: int = defaults.TOP) -> Any:
     """Runtime ECDFs (:func:`nnbench.measures.runtime_ecdf`) of each trainer on one
     problem: share of (run, target) pairs reached against the budget, log x axis.
 
@@ -222,7 +227,7 @@ def _profile_axes(ax: Any, x: np.ndarray, rho: np.ndarray, trainers: Sequence[st
     return order, handles
 
 
-def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = TOP) -> Any:
+def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = defaults.TOP) -> Any:
     """Dolan & Moré (2002) performance profiles on seconds (left) and on evaluations
     (right) over every instance (problem x seed) in ``runs``; failures count as infinite.
 
@@ -256,7 +261,7 @@ def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: 
     return fig
 
 
-def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = TOP) -> Any:
+def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = defaults.TOP) -> Any:
     """Moré & Wild (2009) data profile: share of instances solved within ``kappa`` budgets
     of ``n_params + 1`` evaluations, log x axis.
 
@@ -321,32 +326,31 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     return fig
 
 
-def _data_for(record: Mapping) -> tuple[Any, Any]:
-    from nnbench.harness import DatasetSpec, load_data
+def _data_for(record: TrialRecord) -> tuple[Any, Any]:
+    """``(train, test)`` as the record's trial trained on, from the registered datasets
+    (bundled, and those of installed plugins) or its CSV file."""
+    from nnbench.plugins import registry_for
 
-    d = dict(record["dataset"])
-    return load_data(DatasetSpec(**d))
+    return registry_for().catalog().prepare(record.dataset)
 
 
-def predictions(record: Mapping) -> Any:
+def predictions(record: TrialRecord) -> Any:
     """Predictions against targets for one trial at its best weights (training data, and
-    the test split if there is one), with Pearson r (``record["train"]["pearson_r"]``)
+    the test split if there is one), with Pearson r (``record.train.pearson_r``)
     and the identity line. The network is rebuilt from the record
-    (:meth:`nnbench.api.RunResult.network`), the data from its dataset description.
+    (:meth:`nnbench.network.NetworkSpec.build`), the data from its dataset description.
 
     :raises ValueError: the record has no best weights, or its data cannot be loaded
         (the message says why).
     """
-    from nnbench.api import RunResult
-
-    if record.get("best_x") is None:
+    if record.best_x is None:
         raise ValueError("the trial has no best weights")
     try:
         train, test = _data_for(record)
     except (NNBenchError, OSError, TypeError) as exc:
         raise ValueError(f"its data cannot be loaded again: {exc}") from None
-    net = RunResult.network(dict(record))
-    theta = np.asarray(record["best_x"], dtype=np.float64)
+    net = record.network.build(record.sizes[0], record.sizes[-1])
+    theta = np.asarray(record.best_x, dtype=np.float64)
     fig = _figure(width=6.5, height=5.0)
     ax = fig.add_subplot()
     parts = [("train", train, "o", "tab:blue")] + ([("test", test, "s", "tab:orange")] if test is not None else [])
@@ -354,8 +358,8 @@ def predictions(record: Mapping) -> Any:
     for name, data, marker, colour in parts:
         y = np.asarray(data.y, dtype=np.float64).ravel()
         p = net.predict(theta, data.X).ravel()
-        fit = record.get(name) or {}
-        r = fit.get("pearson_r")
+        fit = getattr(record, name)
+        r = fit.pearson_r if fit is not None else None
         label = f"{name} ({y.size} samples), r = {r:.4f}" if r is not None else f"{name}, r undefined"
         ax.scatter(y, p, s=18 if y.size > 50 else 40, marker=marker, alpha=0.6, color=colour, label=label)
         lo, hi = min(lo, y.min(), p.min()), max(hi, y.max(), p.max())
@@ -365,8 +369,8 @@ def predictions(record: Mapping) -> Any:
     ax.set_ylabel("network prediction")
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"{record['trainer']}, seed {record['seed']}: best cost {record['best_cost']:.4g}", fontsize=10)
-    fig.suptitle(f"{record['dataset_label']} | {record['network_label']}: predictions of the best trial", fontsize=11)
+    ax.set_title(f"{record.trainer}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
+    fig.suptitle(f"{record.dataset_label} | {record.network_label}: predictions of the best trial", fontsize=11)
     return fig
 
 

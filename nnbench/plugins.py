@@ -21,20 +21,22 @@ Environment variables:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import pluggy
 
 from nnbench import hookspecs
-from nnbench.errors import ConfigError, PluginError
-from nnbench.trainer import DERIVATIVES, FAMILIES, Trainer, closest_names
+from nnbench.datasets import Catalog, DatasetEntry
+from nnbench.errors import ConfigError, PluginError, did_you_mean
+from nnbench.trainer import DERIVATIVES, FAMILIES, Trainer
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -43,6 +45,7 @@ __all__ = [
     "PluginInfo",
     "Registry",
     "get_plugin_manager",
+    "registry_for",
     "trainer_rows",
     "plugin_rows",
 ]
@@ -199,10 +202,8 @@ def _check_pending(pm: pluggy.PluginManager) -> None:
         for impl in caller.get_hookimpls():
             if impl.optionalhook:
                 continue
-            close = closest_names(name, specs, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
             raise PluginError(f"plugin {impl.plugin_name!r} implements unknown hook {name!r}"
-                              f"{hint} (known hooks: {', '.join(specs)})")
+                              f"{did_you_mean(name, specs, n=1)}; known hooks: {', '.join(specs)}")
     pm.check_pending()
 
 
@@ -211,26 +212,43 @@ class Registry:
 
     :param pm: a plugin manager from :func:`get_plugin_manager` (built when ``None``).
 
-    Results of the collecting hooks are computed once and cached.
+    Every hook is called through pluggy (``pm.hook.NAME`` or, where a result must keep
+    the plugin it came from, ``pm.subset_hook_caller`` with one plugin's implementation
+    and every wrapper), so hook wrappers and implementations that take fewer arguments
+    than the spec work as pluggy documents. Results of the collecting hooks are computed
+    once and cached.
     """
 
     def __init__(self, pm: pluggy.PluginManager | None = None) -> None:
         self.pm = get_plugin_manager() if pm is None else pm
         self._trainers: list[Trainer] | None = None
-        self._datasets: dict[str, Callable[[], Any]] | None = None
+        self._catalog: Catalog | None = None
 
-    def _each(self, hook: str) -> list[tuple[str, Any]]:
-        """``(plugin name, result)`` for every implementation of ``hook``, in registration order."""
-        out = []
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+    def _per_plugin(self, hook: str, errors: list[PluginError] | None = None,
+                    **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """``(plugin name, result)`` of each plugin's implementation of ``hook``, in
+        registration order, each called with every wrapper around it.
+
+        :param errors: where to collect the :class:`PluginError` (naming the plugin) of an
+            implementation that raises, and go on; ``None`` raises it.
+        """
+        caller = getattr(self.pm.hook, hook)
+        impls = [i for i in caller.get_hookimpls() if not (i.hookwrapper or i.wrapper)]
+        plain = {id(i.plugin): i.plugin for i in impls}
+        for impl in impls:  # registration order
+            others = [p for k, p in plain.items() if k != id(impl.plugin)]
             try:
-                result = impl.function()
+                results = self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
             except Exception as exc:  # name the plugin that failed
-                raise PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook}: "
-                                  f"{type(exc).__name__}: {exc}") from exc
-            if result is not None:
-                out.append((impl.plugin_name, result))
-        return out
+                error = PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook}: "
+                                    f"{type(exc).__name__}: {exc}")
+                if errors is None:
+                    raise error from exc
+                errors.append(error)
+                continue
+            for result in results or ():
+                if result is not None:
+                    yield impl.plugin_name, result
 
     def trainers(self) -> list[Trainer]:
         """Every trainer, each with ``plugin`` set, in plugin registration order.
@@ -242,7 +260,7 @@ class Registry:
         """
         if self._trainers is None:
             found: dict[str, Trainer] = {}
-            for plugin, result in self._each("nnbench_trainers"):
+            for plugin, result in self._per_plugin("nnbench_trainers"):
                 if not isinstance(result, (list, tuple)) or not all(isinstance(t, Trainer) for t in result):
                     raise PluginError(f"plugin {plugin!r}: nnbench_trainers must return a list of "
                                       f"nnbench.trainer.Trainer, got {result!r:.80}")
@@ -262,73 +280,77 @@ class Registry:
         """Every trainer's name, in listing order."""
         return [t.name for t in self.trainers()]
 
-    def trainer(self, name: str) -> Trainer:
+    def trainer(self, name: str, where: str | None = None) -> Trainer:
         """The trainer called ``name`` (case-insensitive).
 
-        :raises ConfigError: no trainer has that name; the message lists the closest names.
+        :param where: the error's prefix (``"--option adamm.learning_rate"``); default
+            none.
+        :raises ConfigError: no trainer has that name; the message gives the closest names.
         """
         for t in self.trainers():
             if t.name.lower() == name.lower():
                 return t
-        close = closest_names(name, self.names())
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ConfigError(f"unknown trainer {name!r}{hint} (`nnbench list trainers` lists all "
-                          f"{len(self.names())})")
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(f"{prefix}unknown trainer {name!r}{did_you_mean(name, self.names())}; "
+                          f"`nnbench list trainers` lists all {len(self.names())}")
 
-    def select(self, spec: str | Iterable[str], exclude: str | Iterable[str] = ()) -> list[Trainer]:
+    def select(self, spec: str | Iterable[str], exclude: str | Iterable[str] = (),
+               where: str = "--trainers") -> list[Trainer]:
         """Trainers chosen by name or family, in listing order, each once.
 
         :param spec: ``"all"``, trainer names, family names (:data:`~nnbench.trainer.FAMILIES`),
             as a list or one comma-separated string.
         :param exclude: names or families to leave out, in the same forms.
+        :param where: the option or field the names came from, for errors.
         :returns: the chosen trainers.
         :raises ConfigError: an item that is neither ``all``, a family nor a trainer name
             (with the closest choices), or a selection that leaves no trainer.
         """
-        chosen = self._match(spec)
-        dropped = {t.name for t in self._match(exclude)}
+        chosen = self._match(spec, where)
+        dropped = {t.name for t in self._match(exclude, "--exclude" if where == "--trainers" else where)}
         result = [t for t in self.trainers() if t.name in {c.name for c in chosen} and t.name not in dropped]
         if not result:
             raise ConfigError(f"trainer selection {_items(spec)} excluding {_items(exclude)} leaves no trainer")
         return result
 
-    def _match(self, spec: str | Iterable[str]) -> list[Trainer]:
+    def _match(self, spec: str | Iterable[str], where: str) -> list[Trainer]:
         out: list[Trainer] = []
         for item in _items(spec):
             if item.lower() == "all":
                 out.extend(self.trainers())
             elif item.lower() in FAMILIES:
                 out.extend(t for t in self.trainers() if t.family == item.lower())
+            elif item.lower() in {n.lower() for n in self.names()}:
+                out.append(self.trainer(item))
             else:
-                try:
-                    out.append(self.trainer(item))
-                except ConfigError:
-                    close = closest_names(item, ["all", *FAMILIES, *self.names()])
-                    hint = f"; did you mean {', '.join(close)}?" if close else ""
-                    raise ConfigError(f"unknown trainer or family {item!r}{hint} (families: "
-                                      f"{', '.join(FAMILIES)})") from None
+                raise ConfigError(f"{where}: unknown trainer or family {item!r}"
+                                  f"{did_you_mean(item, ['all', *FAMILIES, *self.names()])}; "
+                                  f"families: {', '.join(FAMILIES)}; `nnbench list trainers` lists the trainers")
         return out
 
-    def datasets(self) -> dict[str, Callable[[], Any]]:
-        """Every dataset loader, by name (merged from every ``nnbench_datasets`` hook).
+    def catalog(self) -> Catalog:
+        """Every dataset, bundled and contributed, as one :class:`~nnbench.datasets.Catalog`
+        (merged from every ``nnbench_datasets`` hook; nnbench's own plugin contributes the
+        bundled ones).
 
         :raises PluginError: one name from two plugins (both named), or a hook that does not
-            return a mapping of callables.
+            return a mapping of name to loader callable.
         """
-        if self._datasets is None:
-            merged: dict[str, Callable[[], Any]] = {}
-            owner: dict[str, str] = {}
-            for plugin, result in self._each("nnbench_datasets"):
-                if not isinstance(result, dict) or not all(callable(f) for f in result.values()):
+        if self._catalog is None:
+            merged: dict[str, DatasetEntry] = {}
+            for plugin, result in self._per_plugin("nnbench_datasets"):
+                if not isinstance(result, Mapping) or not all(
+                        isinstance(k, str) and callable(f) for k, f in result.items()):
                     raise PluginError(f"plugin {plugin!r}: nnbench_datasets must return a dict of "
                                       f"name -> loader callable, got {result!r:.80}")
                 for name, loader in result.items():
-                    if name in merged and merged[name] is not loader:
+                    other = merged.get(name)
+                    if other is not None and other.loader is not loader:
                         raise PluginError(f"two datasets are named {name!r}: one from plugin "
-                                          f"{owner[name]!r}, one from plugin {plugin!r}")
-                    merged[name], owner[name] = loader, plugin
-            self._datasets = merged
-        return dict(self._datasets)
+                                          f"{other.plugin!r}, one from plugin {plugin!r}")
+                    merged[name] = DatasetEntry(name, loader, plugin)
+            self._catalog = Catalog(merged.values())
+        return self._catalog
 
     def plugin_info(self) -> list[PluginInfo]:
         """Every registered plugin with its version and hooks, in registration order."""
@@ -342,7 +364,8 @@ class Registry:
         return info
 
     def call_trial_finished(self, record: dict[str, Any], strict: bool | None = None) -> None:
-        """Call every ``nnbench_trial_finished`` observer with ``record``.
+        """Call every ``nnbench_trial_finished`` observer with ``record``, each on its own
+        (through pluggy, with the wrappers), so that one that raises does not stop the others.
 
         :param record: one trial's JSON-ready record.
         :param strict: re-raise an observer's exception as :class:`PluginError`; ``None``
@@ -350,15 +373,23 @@ class Registry:
         :warns PluginWarning: an observer raised (without ``strict``); the others still run.
         """
         strict = _env_flag("NNBENCH_STRICT_PLUGINS") if strict is None else strict
-        for impl in self.pm.hook.nnbench_trial_finished.get_hookimpls():
-            try:
-                impl.function(result=record)
-            except Exception as exc:  # an observer must not stop the run
-                message = (f"plugin {impl.plugin_name!r} failed in hook nnbench_trial_finished: "
-                           f"{type(exc).__name__}: {exc}")
-                if strict:
-                    raise PluginError(message) from exc
-                warnings.warn(message, PluginWarning, stacklevel=2)
+        errors: list[PluginError] = []
+        for _ in self._per_plugin("nnbench_trial_finished", errors, result=record):
+            pass
+        for error in errors:  # an observer must not stop the run
+            if strict:
+                raise error
+            warnings.warn(str(error), PluginWarning, stacklevel=2)
+
+
+@functools.lru_cache(maxsize=8)
+def registry_for(plugins: tuple[str, ...] = ()) -> Registry:
+    """The registry of built-ins, entry points and ``plugins`` (``-p`` modules), made once
+    per process and plugin list (a worker process reuses it for every trial).
+
+    :raises PluginError: as :func:`get_plugin_manager`.
+    """
+    return Registry(get_plugin_manager(extra=plugins))
 
 
 def _items(spec: str | Iterable[str]) -> list[str]:

@@ -1,20 +1,16 @@
 """The results file: JSON Lines, a metadata line first, then one trial record per line.
 
 Each record is written and flushed as its trial ends, so a killed run loses nothing that
-had finished. Non-finite numbers are written as ``null`` (JSON has no NaN). Schema:
-
-* line 1, the metadata: ``{"kind": "metadata", "schema": 1, "nnbench": ..., "numpy": ...,
-  "scipy": ..., "pluggy": ..., "python": ..., "platform": ..., "cpu": ..., "blas": [...],
-  "blas_threads_per_trial": 1, "command": ..., "started": ISO-8601}``;
-* every other line, a trial: ``{"kind": "trial", ...}`` with the fields listed in
-  :func:`nnbench.harness.run_trial`.
+had finished. Non-finite numbers are written as ``null`` (JSON has no NaN). The lines are
+:class:`nnbench.record.RunMetadata` and :class:`nnbench.record.TrialRecord`, whose
+``to_json`` / ``from_json`` are the only code that knows their fields; reading validates
+every line (``FILE, line N: ...``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import sys
@@ -22,39 +18,19 @@ import warnings
 from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 
 from nnbench.errors import ResultsError
+from nnbench.record import SCHEMA_VERSION, FieldError, RunMetadata, TrialRecord, jsonable
 
-__all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "read_results", "default_results_path",
+__all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "read_results", "read_many", "default_results_path",
            "jsonable", "ResultsWarning"]
-
-#: Version of the record layout; bumped on any incompatible change.
-SCHEMA_VERSION = 1
 
 
 class ResultsWarning(UserWarning):
     """A results file had a damaged last line (a run killed while writing), which was skipped."""
-
-
-def jsonable(obj: Any) -> Any:
-    """``obj`` with NumPy scalars and arrays made plain, and NaN/inf made ``None``."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    return obj
 
 
 def _version(dist: str) -> str | None:
@@ -75,35 +51,25 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def run_metadata(command: str | None = None, blas_threads: int | None = 1, **extra: Any) -> dict:
-    """The metadata line: schema, versions, BLAS libraries and threads, CPU, platform.
+def run_metadata(command: str | None = None, blas_threads: int | None = 1, executor: str | None = None,
+                 suite_file: str | None = None) -> RunMetadata:
+    """The metadata of a run starting now: versions, BLAS libraries and threads, CPU, platform.
 
     :param command: the command line or suite that made the run.
     :param blas_threads: BLAS threads per trial (``None``: left at the library default).
-    :param extra: more JSON-ready fields (e.g. ``suite``).
+    :param executor: how the trials run (``"process x2"``); :param suite_file: its path.
     """
     from threadpoolctl import threadpool_info
 
     blas = [{k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer",
                                       "architecture", "filepath")}
             for info in threadpool_info() if info.get("user_api") == "blas"]
-    return jsonable({
-        "kind": "metadata",
-        "schema": SCHEMA_VERSION,
-        "nnbench": _version("nnbench"),
-        "numpy": np.__version__,
-        "scipy": _version("scipy"),
-        "pluggy": _version("pluggy"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpu": _cpu(),
-        "cpu_count": os.cpu_count(),
-        "blas": blas,
-        "blas_threads_per_trial": blas_threads,
-        "command": command,
-        "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        **extra,
-    })
+    return RunMetadata(
+        nnbench=_version("nnbench"), numpy=np.__version__, scipy=_version("scipy"), pluggy=_version("pluggy"),
+        python=sys.version.split()[0], platform=platform.platform(), cpu=_cpu(), cpu_count=os.cpu_count(),
+        blas=jsonable(blas), blas_threads_per_trial=blas_threads, command=command,
+        started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), executor=executor,
+        suite_file=suite_file)
 
 
 def default_results_path(directory: str | os.PathLike = "nnbench-results") -> Path:
@@ -121,13 +87,13 @@ class ResultsWriter:
     """Append trial records to a JSON Lines file, one flushed line per trial.
 
     :param path: the file; its parent directories are created.
-    :param metadata: the metadata line, written first in a new file.
+    :param metadata: the :class:`~nnbench.record.RunMetadata`, written first in a new file.
     :param mode: ``"new"`` (the file must not exist), ``"force"`` (overwrite), or
         ``"append"`` (keep the records already there; for ``--resume``).
     :raises ResultsError: the file exists in mode ``"new"``, or cannot be opened.
     """
 
-    def __init__(self, path: str | os.PathLike, metadata: dict, mode: str = "new") -> None:
+    def __init__(self, path: str | os.PathLike, metadata: RunMetadata, mode: str = "new") -> None:
         self.path = Path(path)
         if mode == "new" and self.path.exists():
             raise ResultsError(f"{self.path} exists; use --force to overwrite it or --resume to complete it")
@@ -150,9 +116,9 @@ class ResultsWriter:
             # a half-written last line from a killed run: end it, so readers skip just it
             self._f.write("\n")
 
-    def write(self, record: dict) -> None:
+    def write(self, record: TrialRecord | RunMetadata) -> None:
         """Write one record as a line and flush it to the operating system."""
-        self._f.write(json.dumps(jsonable(record), allow_nan=False, separators=(",", ":")) + "\n")
+        self._f.write(json.dumps(record.to_json(), allow_nan=False, separators=(",", ":")) + "\n")
         self._f.flush()
 
     def close(self) -> None:
@@ -180,18 +146,20 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise ResultsError(f"{path}: cannot read the results file: {exc.strerror}") from None
 
 
-def read_results(path: str | os.PathLike) -> tuple[dict, list[dict]]:
-    """Read a results file.
+def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord]]:
+    """Read a results file, checking every line.
 
     :returns: ``(metadata, records)``; records in file order.
     :raises ResultsError: a missing, unreadable or empty file, a first line that is not
-        nnbench metadata, or a corrupt line other than the last (the message names the
-        line). A damaged *last* line (a run killed mid-write) is skipped with a
-        :class:`ResultsWarning`.
+        nnbench metadata or has a newer schema, a corrupt line other than the last, or a
+        trial line with a missing required field or a field of the wrong type (the message
+        names the file, the line and the field: ``run.jsonl, line 7: field 'best_cost': must
+        be a number or null, got 'abc'``). A damaged *last* line (a run killed mid-write) is
+        skipped with a :class:`ResultsWarning`.
     """
     path = Path(path)
-    metadata: dict | None = None
-    records: list[dict] = []
+    metadata: RunMetadata | None = None
+    records: list[TrialRecord] = []
     bad: tuple[int, str] | None = None
     for lineno, line in _lines(path):
         if not line.strip():
@@ -209,16 +177,19 @@ def read_results(path: str | os.PathLike) -> tuple[dict, list[dict]]:
         if not isinstance(obj, dict):
             bad = (lineno, "not a JSON object")
             continue
-        if metadata is None:
-            if obj.get("kind") != "metadata":
-                raise ResultsError(f"{path}, line {lineno}: not an nnbench results file (no metadata line)")
-            schema = obj.get("schema")
-            if schema is not None and (not isinstance(schema, int) or schema > SCHEMA_VERSION):
-                raise ResultsError(f"{path}, line {lineno}: results schema {obj.get('schema')!r}; this nnbench "
-                                   f"reads schema {SCHEMA_VERSION} and older (upgrade nnbench)")
-            metadata = obj
-        elif obj.get("kind") == "trial":
-            records.append(obj)
+        try:
+            if metadata is None:
+                if obj.get("kind") != "metadata":
+                    raise ResultsError(f"{path}, line {lineno}: not an nnbench results file (no metadata line)")
+                schema = obj.get("schema", 1)
+                if not isinstance(schema, int) or isinstance(schema, bool) or schema > SCHEMA_VERSION:
+                    raise ResultsError(f"{path}, line {lineno}: results schema {schema!r}; this nnbench "
+                                       f"reads schema {SCHEMA_VERSION} and older (upgrade nnbench)")
+                metadata = RunMetadata.from_json(obj)
+            elif obj.get("kind") == "trial":
+                records.append(TrialRecord.from_json(obj))
+        except FieldError as exc:
+            raise ResultsError(f"{path}, line {lineno}: {exc}") from None
     if metadata is None:
         if bad is not None:
             raise ResultsError(f"{path}, line {bad[0]}: not an nnbench results file ({bad[1]})")
@@ -229,11 +200,11 @@ def read_results(path: str | os.PathLike) -> tuple[dict, list[dict]]:
     return metadata, records
 
 
-def read_many(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[dict]]:
-    """Read several results files: ``(metadatas, records)`` with every file's records in order."""
+def read_many(paths: Iterable[str | os.PathLike]) -> tuple[list[RunMetadata], list[list[TrialRecord]]]:
+    """Read several results files: ``(metadatas, records per file)``, in the order given."""
     metas, records = [], []
     for p in paths:
         m, r = read_results(p)
         metas.append(m)
-        records.extend(r)
+        records.append(r)
     return metas, records

@@ -42,40 +42,42 @@ The format (every key optional; ``examples/suite.toml`` is a documented example)
     dataset = "tutorial"                            # every dataset with every network
     network = "small"
 
-What the file leaves out takes ``nnbench run``'s defaults: every trainer, seeds 0-4, the
-budget :data:`nnbench.cli.DEFAULT_BUDGET` (1000 evaluations, 2 s), the process executor on
-every core, the tutorial data with a 2-hidden-unit sigmoid network. Options given on the
-command line override the file; problem options (``--dataset``, ``--hidden``, ...) replace
-its problems.
+What the file leaves out takes the defaults every run has (:mod:`nnbench.defaults`, through
+:class:`nnbench.Suite` and :class:`nnbench.Budget`), and the process executor on every core.
+Options given on the command line override the file; problem options (``--dataset``,
+``--hidden``, ...) replace its problems.
 
-Errors name the file, the line and the key (``suite.toml, line 12: budget.max_evals: must
-be a positive integer, got -5``); a TOML syntax error gives tomllib's line and column.
+Every value is checked by the same declarations the command line and ``nnbench.Suite`` use
+(:mod:`nnbench.validation`); errors name the file, the line and the key (``suite.toml,
+line 12: budget.max_evals: must be a positive integer or None, got -5``); a TOML syntax
+error gives tomllib's line and column.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnbench.datasets import bundled_names
-from nnbench.errors import ConfigError, NNBenchError
-from nnbench.harness import DatasetSpec, NetworkSpec, Suite
-from nnbench.trainer import MAX_SECONDS, Budget, closest_names
+from nnbench.datasets import BUNDLED_CATALOG, DATASET_SPEC_CONSTRAINTS, Catalog, DatasetSpec
+from nnbench.errors import ConfigError, NNBenchError, did_you_mean
+from nnbench.executors import EXECUTORS, JOBS_CONSTRAINTS
+from nnbench.network import NetworkSpec
+from nnbench.options import OptionSetting, check_option
+from nnbench.plugins import Registry
+from nnbench.suite import SUITE_CONSTRAINTS, Suite, check_seeds
+from nnbench.trainer import BUDGET_CONSTRAINTS, Budget
+from nnbench.validation import OneOf, check, strings
 
-__all__ = ["SuiteFile", "load_suite_file", "EXECUTORS", "line_of"]
-
-#: The executor kinds a suite file (and ``--executor``) may name.
-EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+__all__ = ["SuiteFile", "load_suite_file", "line_of"]
 
 _TOP = ("trainers", "exclude", "seeds", "target_cost", "blas_threads", "plugins", "out", "budget", "executor",
         "options", "datasets", "networks", "problems")
-_BUDGET = ("max_evals", "time_limit")
+_BUDGET = {"max_evals": "max_evals", "time_limit": "max_seconds"}  # file key -> Budget field
 _EXECUTOR = ("kind", "jobs", "scheduler")
 _DATASET = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
 _NETWORK = ("hidden", "activation", "output_activation", "loss", "bias")
@@ -87,12 +89,11 @@ class SuiteFile:
     """A suite file, read and checked.
 
     :param path: the file.
-    :param suite: the :class:`~nnbench.harness.Suite` it describes (defaults of
-        :class:`~nnbench.harness.Suite` where it says nothing, except the budget, which
-        is ``None`` fields where not given so the command line can fill them).
-    :param max_evals: ``budget.max_evals`` or ``None`` (evaluations).
-    :param time_limit: ``budget.time_limit`` or ``None`` (seconds).
-    :param seeds_given: whether the file sets ``seeds``.
+    :param fields: the :class:`~nnbench.Suite` fields it sets (``datasets``, ``networks``,
+        ``problems``, ``trainers``, ``exclude``, ``seeds``, ``target``, ``blas_threads``,
+        ``plugins``), checked.
+    :param budget: the :class:`~nnbench.Budget` fields it sets (``max_evals``, ``max_seconds``).
+    :param options: its ``[options.TRAINER]`` values, each with its line as origin.
     :param executor: ``serial``, ``process``, ``dask`` or ``None``.
     :param jobs: worker processes or ``None``.
     :param scheduler: a Dask scheduler address or ``None``.
@@ -100,14 +101,21 @@ class SuiteFile:
     """
 
     path: Path
-    suite: Suite
-    max_evals: int | None = None
-    time_limit: float | None = None
-    seeds_given: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Any] = field(default_factory=dict)
+    options: list[OptionSetting] = field(default_factory=list)
     executor: str | None = None
     jobs: int | None = None
     scheduler: str | None = None
     out: Path | None = None
+
+    @property
+    def suite(self) -> Suite:
+        """The :class:`~nnbench.Suite` the file describes on its own (defaults elsewhere)."""
+        options: dict[str, dict[str, Any]] = {}
+        for o in self.options:
+            options.setdefault(o.trainer, {})[o.key] = o.value
+        return Suite(**self.fields, options=options, budget=Budget(**self.budget))
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -154,16 +162,20 @@ def line_of(text: str, keys: tuple[str | int, ...]) -> int | None:
 
 
 class _Reader:
-    """Checks values against their expected types, with errors that name the key and line."""
+    """Reads values with errors that name the file, the line and the key."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
 
-    def error(self, keys: tuple[str | int, ...], message: str) -> ConfigError:
+    def where(self, keys: tuple[str | int, ...]) -> str:
+        """``"suite.toml, line 12: budget.max_evals"`` for the key path ``keys``."""
         line = line_of(self.text, keys)
-        where = f"{self.path}, line {line}" if line else str(self.path)
+        place = f"{self.path}, line {line}" if line else str(self.path)
         dotted = ".".join(str(k) if isinstance(k, str) else f"[{k}]" for k in keys).replace(".[", "[")
-        return ConfigError(f"{where}: {dotted}: {message}")
+        return f"{place}: {dotted}" if dotted else place
+
+    def error(self, keys: tuple[str | int, ...], message: str) -> ConfigError:
+        return ConfigError(f"{self.where(keys)}: {message}")
 
     def table(self, value: Any, keys: tuple[str | int, ...], allowed: tuple[str, ...] | None) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -171,9 +183,8 @@ class _Reader:
         if allowed is not None:
             for k in value:
                 if k not in allowed:
-                    close = closest_names(k, list(allowed))
-                    hint = f"did you mean {', '.join(close)}? " if close else ""
-                    raise self.error((*keys, k), f"unknown key; {hint}(allowed: {', '.join(allowed)})")
+                    raise self.error((*keys, k), f"unknown key{did_you_mean(k, allowed)}; "
+                                                 f"allowed: {', '.join(allowed)}")
         return value
 
     def named_tables(self, data: Mapping[str, Any], key: str,
@@ -182,31 +193,28 @@ class _Reader:
         for name, t in self.table(data.get(key, {}), (key,), None).items():
             yield name, (key, name), self.table(t, (key, name), allowed)
 
-    def positive_int(self, value: Any, keys: tuple[str | int, ...]) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.error(keys, f"must be a positive integer, got {_show(value)}")
-        return value
-
-    def positive_float(self, value: Any, keys: tuple[str | int, ...]) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
-            raise self.error(keys, f"must be a positive number, got {_show(value)}")
-        return float(value)
+    def check(self, value: Any, constraints: Any, keys: tuple[str | int, ...]) -> Any:
+        """``value`` checked against ``constraints`` (TOML has no null, so ``None`` is not offered)."""
+        return check(value, [c for c in constraints if c is not None], self.where(keys))
 
     def string(self, value: Any, keys: tuple[str | int, ...], choices: tuple[str, ...] | None = None) -> str:
         if not isinstance(value, str) or not value:
             raise self.error(keys, f"must be a non-empty string, got {_show(value)}")
         if choices is not None and value not in choices:
-            close = closest_names(value, list(choices))
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise self.error(keys, f"unknown value {value!r}; {hint}(choose from {', '.join(choices)})")
+            raise self.error(keys, f"unknown value {value!r}{did_you_mean(value, choices)}; "
+                                   f"choose from {', '.join(choices)}")
         return value
 
     def strings(self, value: Any, keys: tuple[str | int, ...]) -> list[str]:
         """A string or a list of strings, as a list."""
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list):
-            raise self.error(keys, f"must be a string or a list of strings, got {_show(value)}")
-        return [self.string(v, (*keys, i)) for i, v in enumerate(items)]
+        return strings(value, self.where(keys))
+
+    def spec(self, make: Any, kw: dict[str, Any], keys: tuple[str | int, ...]) -> Any:
+        """``make(**kw)`` (a DatasetSpec or NetworkSpec), its errors located at the key's line."""
+        try:
+            return make(**kw)
+        except ConfigError as exc:
+            raise exc.at(self.where((*keys, exc.field) if exc.field else keys)) from None
 
 
 def _show(value: Any) -> str:
@@ -215,12 +223,13 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> SuiteFile:
+def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None) -> SuiteFile:
     """Read and check a suite file.
 
     :param path: the TOML file.
-    :param registry: a :class:`nnbench.plugins.Registry` to check the trainer names and
-        families against (so their errors name the line too), or ``None``.
+    :param registry: a :class:`nnbench.plugins.Registry` to check trainer names, option
+        names and values, and dataset names against (so their errors name the line too),
+        or ``None`` (then dataset names are checked against the bundled ones).
     :returns: the :class:`SuiteFile`.
     :raises ConfigError: the file is missing or unreadable, not valid TOML (tomllib's line
         and column), or has an unknown key or a bad value (the key and its line).
@@ -241,64 +250,45 @@ def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> Suite
     r = _Reader(path, text)
     r.table(data, (), _TOP)
     base = path.parent
-    sf = SuiteFile(path=path, suite=Suite())
-    s = sf.suite
+    sf = SuiteFile(path=path)
+    f = sf.fields
 
-    if "trainers" in data:
-        s.trainers = r.strings(data["trainers"], ("trainers",))
-        if not s.trainers:
-            raise r.error(("trainers",), "is empty; give trainer names, families or \"all\"")
-    if "exclude" in data:
-        s.exclude = r.strings(data["exclude"], ("exclude",))
-    if registry is not None:
-        for key, items in (("trainers", s.trainers), ("exclude", s.exclude)):
-            for i, item in enumerate([items] if isinstance(items, str) else items):
+    for key in ("trainers", "exclude"):
+        if key not in data:
+            continue
+        items = r.strings(data[key], (key,))
+        if key == "trainers" and not items:
+            raise r.error((key,), "is empty; give trainer names, families or \"all\"")
+        if registry is not None:
+            for i, item in enumerate(items):
                 try:
-                    registry.select([item])
+                    registry.select([item], where=r.where((key, i) if isinstance(data[key], list) else (key,)))
                 except NNBenchError as exc:
-                    raise r.error((key, i) if isinstance(data[key], list) else (key,), str(exc)) from None
+                    raise ConfigError(str(exc)) from None
+        f[key] = items
     if "seeds" in data:
-        v = data["seeds"]
-        sf.seeds_given = True
-        if isinstance(v, list):
-            if not v:
-                raise r.error(("seeds",), "is an empty list")
-            for i, x in enumerate(v):
-                if isinstance(x, bool) or not isinstance(x, int) or x < 0:
-                    raise r.error(("seeds", i), f"seeds must be non-negative integers, got {_show(x)}")
-            if len(set(v)) != len(v):
-                raise r.error(("seeds",), f"repeats a seed: {v}")
-            s.seeds = list(v)
-        else:
-            s.seeds = range(r.positive_int(v, ("seeds",)))
+        f["seeds"] = check_seeds(data["seeds"], r.where(("seeds",)))
     if "target_cost" in data:
-        v = data["target_cost"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise r.error(("target_cost",), f"must be a finite number, got {_show(v)}")
-        s.target = float(v)
+        f["target"] = r.check(data["target_cost"], SUITE_CONSTRAINTS["target"], ("target_cost",))
     if "blas_threads" in data:
-        s.blas_threads = r.positive_int(data["blas_threads"], ("blas_threads",))
+        f["blas_threads"] = r.check(data["blas_threads"], SUITE_CONSTRAINTS["blas_threads"], ("blas_threads",))
     if "plugins" in data:
-        s.plugins = tuple(r.strings(data["plugins"], ("plugins",)))
+        f["plugins"] = tuple(r.strings(data["plugins"], ("plugins",)))
     if "out" in data:
         sf.out = base / r.string(data["out"], ("out",))
 
     if "budget" in data:
-        b = r.table(data["budget"], ("budget",), _BUDGET)
-        if "max_evals" in b:
-            sf.max_evals = r.positive_int(b["max_evals"], ("budget", "max_evals"))
-        if "time_limit" in b:
-            sf.time_limit = r.positive_float(b["time_limit"], ("budget", "time_limit"))
-            if sf.time_limit > MAX_SECONDS:
-                raise r.error(("budget", "time_limit"), f"must be at most {MAX_SECONDS:g} seconds, got {sf.time_limit:g}")
-    s.budget = Budget(sf.max_evals or Budget().max_evals, sf.time_limit)
+        b = r.table(data["budget"], ("budget",), tuple(_BUDGET))
+        for key, name in _BUDGET.items():
+            if key in b:
+                sf.budget[name] = r.check(b[key], BUDGET_CONSTRAINTS[name], ("budget", key))
 
     if "executor" in data:
         e = r.table(data["executor"], ("executor",), _EXECUTOR)
         if "kind" in e:
-            sf.executor = r.string(e["kind"], ("executor", "kind"), EXECUTORS)
+            sf.executor = r.check(e["kind"], [OneOf(*EXECUTORS)], ("executor", "kind"))
         if "jobs" in e:
-            sf.jobs = r.positive_int(e["jobs"], ("executor", "jobs"))
+            sf.jobs = r.check(e["jobs"], JOBS_CONSTRAINTS, ("executor", "jobs"))
         if "scheduler" in e:
             sf.scheduler = r.string(e["scheduler"], ("executor", "scheduler"))
             if sf.executor not in (None, "dask"):
@@ -309,10 +299,14 @@ def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> Suite
     if "options" in data:
         opts = r.table(data["options"], ("options",), None)
         for name, o in opts.items():
-            r.table(o, ("options", name), None)
-        s.options = {name: dict(o) for name, o in opts.items()}
+            for key, value in r.table(o, ("options", name), None).items():
+                origin = r.where(("options", name, key))
+                if registry is not None:
+                    check_option(registry.trainer(name, origin), key, value, origin)
+                sf.options.append(OptionSetting(name, key, value, origin))
 
-    datasets = _datasets(r, data, base)
+    catalog = registry.catalog() if registry is not None else BUNDLED_CATALOG
+    datasets = _datasets(r, data, base, catalog)
     networks = _networks(r, data)
     if "problems" in data:
         if not isinstance(data["problems"], list) or not data["problems"]:
@@ -325,77 +319,39 @@ def load_suite_file(path: str | os.PathLike[str], registry: Any = None) -> Suite
                     raise r.error(("problems", i), f"needs a {key} (one of: {', '.join(named)})")
                 name = r.string(p[key], ("problems", i, key))
                 if name not in named:
-                    close = closest_names(name, list(named))
-                    hint = f"did you mean {', '.join(close)}? " if close else ""
-                    raise r.error(("problems", i, key), f"no {key} named {name!r}; {hint}"
-                                                        f"(defined: {', '.join(named) or 'none'})")
+                    raise r.error(("problems", i, key), f"no {key} named {name!r}{did_you_mean(name, named)}; "
+                                                        f"defined: {', '.join(named) or 'none'}")
             pairs.append((datasets[p["dataset"]], networks[p["network"]]))
-        s.problems = pairs
+        f["problems"] = pairs
     else:
-        s.datasets = list(datasets.values()) or [DatasetSpec("tutorial")]
-        s.networks = list(networks.values()) or [NetworkSpec()]
+        if datasets:
+            f["datasets"] = list(datasets.values())
+        if networks:
+            f["networks"] = list(networks.values())
     return sf
 
 
-def _datasets(r: _Reader, data: Mapping[str, Any], base: Path) -> dict[str, DatasetSpec]:
+def _datasets(r: _Reader, data: Mapping[str, Any], base: Path, catalog: Catalog) -> dict[str, DatasetSpec]:
     out: dict[str, DatasetSpec] = {}
     for name, keys, d in r.named_tables(data, "datasets", _DATASET):
         source = r.string(d.get("source", name), (*keys, "source"))
         if source.endswith(".csv") or "/" in source or os.sep in source:
             source = str(base / source)
-        elif source not in bundled_names():
-            close = closest_names(source, list(bundled_names()))
-            hint = f"did you mean {', '.join(close)}? " if close else ""
+        elif source not in catalog:
             raise r.error((*keys, "source") if "source" in d else keys,
-                          f"unknown dataset {source!r}; {hint}(bundled: {', '.join(bundled_names())}; "
-                          f"a CSV file is a path ending in .csv)")
-        kw: dict[str, Any] = {}
-        if "target" in d:
-            kw["target"] = tuple(r.strings(d["target"], (*keys, "target")))
-        if "standardize" in d:
-            kw["standardize"] = r.string(d["standardize"], (*keys, "standardize"), ("none", "features", "all"))
-        if "test_size" in d:
-            v = d["test_size"]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1:
-                raise r.error((*keys, "test_size"), f"must be a fraction between 0 and 1, got {_show(v)}")
-            kw["test_size"] = float(v)
-        if "split_seed" in d:
-            v = d["split_seed"]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise r.error((*keys, "split_seed"), f"must be a non-negative integer, got {_show(v)}")
-            kw["split_seed"] = v
-        if "delimiter" in d:
-            kw["delimiter"] = r.string(d["delimiter"], (*keys, "delimiter"))
-            if len(kw["delimiter"]) != 1:
-                raise r.error((*keys, "delimiter"), f"must be one character, got {kw['delimiter']!r}")
-        out[name] = DatasetSpec(source, **kw)
+                          f"unknown dataset {source!r}{did_you_mean(source, catalog)}; registered: "
+                          f"{', '.join(catalog)}; a CSV file is a path ending in .csv")
+        kw: dict[str, Any] = {k: d[k] for k in _DATASET if k in d and k != "source"}
+        for k in set(kw) & set(DATASET_SPEC_CONSTRAINTS):
+            kw[k] = r.check(kw[k], DATASET_SPEC_CONSTRAINTS[k], (*keys, k))
+        if "target" in kw:
+            kw["target"] = tuple(r.strings(kw["target"], (*keys, "target")))
+        out[name] = r.spec(DatasetSpec, {"source": source, **kw}, keys)
     return out
 
 
 def _networks(r: _Reader, data: Mapping[str, Any]) -> dict[str, NetworkSpec]:
-    from nnbench.activations import ACTIVATIONS
-    from nnbench.losses import LOSSES
-
     out: dict[str, NetworkSpec] = {}
     for name, keys, n in r.named_tables(data, "networks", _NETWORK):
-        kw: dict[str, Any] = {}
-        if "hidden" in n:
-            h = n["hidden"]
-            sizes = [h] if isinstance(h, int) and not isinstance(h, bool) else h
-            if not isinstance(sizes, list):
-                raise r.error((*keys, "hidden"), f"must be a list of positive layer sizes, got {_show(h)}")
-            kw["hidden"] = tuple(r.positive_int(x, (*keys, "hidden", i)) for i, x in enumerate(sizes))
-        if "activation" in n:
-            kw["activation"] = r.string(n["activation"], (*keys, "activation"),
-                                        tuple(ACTIVATIONS))
-        if "output_activation" in n:
-            kw["output_activation"] = r.string(n["output_activation"], (*keys, "output_activation"),
-                                               ("identity", "sigmoid"))
-        if "loss" in n:
-            kw["loss"] = r.string(n["loss"], (*keys, "loss"), tuple(LOSSES))
-        if "bias" in n:
-            if not isinstance(n["bias"], bool):
-                raise r.error((*keys, "bias"), f"must be true or false, got {_show(n['bias'])}")
-            kw["bias"] = n["bias"]
-        out[name] = NetworkSpec(**kw)
+        out[name] = r.spec(NetworkSpec, {k: n[k] for k in _NETWORK if k in n}, keys)
     return out

@@ -7,18 +7,26 @@ and the conformance kit (:mod:`nnbench.testing`) all read that one declaration.
 :class:`TrainResult` reads like scipy's ``OptimizeResult``
 (https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.OptimizeResult.html):
 ``x, fun, success, status, message, nit, nfev, njev, nhev``.
+
+The option constraints a declaration uses (:class:`~nnbench.validation.Interval`,
+:class:`~nnbench.validation.OneOf`, :class:`~nnbench.validation.InstanceOf`) are importable
+from here, the plugin contract's public module.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from nnbench import defaults
+from nnbench.errors import closest_names
+from nnbench.validation import Constraint, InstanceOf, Interval, OneOf, check, from_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from nnbench.objective import Objective
@@ -30,6 +38,12 @@ __all__ = [
     "TrainResult",
     "Trainer",
     "TrainFunction",
+    "MAX_SECONDS",
+    "BUDGET_CONSTRAINTS",
+    "Constraint",
+    "Interval",
+    "OneOf",
+    "InstanceOf",
     "closest_names",
 ]
 
@@ -49,28 +63,33 @@ DERIVATIVES: tuple[str, ...] = ("gradient", "hessp", "hess", "residual_jac")
 #: overflow for much longer waits.
 MAX_SECONDS = 1e6
 
+#: What each :class:`Budget` field takes (:mod:`nnbench.validation`); the command line's
+#: ``--max-evals`` / ``--time-limit`` and a suite file's ``[budget]`` are checked against these.
+BUDGET_CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
+    "max_evals": [Interval(Integral, 1, None, closed="left"), None],
+    "max_seconds": [Interval(Real, 0, MAX_SECONDS, closed="right"), None],
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """The resources one trial may spend.
+    """The resources one trial may spend; the defaults are :mod:`nnbench.defaults`'.
 
     :param max_evals: most *evaluations* (calls that compute the cost: ``fun``,
         ``fun_and_grad``, ``residuals``), or ``None`` for no limit. A trainer maps it onto
         its own options (``maxfun``, ``maxiter``, ...); the harness also enforces it by
         raising :class:`~nnbench.errors.BudgetExhausted` inside the objective.
     :param max_seconds: most wall-clock seconds for the trial (at most :data:`MAX_SECONDS`), or ``None``.
-    :raises ValueError: a limit that is not positive.
+    :raises ConfigError: a limit that breaks :data:`BUDGET_CONSTRAINTS` (``Budget.max_evals:
+        must be a positive integer or None, got 0``).
     """
 
-    max_evals: int | None = 1000
-    max_seconds: float | None = None
+    max_evals: int | None = defaults.MAX_EVALS
+    max_seconds: float | None = defaults.TIME_LIMIT_S
 
     def __post_init__(self) -> None:
-        if self.max_evals is not None and (int(self.max_evals) != self.max_evals or self.max_evals < 1):
-            raise ValueError(f"max_evals must be a positive integer, got {self.max_evals!r}")
-        if self.max_seconds is not None and not (0 < self.max_seconds <= MAX_SECONDS):
-            raise ValueError(f"max_seconds must be a positive number of seconds, at most {MAX_SECONDS:g}, "
-                             f"got {self.max_seconds!r}")
+        for name, constraints in BUDGET_CONSTRAINTS.items():
+            object.__setattr__(self, name, check(getattr(self, name), constraints, f"Budget.{name}"))
 
     def evals_or(self, default: int) -> int:
         """``max_evals``, or ``default`` (evaluations) when the budget has no count limit."""
@@ -91,6 +110,8 @@ class TrainResult:
     :param nfev, njev, nhev: calls *claimed* by the optimizer; the harness reports the
         counts its instrumentation measured, and keeps these only for reference.
     :param skipped: the trainer declined the problem; ``message`` gives the reason.
+    :param error: an exception the trainer caught and reported as this failed result
+        (``"ValueError: ..."``; scipy raising on an indefinite Hessian), else ``None``.
     """
 
     x: np.ndarray
@@ -103,6 +124,7 @@ class TrainResult:
     njev: int = -1
     nhev: int = -1
     skipped: bool = False
+    error: str | None = None
 
     @classmethod
     def skip(cls, x0: np.ndarray, reason: str) -> "TrainResult":
@@ -166,10 +188,20 @@ class Trainer:
         losses (``sse``, ``mse``, ``half_mse``) are accepted.
     :param min_residuals_per_param: it needs at least this many residuals per weight
         (``least_squares`` method ``lm`` needs ``n_residuals >= n_params``: 1.0).
-    :param options: the default values of its own options (documented by the plugin).
+    :param options: its own options: every name it takes, with its default. An option
+        not named here is an error before any trial runs.
+    :param constraints: what each option takes, as scikit-learn's
+        ``_parameter_constraints`` declare it (a list of :mod:`nnbench.validation`
+        constraints per name, e.g. ``{"learning_rate": [Interval(Real, 0, None,
+        closed="neither")]}``); an option without an entry takes a value of its default's
+        type (:func:`nnbench.validation.from_default`).
+    :param probe_options: check given options, before the run, by one dry call of
+        ``train`` on a 2-weight quadratic (:func:`nnbench.options.probe`): for trainers
+        that pass options to a library that validates them itself (scipy's methods).
     :param plugin: the name of the plugin that registered it (filled in by the plugin
         manager).
-    :raises ValueError: an unknown family or derivative.
+    :raises ValueError: an unknown family or derivative, or constraints for an option
+        that ``options`` does not name.
     """
 
     name: str
@@ -183,6 +215,8 @@ class Trainer:
     needs_residuals: bool = False
     min_residuals_per_param: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
+    constraints: Mapping[str, Sequence[Constraint | None]] = field(default_factory=dict)
+    probe_options: bool = False
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -194,6 +228,16 @@ class Trainer:
             raise ValueError(f"trainer {self.name!r}: unknown derivatives {sorted(unknown)}; expected some of {', '.join(DERIVATIVES)}")
         if not self.name or not self.summary:
             raise ValueError("a trainer needs a non-empty name and summary")
+        stray = set(self.constraints) - set(self.options)
+        if stray:
+            raise ValueError(f"trainer {self.name!r}: constraints for options it does not declare: {sorted(stray)}")
+
+    def option_constraints(self, key: str) -> Sequence[Constraint | None] | None:
+        """The constraints of option ``key``: declared, or derived from its default
+        (``None``: the value is not checked statically)."""
+        if key in self.constraints:
+            return self.constraints[key]
+        return from_default(self.options.get(key))
 
     def refusal(self, objective: "Objective") -> str | None:
         """Why this trainer declines ``objective``, or ``None`` if it takes it.
@@ -216,10 +260,3 @@ class Trainer:
     def with_plugin(self, plugin: str) -> "Trainer":
         """A copy with ``plugin`` set."""
         return dataclasses.replace(self, plugin=plugin)
-
-
-def closest_names(name: str, choices: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
-    """Up to ``n`` of ``choices`` closest to ``name`` (case-insensitive), for error messages."""
-    lower = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
-    return [lower[h] for h in hits]

@@ -10,6 +10,16 @@ from __future__ import annotations
 import pytest
 from threadpoolctl import threadpool_limits
 
+#: The trainers nnbench's built-in plugins register (scipy's 23 and the first-order plugin's 3):
+#: the one place the tests state it.
+N_BUILTIN_TRAINERS = 26
+
+
+@pytest.fixture
+def n_builtin_trainers() -> int:
+    """:data:`N_BUILTIN_TRAINERS`, for tests that count the built-in trainers."""
+    return N_BUILTIN_TRAINERS
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_blas_thread():

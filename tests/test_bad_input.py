@@ -27,31 +27,39 @@ RUN_CASES = [
     (["--dataset", "emptycell.csv"], "nnbench: error: emptycell.csv, line 3, column 2 ('b'): empty cell"),
     (["--dataset", "ragged.csv"], "nnbench: error: ragged.csv, line 3: 2 cells, the header has 3 columns"),
     (["--dataset", "good.csv", "--target-column", "z"],
-     "nnbench: error: good.csv: no column named 'z' for the target; the columns are 'a', 'b', 'y' (closest: 'y')"),
-    (["--trainers", "BGFS"], "nnbench: error: unknown trainer or family 'BGFS'; did you mean BFGS, L-BFGS-B?"),
-    (["--exclude", "nelder"], "nnbench: error: unknown trainer or family 'nelder'"),
-    (["--dataset", "diabets"], "nnbench: error: unknown dataset 'diabets': not a bundled dataset "
-                               "(tutorial, xor, diabetes) nor an existing file; closest: 'diabetes'"),
+     "nnbench: error: good.csv: no column named 'z' for the target; the columns are 'a', 'b', 'y'"),
+    (["--dataset", "good.csv", "--target-column", "bb"],
+     "nnbench: error: good.csv: no column named 'bb' for the target (did you mean b?); the columns are 'a', 'b', 'y'"),
+    (["--trainers", "BGFS"], "nnbench: error: --trainers: unknown trainer or family 'BGFS' (did you mean BFGS or "
+                             "L-BFGS-B?); families: local-gradient, local-derivative-free, global, least-squares, "
+                             "first-order; `nnbench list trainers` lists the trainers"),
+    (["--exclude", "nelder"], "nnbench: error: --exclude: unknown trainer or family 'nelder' (did you mean "
+                              "Nelder-Mead?); families:"),
+    (["--dataset", "diabets"], "nnbench: error: --dataset diabets: unknown dataset (did you mean diabetes?); "
+                               "registered: tutorial, xor, diabetes; a CSV file is a path (data.csv, ./data)"),
     (["--format", "htm"], "nnbench: error: unknown format 'htm' (did you mean html?)"),
-    (["--hidden", "0"], "nnbench run: error: argument --hidden: --hidden layer sizes must be positive, got '0'"),
-    (["--hidden", "4,x"], "nnbench run: error: argument --hidden: --hidden takes positive layer sizes separated "
-                          "by commas (e.g. 4 or 4,3), got '4,x'"),
-    (["--seeds", "0"], "nnbench run: error: argument --seeds: --seeds must be a positive integer, got '0'"),
-    (["--seeds", "two"], "nnbench run: error: argument --seeds: --seeds must be a positive integer, got 'two'"),
-    (["--max-evals", "-5"], "nnbench run: error: argument --max-evals: --max-evals must be a positive integer, "
-                            "got '-5'"),
-    (["--max-evals", "1.5"], "--max-evals must be a positive integer, got '1.5'"),
-    (["--time-limit", "0"], "nnbench run: error: argument --time-limit: --time-limit must be a positive number, "
-                            "got '0'"),
-    (["--time-limit", "inf"], "--time-limit must be a positive number, got 'inf'"),
-    (["--time-limit", "soon"], "--time-limit must be a positive number, got 'soon'"),
-    (["--jobs", "0"], "nnbench run: error: argument --jobs/-j: --jobs must be a positive integer, got '0'"),
+    (["--hidden", "0"], "nnbench: error: --hidden: layer sizes must be positive integers, got (0,)"),
+    (["--hidden", "4,x"], "nnbench: error: --hidden: takes layer sizes separated by commas (e.g. 4 or 4,3), got '4,x'"),
+    (["--activation", "sigmod"], "nnbench: error: --activation: unknown activation 'sigmod' (did you mean sigmoid?); "
+                                 "choose from sigmoid, tanh, relu, identity"),
+    (["--test-size", "1.5"], "nnbench: error: --test-size: must be a number in (0, 1), got 1.5"),
+    (["--seeds", "0"], "nnbench: error: --seeds: must be an integer in [1, 1000000], got 0"),
+    (["--seeds", "two"], "nnbench: error: --seeds: must be a positive integer (that many seeds, from 0) or a list of "
+                         "seeds, got 'two'"),
+    (["--max-evals", "-5"], "nnbench: error: --max-evals: must be a positive integer, got -5"),
+    (["--max-evals", "1.5"], "nnbench: error: --max-evals: must be a positive integer, got 1.5"),
+    (["--time-limit", "0"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got 0"),
+    (["--time-limit", "inf"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got inf"),
+    (["--time-limit", "soon"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got 'soon'"),
+    (["--target-cost", "x"], "nnbench: error: --target-cost: must be a finite number, got 'x'"),
+    (["--jobs", "0"], "nnbench: error: --jobs: must be a positive integer, got 0"),
     (["--executor", "threads"], "argument --executor: invalid choice: 'threads'"),
     (["--executor", "process", "--scheduler", "tcp://127.0.0.1:8786"],
      "nnbench: error: --scheduler is for --executor dask, not --executor process"),
     (["--executor", "serial", "--jobs", "2"], "nnbench: error: --jobs 2 needs --executor process or dask, not serial"),
     (["--option", "adam.learning_rate"], "nnbench: error: --option 'adam.learning_rate': expected TRAINER.KEY=VALUE"),
-    (["--option", "BFGS.gtol=1e-3"], "nnbench: error: --option for 'BFGS', which is not among the selected trainers"),
+    (["--option", "BFGS.gtol=1e-3"],
+     "nnbench: error: --option BFGS.gtol: BFGS is not among the selected trainers (--trainers, --exclude)"),
     (["-p", "no_such_plugin_module"], "nnbench: error: plugin given with -p 'no_such_plugin_module' failed to import"),
     (["missing-suite.toml"], "nnbench: error: missing-suite.toml: no such suite file"),
 ]
@@ -132,7 +140,8 @@ def test_end_to_end_exit_status_and_no_traceback(tmp_path):
     (tmp_path / "ragged.csv").write_text(CSV["ragged.csv"])
     for argv, expected in ((["run", "--dataset", "ragged.csv", "--out", "r.jsonl"],
                             "nnbench: error: ragged.csv, line 3: 2 cells, the header has 3 columns\n"),
-                           (["run", "--hidden", "-1"], "--hidden layer sizes must be positive, got '-1'"),
+                           (["run", "--hidden", "-1"], "nnbench: error: --hidden: layer sizes must be positive "
+                                                       "integers, got (-1,)\n"),
                            (["report", "missing.jsonl"], "nnbench: error: missing.jsonl: no such results file\n")):
         proc = subprocess.run([sys.executable, "-m", "nnbench.cli", *argv], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120)

@@ -96,8 +96,8 @@ def test_load_by_path_and_unknown_name(tmp_path, monkeypatch):
     with pytest.raises(DatasetError) as err:
         load("diabets")
     assert str(err.value) == (
-        "unknown dataset 'diabets': not a bundled dataset (tutorial, xor, diabetes) "
-        "nor an existing file; closest: 'diabetes'"
+        "dataset diabets: unknown dataset (did you mean diabetes?); registered: tutorial, xor, diabetes; "
+        "a CSV file is a path (data.csv, ./data)"
     )
     with pytest.raises(DatasetError) as err:
         load("missing.csv")
@@ -214,12 +214,12 @@ def test_unknown_target_lists_columns_and_closest(tmp_path):
     with pytest.raises(DatasetError) as err:
         load_csv(path, target="targte")
     assert str(err.value) == (
-        f"{path}: no column named 'targte' for the target; the columns are "
-        "'x_1', 'x_2', 'target' (closest: 'target')"
+        f"{path}: no column named 'targte' for the target (did you mean target?); the columns are "
+        "'x_1', 'x_2', 'target'"
     )
     with pytest.raises(DatasetError) as err:
         load_csv(path, target=["x_1", "x_3"])
-    assert str(err.value).endswith("(closest: 'x_1')") or str(err.value).endswith("(closest: 'x_2')")
+    assert "no column named 'x_3' for the target (did you mean x_2 or x_1?); the columns are" in str(err.value)
     assert "no column named 'x_3'" in str(err.value)
 
 

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from nnbench.errors import ConfigError
+from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
 from nnbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from nnbench.harness import DatasetSpec, NetworkSpec, Suite, build_objective, plan, run
+from nnbench.harness import build_objective
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.trainer import Budget
+from nnbench.suite import make_plan, run
 
 TUTORIAL = (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse"))
 
@@ -86,7 +87,11 @@ def registry():
 
 
 def _by_trial(records):
-    return {(r["dataset_label"], r["network_label"], r["trainer"], r["seed"]): r for r in records}
+    return {(*r.problem, r.trainer, r.seed): r for r in records}
+
+
+def _trials(suite, registry):
+    return list(make_plan(suite, registry).trials())
 
 
 @pytest.mark.slow
@@ -98,7 +103,8 @@ def test_two_workers_give_the_serial_results_trial_by_trial(registry):
     assert len(parallel) == 12 and _by_trial(parallel).keys() == serial.keys()
     for key, rec in _by_trial(parallel).items():
         assert rec["status"] == "ok" and rec["best_cost"] == serial[key]["best_cost"], key
-        assert rec["best_x"] == serial[key]["best_x"] and rec["evaluations"] == serial[key]["evaluations"]
+        np.testing.assert_array_equal(rec.best_x, serial[key].best_x)
+        assert rec.evaluations == serial[key].evaluations
 
 
 @pytest.mark.slow
@@ -108,9 +114,9 @@ def test_records_stream_in_finishing_order(faults):
     # workers the quick trials finish (and are yielded) while the slow ones still run
     suite = Suite(problems=[TUTORIAL], trainers="slow,BFGS", seeds=range(2), budget=Budget(200, 10.0),
                   plugins=(module,))
-    specs = sorted(plan(suite, registry), key=lambda s: (s.seed, s.trainer != "slow"))
+    specs = sorted(_trials(suite, registry), key=lambda s: (s.seed, s.trainer != "slow"))
     assert [s.trainer for s in specs] == ["slow", "BFGS", "slow", "BFGS"]
-    order = [r["trainer"] for r in ProcessExecutor(jobs=2).map(specs, registry)]
+    order = [r.trainer for r in ProcessExecutor(jobs=2).map(specs, registry, 6)]
     assert order.index("BFGS") < order.index("slow") and sorted(order) == ["BFGS", "BFGS", "slow", "slow"]
 
 
@@ -119,7 +125,7 @@ def test_every_fault_is_a_failed_row_and_the_suite_goes_on(faults):
     registry, module = faults
     suite = Suite(problems=[TUTORIAL], seeds=[0], budget=Budget(100, 0.5), plugins=(module,),
                   trainers="raiser,nan,exits,segfault,wrong-shape,sleeper,c-loop,BFGS")
-    recs = {r["trainer"]: r for r in ProcessExecutor(jobs=2, grace=0.5).map(plan(suite, registry), registry)}
+    recs = {r.trainer: r for r in ProcessExecutor(jobs=2, grace=0.5).map(_trials(suite, registry), registry, 6)}
     assert len(recs) == 8
     initial = recs["BFGS"]["initial_cost"]
     assert recs["BFGS"]["status"] == "ok" and recs["BFGS"]["best_cost"] < 1e-3  # the suite went on
@@ -144,7 +150,7 @@ def test_every_fault_is_a_failed_row_and_the_suite_goes_on(faults):
 
     # hard limit: neither trainer calls the objective again; each worker is ended 0.5 s after
     # the limit, and the record holds the best point the trainer evaluated before
-    objective = build_objective(plan(suite, registry)[0])[0]
+    objective = build_objective(*TUTORIAL, registry.catalog())[0]
     x0 = objective.x0(np.random.default_rng(0))
     costs = [objective.fun(x0), objective.fun(x0 * 0.5)]
     expected = {"sleeper": (int(np.argmin(costs)) + 1, min(costs), x0 * (0.5 if costs[1] < costs[0] else 1.0)),
@@ -160,13 +166,13 @@ def test_every_fault_is_a_failed_row_and_the_suite_goes_on(faults):
 
 
 def test_jobs_must_be_positive():
-    with pytest.raises(ConfigError, match="--jobs must be a positive integer, got 0"):
+    with pytest.raises(ConfigError, match="^--jobs: must be a positive integer or None, got 0$"):
         ProcessExecutor(jobs=0)
     assert ProcessExecutor().jobs == os.cpu_count()
 
 
 def test_empty_plan_starts_no_worker(registry):
-    assert list(ProcessExecutor(jobs=2).map([], registry)) == []
+    assert list(ProcessExecutor(jobs=2).map([], registry, 6)) == []
 
 
 @pytest.mark.slow

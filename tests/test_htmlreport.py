@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
 
 import pytest
+from _records import trial
 
 import nnbench
 from nnbench import htmlreport
@@ -32,8 +34,9 @@ def _text(blocks):
 
 
 def _failed(record):
-    return {**record, "status": "failed", "success": False, "best_cost": None, "best_x": None, "history": [],
-            "evaluations": 0, "train": None, "test": None, "error": "RuntimeError: boom", "message": "RuntimeError: boom"}
+    return dataclasses.replace(record, status="failed", success=False, best_cost=None, best_x=None, history=[],
+                               evaluations=0, train=None, test=None, error="RuntimeError: boom",
+                               message="RuntimeError: boom")
 
 
 def test_tables_of_a_real_run(results):
@@ -81,7 +84,7 @@ def test_one_trial_renders_and_says_why(results):
 
 def test_only_skipped_trials(results):
     _, recs = read_results(results)
-    skipped = [{**recs[0], "status": "skipped", "message": "too many weights"}]
+    skipped = [dataclasses.replace(recs[0], status="skipped", message="too many weights")]
     text = _text(htmlreport.build(skipped, plots=False))
     assert "No trial ran on this problem (1 skipped: too many weights)" in text
     assert "The results hold no trial" in _text(htmlreport.build([], plots=False))
@@ -89,10 +92,8 @@ def test_only_skipped_trials(results):
 
 def read_results_small():
     """Two synthetic trial records of one trainer on two seeds (no run needed)."""
-    base = {"kind": "trial", "dataset_label": "d", "network_label": "n", "n_params": 2, "trainer": "T",
-            "family": "f", "status": "ok", "success": True, "initial_cost": 1.0, "counts": {}, "wall_time_s": 0.1,
-            "message": "", "error": None}
-    return {}, [{**base, "seed": s, "best_cost": 0.5, "history": [[1, 0.01, 0.5]], "evaluations": 1} for s in (0, 1)]
+    return {}, [trial("T", s, n_params=2, family="f", success=True, initial_cost=1.0, wall_time_s=0.1,
+                      history=[[1, 0.01, 0.5]], evaluations=1) for s in (0, 1)]
 
 
 def test_missing_matplotlib_leaves_plots_out(monkeypatch, results):
@@ -106,7 +107,7 @@ def test_missing_matplotlib_leaves_plots_out(monkeypatch, results):
     assert "Plots left out: matplotlib is not installed" in _text(htmlreport.build(recs))
     with pytest.raises(ConfigError, match="nnbench\\[plots\\]"):
         htmlreport.build(recs, plots=True)
-    with pytest.raises(ConfigError, match="--tau must be in"):
+    with pytest.raises(ConfigError, match=r"^--tau: must be a positive number of at most 1, got 2.0$"):
         htmlreport.build(recs, profile_tau=2.0, plots=False)
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nnbench.errors import BudgetExhausted
+from nnbench.errors import BudgetExhausted, ConfigError
 from nnbench.instrument import InstrumentedObjective
 from nnbench.trainer import Budget
 
@@ -108,7 +108,9 @@ def test_target_records_first_hit():
 
 
 def test_budget_validates():
-    with pytest.raises(ValueError, match="max_evals must be a positive integer"):
+    with pytest.raises(ConfigError, match=r"^Budget.max_evals: must be a positive integer or None, got 0$"):
         Budget(max_evals=0)
-    with pytest.raises(ValueError, match="max_seconds must be a positive number"):
+    with pytest.raises(ConfigError, match=r"^Budget.max_seconds: must be a positive number of at most 1e\+06 or "
+                                          r"None, got -1$"):
         Budget(max_seconds=-1)
+    assert Budget() == Budget(1000, 2.0)  # nnbench.defaults: the same as the command line's

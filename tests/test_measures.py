@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
+from _records import NET, trial
 from nnbench import measures as M
 
 INF = math.inf
 
 
-def rec(trainer, seed, history, evaluations, seconds, f0=1.0, status="ok", dataset="d", network="n",
+def rec(trainer, seed, history, evaluations, seconds, f0=1.0, status="ok", dataset="d",
         n_params=2, family="fam", train=None, test=None):
     """A trial record with only the fields the measures read."""
-    best = min((h[2] for h in history), default=None)
-    return {"trainer": trainer, "family": family, "dataset_label": dataset, "network_label": network,
-            "seed": seed, "n_params": n_params, "initial_cost": f0, "best_cost": best, "status": status,
-            "evaluations": evaluations, "wall_time_s": seconds, "history": history,
-            "train": train, "test": test}
+    return trial(trainer, seed, dataset=dataset, history=history, evaluations=evaluations, wall_time_s=seconds,
+                 initial_cost=f0, status=status, n_params=n_params, family=family, train=train, test=test)
 
 
 # Trainer A on three seeds, absolute target 0.5:
@@ -53,23 +52,23 @@ def test_relative_target_is_more_and_wild():
     assert M.relative_target(1.0, 0.2, 0.1) == pytest.approx(0.28)
     # f_best over trainers on the same seed: B reaches 0.0 on seed 0, so A's 0.4 is far from it
     runs, inst = _setup(A_RUNS + [rec("B", 0, [[1, 0.1, 1.0], [3, 0.3, 0.0]], 3, 0.3)])
-    assert inst[("d", "n", 0)] == M.Instance(1.0, 0.0, 2)
-    assert inst[("d", "n", 1)].f_best == 0.9
+    assert inst[("d", NET, 0)] == M.Instance(1.0, 0.0, 2)
+    assert inst[("d", NET, 1)].f_best == 0.9
     g = M.Target(tau=0.1)
-    assert g.cost(inst[("d", "n", 0)]) == pytest.approx(0.1)
-    assert M.hit(runs[0], g.cost(inst[("d", "n", 0)])) is None
+    assert g.cost(inst[("d", NET, 0)]) == pytest.approx(0.1)
+    assert M.hit(runs[0], g.cost(inst[("d", NET, 0)])) is None
     # on seed 1 A's own 0.9 is f_best: target 0.9 + 0.1 * 0.1 = 0.91, reached at evaluation 6
-    assert M.hit(runs[1], g.cost(inst[("d", "n", 1)])) == (6, 0.6)
+    assert M.hit(runs[1], g.cost(inst[("d", NET, 1)])) == (6, 0.6)
     assert g.label == "tau=1e-01" and M.Target(value=0.01).label == "cost<=0.01"
     with pytest.raises(ValueError, match="either"):
         M.Target()
-    with pytest.raises(ValueError, match="tau must be"):
+    with pytest.raises(ValueError, match=r"^tau: must be a positive number of at most 1, got "):
         M.Target(tau=2.0)
 
 
 def test_skipped_trials_are_not_runs_and_the_success_flag_is_ignored():
     recs = A_RUNS + [rec("C", 0, [], 0, 0.0, status="skipped")]
-    recs[1] = {**recs[1], "success": True}  # the optimizer claims success; it did not reach 0.5
+    recs[1] = dataclasses.replace(recs[1], success=True)  # the optimizer claims success; it did not reach 0.5
     runs, inst = _setup(recs)
     assert [r.trainer for r in runs] == ["A", "A", "A"]
     assert M.ert(runs, inst, M.Target(value=0.5)).reached == 2
@@ -102,7 +101,7 @@ def test_runtime_matrix_from_records_counts_a_failure_as_infinite():
     recs = A_RUNS + [rec("B", s, [[1, 0.1, 1.0], [8, 0.8, 0.3]], 8, 0.8) for s in range(3)]
     runs, inst = _setup(recs)
     keys, trainers, t = M.runtime_matrix(runs, inst, M.Target(value=0.5))
-    assert keys == [("d", "n", 0), ("d", "n", 1), ("d", "n", 2)]
+    assert keys == [("d", NET, 0), ("d", NET, 1), ("d", NET, 2)]
     assert trainers == ["B", "A"]  # B's median best cost 0.3 is lower than A's 0.5
     np.testing.assert_array_equal(t, [[8, 4], [8, INF], [8, 2]])
     _, _, ts = M.runtime_matrix(runs, inst, M.Target(value=0.5), "seconds", trainers=["A"])

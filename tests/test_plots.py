@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pytest
+from _records import trial
 
 import nnbench
 from nnbench import measures as M
@@ -19,10 +21,9 @@ def _recs(n_trainers=3, seeds=3):
     for k in range(n_trainers):
         for s in range(seeds):
             best = 10.0 ** -(n_trainers - k) * (1 + 0.1 * s)
-            out.append({"trainer": f"t{k:02d}", "family": f"fam{k % 3}", "dataset_label": "d", "network_label": "n",
-                        "seed": s, "n_params": 4, "initial_cost": 1.0, "best_cost": best, "status": "ok",
-                        "evaluations": 20 * (k + 1), "wall_time_s": 0.01 * (k + 1),
-                        "history": [[1, 0.001, 1.0], [10 * (k + 1), 0.005 * (k + 1), best]]})
+            out.append(trial(f"t{k:02d}", s, family=f"fam{k % 3}", n_params=4, initial_cost=1.0, best_cost=best,
+                             evaluations=20 * (k + 1), wall_time_s=0.01 * (k + 1),
+                             history=[[1, 0.001, 1.0], [10 * (k + 1), 0.005 * (k + 1), best]]))
     return out
 
 
@@ -57,7 +58,7 @@ def test_many_trainers_top_coloured_rest_grey():
 
 def test_profiles_and_ecdf_share_one_colour_per_trainer():
     recs = _recs()
-    recs[0] = {**recs[0], "history": [[1, 0.001, 1.0]], "best_cost": 1.0}  # t00 fails on seed 0
+    recs[0] = dataclasses.replace(recs[0], history=[(1, 0.001, 1.0)], best_cost=1.0)  # t00 fails on seed 0
     runs = M.runs_of(recs)
     inst = M.instances_of(runs)
     fig = P.performance_profile_plot(runs, inst, M.Target(tau=0.5))
@@ -94,11 +95,11 @@ def test_predictions_of_a_real_trial():
     np.testing.assert_allclose(xy[:, 0], [1, 0, 0, 1])  # the tutorial's targets
     np.testing.assert_allclose(xy[:, 1], [1, 0, 0, 1], atol=1e-3)
     with pytest.raises(ValueError, match="cannot be loaded again"):
-        P.predictions({**rec, "dataset": {**rec["dataset"], "source": "/nonexistent/data.csv"}})
+        P.predictions(dataclasses.replace(rec, dataset=nnbench.DatasetSpec("/nonexistent/data.csv")))
 
 
 def test_empty_inputs_raise_with_reasons():
-    recs = [{**r, "history": [], "best_cost": None} for r in _recs()]
+    recs = [dataclasses.replace(r, history=[], best_cost=None) for r in _recs()]
     runs = M.runs_of(recs)
     inst = M.instances_of(runs)
     with pytest.raises(ValueError, match="no run evaluated a finite cost"):

@@ -72,11 +72,11 @@ def dists(monkeypatch):
     return set_dists
 
 
-def test_builtins_register_by_import_path_with_26_trainers(dists):
+def test_builtins_register_by_import_path(dists, n_builtin_trainers):
     registry = Registry(get_plugin_manager())
     assert [p.name for p in registry.plugin_info()] == list(BUILTIN_PLUGINS)
     trainers = registry.trainers()
-    assert len(trainers) == 26
+    assert len(trainers) == n_builtin_trainers
     assert {t.plugin for t in trainers} == {"nnbench_scipy", "nnbench_firstorder"}
     counts = {f: sum(t.family == f for t in trainers) for f in FAMILIES}
     assert counts == {"local-gradient": 11, "local-derivative-free": 4, "global": 5, "least-squares": 3,
@@ -91,7 +91,7 @@ def test_entry_point_plugin_is_loaded_with_its_version(dists, modules):
     assert plugin_rows(registry)[-1] == {"name": "good", "version": "1.2.3", "hooks": "nnbench_trainers"}
 
 
-def test_plugin_that_raises_on_import_warns_and_the_others_still_work(dists, modules):
+def test_plugin_that_raises_on_import_warns_and_the_others_still_work(dists, modules, n_builtin_trainers):
     modules("nnbench_test_broken", "raise RuntimeError('boom at import')\n")
     dists(FakeDist("nnbench-broken", "0.1", [("broken", "nnbench_test_broken")]))
     with pytest.warns(PluginWarning) as record:
@@ -99,7 +99,7 @@ def test_plugin_that_raises_on_import_warns_and_the_others_still_work(dists, mod
     assert [str(w.message) for w in record] == [
         "plugin 'broken' (entry point broken = nnbench_test_broken) from distribution nnbench-broken 0.1 "
         "failed to load: RuntimeError: boom at import"]
-    assert len(registry.trainers()) == 26
+    assert len(registry.trainers()) == n_builtin_trainers
 
 
 @pytest.mark.parametrize("how", ["argument", "environment"])
@@ -155,8 +155,8 @@ def test_misspelled_hook_is_an_error_naming_plugin_and_hook(dists, modules):
     with pytest.raises(PluginError) as exc:
         get_plugin_manager(extra=[name])
     assert str(exc.value) == (
-        "plugin 'nnbench_test_typo' implements unknown hook 'nnbench_trainer'; did you mean nnbench_trainers? "
-        "(known hooks: nnbench_datasets, nnbench_trainers, nnbench_trial_finished)")
+        "plugin 'nnbench_test_typo' implements unknown hook 'nnbench_trainer' (did you mean nnbench_trainers?); "
+        "known hooks: nnbench_datasets, nnbench_trainers, nnbench_trial_finished")
 
 
 def test_p_module_that_does_not_import_is_an_error_naming_it(dists):
@@ -195,19 +195,19 @@ def test_hook_returning_the_wrong_type_is_an_error_naming_the_plugin(dists, modu
         Registry(get_plugin_manager(extra=[name])).trainers()
 
 
-def test_trainer_lookup_is_case_insensitive_and_unknown_names_suggest(dists):
+def test_trainer_lookup_is_case_insensitive_and_unknown_names_suggest(dists, n_builtin_trainers):
     registry = Registry(get_plugin_manager())
     assert registry.trainer("l-bfgs-b").name == "L-BFGS-B"
     assert registry.trainer("NELDER-MEAD").name == "Nelder-Mead"
     with pytest.raises(ConfigError) as exc:
         registry.trainer("lbfgsb")
-    assert str(exc.value) == ("unknown trainer 'lbfgsb'; did you mean L-BFGS-B, BFGS? "
-                              "(`nnbench list trainers` lists all 26)")
+    assert str(exc.value) == ("unknown trainer 'lbfgsb' (did you mean L-BFGS-B or BFGS?); "
+                              f"`nnbench list trainers` lists all {n_builtin_trainers}")
 
 
-def test_select_by_all_family_and_name(dists):
+def test_select_by_all_family_and_name(dists, n_builtin_trainers):
     registry = Registry(get_plugin_manager())
-    assert len(registry.select("all")) == 26
+    assert len(registry.select("all")) == n_builtin_trainers
     assert registry.names()[:2] == ["Nelder-Mead", "Powell"]
     assert [t.name for t in registry.select("least-squares, ADAM")] == [
         "least_squares-trf", "least_squares-dogbox", "least_squares-lm", "adam"]
@@ -215,16 +215,18 @@ def test_select_by_all_family_and_name(dists):
         "basinhopping", "differential_evolution", "dual_annealing"]
     with pytest.raises(ConfigError) as exc:
         registry.select("globl")
-    assert str(exc.value) == ("unknown trainer or family 'globl'; did you mean global, COBYLA, all? "
-                              "(families: local-gradient, local-derivative-free, global, least-squares, first-order)")
+    assert str(exc.value) == ("--trainers: unknown trainer or family 'globl' (did you mean global, COBYLA or all?); "
+                              "families: local-gradient, local-derivative-free, global, least-squares, first-order; "
+                              "`nnbench list trainers` lists the trainers")
     with pytest.raises(ConfigError, match=r"^trainer selection \['adam'\] excluding \['first-order'\] leaves no trainer$"):
         registry.select("adam", exclude="first-order")
 
 
 def test_datasets_come_from_the_builtin_plugin_and_clash_by_name(dists, modules):
     registry = Registry(get_plugin_manager())
-    assert {"tutorial", "xor", "diabetes"} <= set(registry.datasets())
-    assert registry.datasets()["tutorial"]().X.shape == (4, 2)
+    assert {"tutorial", "xor", "diabetes"} <= set(registry.catalog())
+    assert registry.catalog()["tutorial"].load().X.shape == (4, 2)
+    assert registry.catalog()["tutorial"].plugin == "nnbench._builtin"
     name = modules("nnbench_test_data", """
         from nnbench.hookspecs import hookimpl
 
@@ -233,7 +235,7 @@ def test_datasets_come_from_the_builtin_plugin_and_clash_by_name(dists, modules)
             return {"xor": lambda: None}
         """)
     with pytest.raises(PluginError) as exc:
-        Registry(get_plugin_manager(extra=[name])).datasets()
+        Registry(get_plugin_manager(extra=[name])).catalog()
     assert str(exc.value) == "two datasets are named 'xor': one from plugin 'nnbench._builtin', one from plugin 'nnbench_test_data'"
 
 
@@ -259,9 +261,9 @@ def test_trial_finished_observers_get_the_record_and_failures_warn(dists, module
         registry.call_trial_finished({"trainer": "bad"}, strict=True)
 
 
-def test_trainer_rows_for_the_listing(dists):
+def test_trainer_rows_for_the_listing(dists, n_builtin_trainers):
     rows = trainer_rows(Registry(get_plugin_manager()))
-    assert len(rows) == 26
+    assert len(rows) == n_builtin_trainers
     assert list(rows[0]) == ["name", "plugin", "family", "uses", "max_params", "stochastic", "summary"]
     by_name = {r["name"]: r for r in rows}
     assert by_name["trust-exact"]["uses"] == "gradient, hess"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nnbench.cli import main
-from nnbench.harness import record_key
+
 from nnbench.results import read_results
 
 #: A trainer of about 0.15 s per trial, importable by the workers of a subprocess.
@@ -72,7 +72,7 @@ def _wait_for_records(path, n, proc, timeout=60.0):
 
 def _keys(path):
     _, records = read_results(path)
-    return Counter(record_key(r) for r in records), records
+    return Counter(r.key for r in records), records
 
 
 @pytest.mark.slow

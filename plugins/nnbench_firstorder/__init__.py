@@ -26,21 +26,30 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Trainer, TrainResult
+from nnbench.trainer import Budget, Interval, Trainer, TrainResult
 
-__all__ = ["TRAINERS", "nnbench_trainers", "gd_step", "momentum_step", "adam_step"]
+__all__ = ["TRAINERS", "CONSTRAINTS", "nnbench_trainers", "gd_step", "momentum_step", "adam_step"]
 
 #: A step: ``step(x, g, state, t, options) -> None`` updates ``x`` (and ``state``) in place;
 #: ``t`` counts steps from 1.
 Step = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray], int, dict[str, float]], None]
 
 _COMMON = {"gtol": 1e-6, "max_steps": 10000}
+
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+_FRACTION = [Interval(Real, 0, 1, closed="left")]
+
+#: What each option takes (checked before any trial runs).
+CONSTRAINTS: dict[str, list] = {
+    "learning_rate": _POSITIVE, "epsilon": _POSITIVE, "beta": _FRACTION, "beta1": _FRACTION, "beta2": _FRACTION,
+    "gtol": [Interval(Real, 0, None, closed="left")], "max_steps": [Interval(Integral, 1, None, closed="left")],
+}
 
 
 def gd_step(x: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], t: int, o: dict[str, float]) -> None:
@@ -86,22 +95,19 @@ class FirstOrder:
                  **options: Any) -> TrainResult:
         """Run full-batch steps from ``x0``; see :class:`nnbench.trainer.TrainFunction`.
 
+        The options' values are checked before a run against the trainer's declaration
+        (:data:`CONSTRAINTS`); here they are only used.
+
         :returns: the best point seen; ``nit`` steps taken, ``nfev == njev == nit + 1``
             evaluations (``fun_and_grad`` calls).
-        :raises ConfigError: an option this trainer does not have, or a value that is not
-            a positive number.
+        :raises TypeError: an option this trainer does not have.
         :raises BudgetExhausted: from the harness's objective, untouched.
         """
         o = dict(self.defaults)
-        for key, value in options.items():
-            if key not in o:
-                raise ConfigError(f"trainer {self.name!r} has no option {key!r}; options: {', '.join(sorted(o))}")
-            try:
-                o[key] = float(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"option {self.name}.{key}={value!r} is not a number") from None
-            if not o[key] > 0:
-                raise ConfigError(f"option {self.name}.{key}={value!r} must be positive")
+        unknown = set(options) - set(o)
+        if unknown:
+            raise TypeError(f"{self.name} got unexpected options {sorted(unknown)}")
+        o.update(options)
         limit = budget.evals_or(int(o["max_steps"]) + 1)
         deadline = math.inf if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
         x = np.array(x0, dtype=np.float64)
@@ -131,7 +137,8 @@ class FirstOrder:
 def _trainer(name: str, step: Step, summary: str, **hyper: float) -> Trainer:
     defaults = {**hyper, **_COMMON}
     return Trainer(name=name, family="first-order", train=FirstOrder(name, step, tuple(defaults.items())),
-                   summary=summary, uses=frozenset({"gradient"}), options=defaults)
+                   summary=summary, uses=frozenset({"gradient"}), options=defaults,
+                   constraints={k: CONSTRAINTS[k] for k in defaults})
 
 
 #: The three trainers, in listing order.

@@ -1,10 +1,20 @@
-"""What every scipy trainer shares: budget guard, best point seen, failures as results."""
+"""What every scipy trainer shares: budget guard, best point seen, failures as results, and
+the option declarations read from scipy's own signatures.
+
+A scipy trainer's options are the keyword parameters of the scipy function (for
+``minimize``, of the method's solver, which is what ``show_options`` documents), with
+their defaults; nnbench derives each option's type from its default
+(:func:`nnbench.validation.from_default`) and, since :attr:`Trainer.probe_options` is set,
+tries the given values once on a 2-weight quadratic before the run
+(:func:`nnbench.options.probe`), so whatever scipy would refuse is refused then.
+"""
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +23,14 @@ import numpy as np
 from nnbench.errors import BudgetExhausted, ConfigError
 from nnbench.instrument import InstrumentedObjective
 from nnbench.trainer import Budget, Trainer, TrainResult
+
+#: Parameters of scipy's functions that are not options: nnbench sets them (the
+#: objective, its derivatives, the start, the box, the seed), they change what is
+#: minimised (constraints, integrality), or they would evaluate the objective outside
+#: this process or in another form (workers, vectorized), hiding evaluations from the count.
+NOT_OPTIONS = frozenset({"fun", "func", "x0", "args", "kwargs", "jac", "hess", "hessp", "callback", "bounds",
+                         "constraints", "method", "minimizer_kwargs", "options", "take_step", "accept_test",
+                         "rng", "seed", "workers", "vectorized", "integrality", "jac_sparsity", "tr_options"})
 
 #: Every trainer this plugin declares, by name (filled by :func:`declare`).
 DECLARED: dict[str, Trainer] = {}
@@ -52,11 +70,12 @@ class Tracked(InstrumentedObjective):
         """The lowest finite cost evaluated (``inf`` before any)."""
         return self.best_cost
 
-    def best(self, x0: np.ndarray, success: bool, status: int, message: str) -> TrainResult:
+    def best(self, x0: np.ndarray, success: bool, status: int, message: str,
+             error: str | None = None) -> TrainResult:
         """A result at the best point seen (``x0`` and ``nan`` if none was finite)."""
         x = x0 if self.best_x is None else self.best_x
         return TrainResult(x=np.array(x, dtype=np.float64), fun=self.best_fun if self.best_x is not None else math.nan,
-                           success=success, status=status, message=message, nfev=self.evals)
+                           success=success, status=status, message=message, nfev=self.evals, error=error)
 
 
 Solve = Callable[[Tracked, np.ndarray, Budget, np.random.Generator, dict[str, Any]], TrainResult]
@@ -84,7 +103,6 @@ class Train:
         ``success=False``, ``status=-3`` and scipy's error as the message.
 
         :raises BudgetExhausted: from the harness's objective, untouched.
-        :raises ConfigError: an option the scipy function does not take.
         """
         reason = DECLARED[self.name].refusal(objective)
         if reason is not None:
@@ -99,10 +117,11 @@ class Train:
             stop = (f"stopped at the budget of {budget.max_evals} evaluations" if tracked.exhausted == "max_evals"
                     else "stopped at the time budget")
             return tracked.best(x0, False, -2, f"{self.name}: {stop}")
-        except ConfigError:  # a bad option
+        except ConfigError:  # nnbench's own refusal (not scipy failing): let it be seen
             raise
         except SCIPY_FAILURES as exc:
-            return tracked.best(x0, False, -3, f"{self.name} failed: {type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            return tracked.best(x0, False, -3, f"{self.name} failed: {error}", error)
         if tracked.best_x is not None and result.fun != tracked.best_fun:
             result.x, result.fun = tracked.best_x.copy(), tracked.best_fun
         elif tracked.best_x is None and tracked.evals:
@@ -121,29 +140,49 @@ def from_scipy(res: Any, fun: float | None = None) -> TrainResult:
     return result
 
 
-def declare(name: str, family: str, solve: Solve, summary: str, **declaration: Any) -> Trainer:
-    """Build the :class:`~nnbench.trainer.Trainer` ``name`` and record it in :data:`DECLARED`."""
-    trainer = Trainer(name=name, family=family, train=Train(name, solve), summary=summary, **declaration)
+def declare(name: str, family: str, solve: Solve, summary: str, options: Mapping[str, Any],
+            **declaration: Any) -> Trainer:
+    """Build the :class:`~nnbench.trainer.Trainer` ``name`` (its options probed before a
+    run) and record it in :data:`DECLARED`."""
+    trainer = Trainer(name=name, family=family, train=Train(name, solve), summary=summary, options=dict(options),
+                      probe_options=True, **declaration)
     DECLARED[name] = trainer
     return trainer
+
+
+def _plain(default: Any) -> Any:
+    """A default as the option's declaration keeps it: numbers, strings, bools and ``None``
+    as they are (NumPy scalars made Python ones), tuples as tuples; anything else (a sentinel
+    object, an array) is ``None``, which leaves the value unchecked."""
+    if isinstance(default, np.generic):
+        return default.item()
+    if default is None or isinstance(default, (bool, int, float, str, tuple)):
+        return default
+    return None
+
+
+def signature_options(func: Callable[..., Any], drop: Iterable[str] = ()) -> dict[str, Any]:
+    """The options of a scipy function: its keyword parameters that have a default, minus
+    :data:`NOT_OPTIONS` and ``drop``, each with its default (:func:`_plain`)."""
+    skip = NOT_OPTIONS | set(drop)
+    return {n: _plain(p.default) for n, p in inspect.signature(func).parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty and n not in skip}
+
+
+def documented_options(solver: str, method: str) -> dict[str, None]:
+    """The option names ``scipy.optimize.show_options(solver, method)`` documents (its
+    ``name : type`` lines), each with an unknown default: the fall-back where a solver's
+    function cannot be found."""
+    import scipy.optimize
+
+    text = scipy.optimize.show_options(solver, method, disp=False) or ""
+    names = re.findall(r"^(\w+) :", text.split("Options\n-------", 1)[-1], flags=re.MULTILINE)
+    return {n: None for n in names if n not in NOT_OPTIONS}
 
 
 def rng_keyword(func: Callable[..., Any], rng: np.random.Generator) -> dict[str, Any]:
     """``{"rng": rng}`` where ``func`` accepts it (scipy >= 1.15), else ``{"seed": rng}``."""
     return {"rng": rng} if "rng" in inspect.signature(func).parameters else {"seed": rng}
-
-
-def check_options(name: str, options: Mapping[str, Any], func: Callable[..., Any],
-                  extra: tuple[str, ...] = ()) -> None:
-    """Every key of ``options`` is a keyword of the scipy function ``func`` or in ``extra``.
-
-    :raises ConfigError: an unknown option, naming the trainer and listing the valid ones.
-    """
-    valid = set(inspect.signature(func).parameters) | set(extra)
-    valid -= {"func", "fun", "x0", "bounds", "args", "jac", "callback", "minimizer_kwargs", "method", "kwargs"}
-    unknown = sorted(set(options) - valid)
-    if unknown:
-        raise ConfigError(f"trainer {name!r} has no option {unknown[0]!r}; options: {', '.join(sorted(valid))}")
 
 
 def box(n: int, options: Mapping[str, Any]) -> list[tuple[float, float]]:

@@ -5,7 +5,8 @@ by default (option ``bound``; :data:`~nnbench_scipy._common.DEFAULT_BOUND`); ``x
 clipped into it. Every local search they run calls the same objective, so its evaluations
 are counted and budgeted like any other, and gets the analytic gradient (L-BFGS-B), never
 finite differences. shgo and direct take no starting point, so they evaluate ``x0`` first:
-every trainer is judged from the same start. Other options go to the scipy function.
+every trainer is judged from the same start. Other options go to the scipy function; the
+options are the function's own keyword parameters (:func:`~nnbench_scipy._common.signature_options`).
 References: https://docs.scipy.org/doc/scipy/reference/optimize.html#global-optimization
 
 ``max_params``, measured as in :mod:`nnbench_scipy._minimize`: shgo 10 (its simplicial
@@ -18,13 +19,14 @@ basinhopping and dual_annealing none (0.2-0.4 ms per evaluation at 1001).
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import scipy.optimize
 
-from nnbench.trainer import Budget, Trainer, TrainResult
-from nnbench_scipy._common import Tracked, box, check_options, declare, from_scipy, rng_keyword
+from nnbench.trainer import Budget, Interval, Trainer, TrainResult
+from nnbench_scipy._common import DEFAULT_BOUND, Tracked, box, declare, from_scipy, rng_keyword, signature_options
 
 
 def _clip(x0: np.ndarray, bounds: list[tuple[float, float]]) -> np.ndarray:
@@ -35,7 +37,6 @@ def solve_basinhopping(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
                        options: dict[str, Any]) -> TrainResult:
     """``basinhopping`` (Wales & Doye 1997): random hops of ``stepsize`` (0.5), each followed
     by L-BFGS-B with the analytic gradient; ``niter`` (100) hops, stopped at the budget."""
-    check_options("basinhopping", options, scipy.optimize.basinhopping, ())
     kwargs = {"niter": 100, **options}
     res = scipy.optimize.basinhopping(
         tracked.fun_and_grad, x0, minimizer_kwargs={"method": "L-BFGS-B", "jac": True},
@@ -48,7 +49,6 @@ def solve_differential_evolution(tracked: Tracked, x0: np.ndarray, budget: Budge
     """``differential_evolution`` (Storn & Price 1997) in the box, ``x0`` in the population,
     with ``maxiter`` set so the generations take 80% of ``max_evals``; then L-BFGS-B with
     the analytic gradient in the box on the rest (instead of scipy's finite-difference polish)."""
-    check_options("differential_evolution", options, scipy.optimize.differential_evolution, ("bound",))
     options = dict(options)
     bounds = box(x0.size, options)
     options.pop("bound", None)
@@ -74,7 +74,6 @@ def solve_dual_annealing(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: 
     """``dual_annealing`` (Xiang et al. 1997) in the box from ``x0``, ``maxfun = max_evals``,
     local searches by L-BFGS-B with the analytic gradient in the box, at most
     ``min(max(6 n, 100), 1000)`` iterations each (scipy's own default for its local search)."""
-    check_options("dual_annealing", options, scipy.optimize.dual_annealing, ("bound",))
     options = dict(options)
     bounds = box(x0.size, options)
     options.pop("bound", None)
@@ -93,7 +92,6 @@ def solve_shgo(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.
     """``shgo`` (Endres et al. 2018), simplicial sampling of the box (``2**n`` vertices: it
     grows exponentially with the weights), local searches by L-BFGS-B with the analytic
     gradient, ``maxfev = max_evals``. Evaluates ``x0`` first."""
-    check_options("shgo", options, scipy.optimize.shgo, ("bound",))
     options = dict(options)
     bounds = box(x0.size, options)
     options.pop("bound", None)
@@ -108,7 +106,6 @@ def solve_direct(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.rando
                  options: dict[str, Any]) -> TrainResult:
     """``direct`` (Jones et al. 1993; locally biased, Gablonsky & Kelley 2001) in the box,
     ``maxfun = max_evals - 1`` after evaluating ``x0``."""
-    check_options("direct", options, scipy.optimize.direct, ("bound",))
     options = dict(options)
     bounds = box(x0.size, options)
     options.pop("bound", None)
@@ -123,20 +120,36 @@ def solve_direct(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.rando
     return from_scipy(res)
 
 
+#: The ``bound`` option of the methods that search a box: its half-width, positive.
+_BOUND = {"bound": [Interval(Real, 0, None, closed="neither")]}
+
+
+def _options(func: Any, **nnbench: Any) -> dict[str, Any]:
+    """``func``'s options with the defaults this plugin uses where they differ from scipy's
+    (``None``: set from the budget)."""
+    return {**signature_options(func), **nnbench}
+
+
 TRAINERS: list[Trainer] = [
     declare("basinhopping", "global", solve_basinhopping,
             "scipy basinhopping: random hops + L-BFGS-B local minimisation", uses=frozenset({"gradient"}),
-            stochastic=True, options={"niter": 100, "stepsize": 0.5}),
+            stochastic=True, options=_options(scipy.optimize.basinhopping)),
     declare("differential_evolution", "global", solve_differential_evolution,
             "scipy differential_evolution in [-10, 10]^n, then L-BFGS-B", uses=frozenset({"gradient"}),
-            needs_bounds=True, stochastic=True, max_params=1000, options={"bound": 10.0, "popsize": 15}),
+            needs_bounds=True, stochastic=True, max_params=1000,
+            options=_options(scipy.optimize.differential_evolution, bound=DEFAULT_BOUND, maxiter=None, polish=False),
+            constraints=_BOUND),
     declare("dual_annealing", "global", solve_dual_annealing,
             "scipy dual_annealing in [-10, 10]^n with L-BFGS-B local searches", uses=frozenset({"gradient"}),
-            needs_bounds=True, stochastic=True, options={"bound": 10.0}),
+            needs_bounds=True, stochastic=True,
+            options=_options(scipy.optimize.dual_annealing, bound=DEFAULT_BOUND, maxfun=None), constraints=_BOUND),
     declare("shgo", "global", solve_shgo,
             "scipy shgo (simplicial homology) in [-10, 10]^n with L-BFGS-B", uses=frozenset({"gradient"}),
-            needs_bounds=True, max_params=10, options={"bound": 10.0}),
+            needs_bounds=True, max_params=10, options=_options(scipy.optimize.shgo, bound=DEFAULT_BOUND),
+            constraints=_BOUND),
     declare("direct", "global", solve_direct,
             "scipy direct (DIviding RECTangles, locally biased) in [-10, 10]^n", needs_bounds=True,
-            max_params=1000, options={"bound": 10.0}),
+            max_params=1000, options=_options(scipy.optimize.direct, bound=DEFAULT_BOUND, maxfun=None,
+                                              maxiter=10**6, vol_tol=0.0),
+            constraints=_BOUND),
 ]

@@ -16,13 +16,12 @@ import numpy as np
 import scipy.optimize
 
 from nnbench.trainer import Budget, Trainer, TrainResult
-from nnbench_scipy._common import Tracked, check_options, declare, from_scipy
+from nnbench_scipy._common import Tracked, declare, from_scipy, signature_options
 
 
 def solve_least_squares(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget,
                         options: dict[str, Any]) -> TrainResult:
     """``least_squares(residuals, x0, jac=residual_jac, method=method)``."""
-    check_options(f"least_squares-{method}", options, scipy.optimize.least_squares)
     kwargs: dict[str, Any] = {} if budget.max_evals is None else {"max_nfev": int(budget.max_evals)}
     kwargs.update(options)
     res = scipy.optimize.least_squares(tracked.residuals, x0, jac=tracked.residual_jac, method=method, **kwargs)
@@ -47,7 +46,8 @@ def solve_lm(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Ge
     return solve_least_squares("lm", tracked, x0, budget, options)
 
 
-_DECL = {"uses": frozenset({"residual_jac"}), "needs_residuals": True}
+_DECL = {"uses": frozenset({"residual_jac"}), "needs_residuals": True,
+         "options": {**signature_options(scipy.optimize.least_squares), "max_nfev": None}}
 
 TRAINERS: list[Trainer] = [
     declare("least_squares-trf", "least-squares", solve_trf,

@@ -25,8 +25,9 @@ about 20-50 ms:
   besides the objective, no limit.
 
 Budget: ``max_evals`` goes to the method's own limit (the ``BUDGET_OPTIONS`` table), and
-the run is stopped at the budget in any case. Any option given to the trainer is passed to
-scipy's ``options=`` (e.g. ``--option BFGS.gtol=1e-8``).
+the run is stopped at the budget in any case. A method's options are its solver's keyword
+parameters (:func:`method_options`); any given is passed to scipy's ``options=`` (e.g.
+``--option BFGS.gtol=1e-8``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,29 @@ import numpy as np
 import scipy.optimize
 
 from nnbench.trainer import Budget, Trainer, TrainResult
-from nnbench_scipy._common import Tracked, declare, from_scipy
+from nnbench_scipy._common import Tracked, declare, documented_options, from_scipy, signature_options
+
+#: The function behind each method in ``scipy.optimize._minimize``, whose keyword parameters
+#: are the method's options (what ``scipy.optimize.show_options`` documents).
+SOLVERS: dict[str, str] = {
+    "Nelder-Mead": "_minimize_neldermead", "Powell": "_minimize_powell", "CG": "_minimize_cg",
+    "BFGS": "_minimize_bfgs", "Newton-CG": "_minimize_newtoncg", "L-BFGS-B": "_minimize_lbfgsb",
+    "TNC": "_minimize_tnc", "COBYLA": "_minimize_cobyla", "COBYQA": "_minimize_cobyqa", "SLSQP": "_minimize_slsqp",
+    "trust-constr": "_minimize_trustregion_constr", "dogleg": "_minimize_dogleg", "trust-ncg": "_minimize_trust_ncg",
+    "trust-exact": "_minimize_trustregion_exact", "trust-krylov": "_minimize_trust_krylov",
+}
+
+
+def method_options(method: str) -> dict[str, Any]:
+    """The options of ``minimize(method=method)`` with their defaults, the budget's (the
+    :data:`BUDGET_OPTIONS`) as ``None``: from the solver's signature where scipy has the
+    function :data:`SOLVERS` names, else the names ``show_options`` documents."""
+    from scipy.optimize import _minimize
+
+    solver = getattr(_minimize, SOLVERS[method], None)
+    found = signature_options(solver) if callable(solver) else documented_options("minimize", method)
+    return {**found, **dict.fromkeys(BUDGET_OPTIONS[method])}
+
 
 #: Which of scipy's options each method reads as its evaluation or iteration limit (both
 #: set to ``max_evals``: one iteration costs at least one evaluation).
@@ -117,6 +140,6 @@ def _make(method: str, uses: tuple[str, ...]) -> Any:
 
 TRAINERS: list[Trainer] = [
     declare(name, family, _make(name, uses), f"scipy minimize {name}: {summary}", uses=frozenset(uses),
-            max_params=max_params)
+            max_params=max_params, options=method_options(name))
     for name, family, uses, max_params, summary in _METHODS
 ]

@@ -6,32 +6,32 @@ A (1+1) evolution strategy: from the best point so far, try one Gaussian step of
 ``exp(1/3)`` on a success and by ``exp(-1/12)`` on a failure, so it is stable when one try in
 five succeeds. One try is one evaluation (``objective.fun``).
 
-Options: ``sigma`` (initial step, default 0.5), ``min_sigma`` (stop below it, 1e-8).
+Options: ``sigma`` (initial step, default 0.5), ``min_sigma`` (stop below it, 1e-8), both
+positive: declared once in :data:`TRAINER` (``options`` and ``constraints``), which nnbench
+checks before any trial runs.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Trainer, TrainResult
+from nnbench.trainer import Budget, Interval, Trainer, TrainResult
 
 __version__ = "0.1.0"
 DEFAULTS = {"sigma": 0.5, "min_sigma": 1e-8}
+CONSTRAINTS = {name: [Interval(Real, 0, None, closed="neither")] for name in DEFAULTS}
 
 
 def train_random_search(objective: Any, x0: np.ndarray, budget: Budget, rng: np.random.Generator,
                         **options: Any) -> TrainResult:
     """(1+1)-ES from ``x0``; returns the best point seen (``nfev`` evaluations)."""
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise ConfigError(f"trainer 'random-search' has no option(s) {sorted(unknown)}; options: sigma, min_sigma")
-    o = {**DEFAULTS, **{k: float(v) for k, v in options.items()}}
+    o = {**DEFAULTS, **options}
     deadline = math.inf if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
     limit = budget.evals_or(10_000)
     best_x = np.array(x0, dtype=np.float64)
@@ -57,7 +57,7 @@ def train_random_search(objective: Any, x0: np.ndarray, budget: Budget, rng: np.
 
 TRAINER = Trainer(name="random-search", family="local-derivative-free", train=train_random_search,
                   summary="(1+1) random search, 1/5th success rule (Rechenberg 1973)", stochastic=True,
-                  options=DEFAULTS)
+                  options=DEFAULTS, constraints=CONSTRAINTS)
 
 
 @hookimpl

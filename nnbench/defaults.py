@@ -1,0 +1,34 @@
+"""The defaults of a run, in one place.
+
+``nnbench run``, a suite file and :func:`nnbench.run` (through :class:`nnbench.Suite` and
+:class:`nnbench.Budget`) all take what they are not told from here; the command's help
+and the README quote these values, never restate them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MAX_EVALS", "TIME_LIMIT_S", "SEEDS", "BLAS_THREADS", "TRAINERS", "GRACE_S", "PROFILE_TAU", "TOP"]
+
+#: Evaluations per trial (calls that compute the cost).
+MAX_EVALS: int = 1000
+
+#: Wall-clock seconds per trial.
+TIME_LIMIT_S: float = 2.0
+
+#: Seeds per problem: seeds ``0 .. SEEDS - 1``.
+SEEDS: int = 5
+
+#: BLAS threads per trial (threadpoolctl); on a small machine two BLAS pools fight.
+BLAS_THREADS: int = 1
+
+#: The trainers a run selects: every registered one.
+TRAINERS: str = "all"
+
+#: Seconds a trial may run past its time limit before the process executor ends its worker.
+GRACE_S: float = 1.0
+
+#: ``nnbench report``: the relative target precision of the profiles and the seconds ERT.
+PROFILE_TAU: float = 1e-3
+
+#: ``nnbench report``: trainers drawn in colour in each plot, the rest grey.
+TOP: int = 8

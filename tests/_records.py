@@ -1,0 +1,23 @@
+"""Trial records built by hand for the tests of the measures, tables and plots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnbench import DatasetSpec, NetworkSpec
+from nnbench.metrics import Fit
+from nnbench.record import TrialRecord
+
+#: The network label of every hand-made record (``NetworkSpec()``'s).
+NET = NetworkSpec().label
+
+
+def trial(trainer: str, seed: int = 0, *, dataset: str = "d", history: list | None = None,
+          train: dict | None = None, test: dict | None = None, **fields: Any) -> TrialRecord:
+    """A :class:`TrialRecord` of ``trainer`` on problem ``(dataset, NET)``: ``best_cost`` is the
+    history's lowest unless given; ``train``/``test`` are Fit fields; other fields as given."""
+    history = [tuple(h) for h in (history or [])]
+    fields.setdefault("best_cost", min((h[2] for h in history), default=None))
+    fit = {k: (None if v is None else Fit.from_dict(v)) for k, v in (("train", train), ("test", test))}
+    return TrialRecord(dataset=DatasetSpec(dataset), network=NetworkSpec(), sizes=(2, 2, 1), trainer=trainer,
+                       seed=seed, history=history, **fit, **fields)
