@@ -343,12 +343,12 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     fmt = check_format(args.format)
     sf = None
     if args.suite:
-        from nnbench.suitefile import load_suite_file
+        from nnbench.suitefile import load_suite_file, suite_file_plugins
 
-        sf = load_suite_file(args.suite)
-    registry = _registry(args, sf.fields.get("plugins", ()) if sf is not None else ())
-    if sf is not None:
-        sf = load_suite_file(args.suite, registry)  # again, to check names and options with their lines
+        registry = _registry(args, suite_file_plugins(args.suite))
+        sf = load_suite_file(args.suite, registry)  # names and options checked with their lines
+    else:
+        registry = _registry(args)
     wanted = _suite_from_args(args, sf)
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
@@ -430,9 +430,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
         print(tabulate(plugin_rows(registry), headers="keys", tablefmt="simple"))
     else:
+        from nnbench.errors import DatasetError
+
         rows = []
         for name, entry in registry.catalog().items():
-            d = entry.load()
+            try:
+                d = entry.load()
+            except DatasetError as exc:  # list the others; say why this one is missing
+                why = str(exc).split(" failed to load: ", 1)[-1]
+                rows.append({"name": name, "plugin": entry.plugin, "samples": "-", "features": "-", "outputs": "-",
+                             "source": f"failed to load: {why}"})
+                continue
             rows.append({"name": name, "plugin": entry.plugin, "samples": d.n_samples, "features": d.n_features,
                          "outputs": d.n_outputs, "source": d.source})
         print(tabulate(rows, headers="keys", tablefmt="simple"))

@@ -63,17 +63,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnbench.datasets import BUNDLED_CATALOG, DATASET_SPEC_CONSTRAINTS, Catalog, DatasetSpec
+from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, Catalog, DatasetSpec
 from nnbench.errors import ConfigError, NNBenchError, did_you_mean
 from nnbench.executors import EXECUTORS, JOBS_CONSTRAINTS
 from nnbench.network import NetworkSpec
 from nnbench.options import OptionSetting, check_option
-from nnbench.plugins import Registry
+from nnbench.plugins import Registry, registry_for
 from nnbench.suite import SUITE_CONSTRAINTS, Suite, check_seeds
 from nnbench.trainer import BUDGET_CONSTRAINTS, Budget
 from nnbench.validation import OneOf, check, strings
 
-__all__ = ["SuiteFile", "load_suite_file", "line_of"]
+__all__ = ["SuiteFile", "load_suite_file", "suite_file_plugins", "line_of"]
 
 _TOP = ("trainers", "exclude", "seeds", "target_cost", "blas_threads", "plugins", "out", "budget", "executor",
         "options", "datasets", "networks", "problems")
@@ -223,18 +223,11 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None) -> SuiteFile:
-    """Read and check a suite file.
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    """``(text, TOML data)`` of a suite file.
 
-    :param path: the TOML file.
-    :param registry: a :class:`nnbench.plugins.Registry` to check trainer names, option
-        names and values, and dataset names against (so their errors name the line too),
-        or ``None`` (then dataset names are checked against the bundled ones).
-    :returns: the :class:`SuiteFile`.
-    :raises ConfigError: the file is missing or unreadable, not valid TOML (tomllib's line
-        and column), or has an unknown key or a bad value (the key and its line).
+    :raises ConfigError: missing, unreadable, not UTF-8, or not valid TOML (tomllib's line and column).
     """
-    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -244,9 +237,38 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the suite file: {exc.strerror}") from None
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def suite_file_plugins(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The plugin modules a suite file names (its ``plugins`` key), to load before reading it.
+
+    :raises ConfigError: as :func:`load_suite_file` for the file and for that key.
+    """
+    path = Path(path)
+    text, data = _read(path)
+    if "plugins" not in data:
+        return ()
+    return tuple(_Reader(path, text).strings(data["plugins"], ("plugins",)))
+
+
+def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None) -> SuiteFile:
+    """Read and check a suite file.
+
+    :param path: the TOML file.
+    :param registry: the :class:`nnbench.plugins.Registry` to check trainer names, option
+        names and values, and dataset names against (so their errors name the line too);
+        default: the built-ins, entry points and the file's own ``plugins``.
+    :returns: the :class:`SuiteFile`.
+    :raises ConfigError: the file is missing or unreadable, not valid TOML (tomllib's line
+        and column), or has an unknown key or a bad value (the key and its line).
+    """
+    path = Path(path)
+    text, data = _read(path)
+    if registry is None:
+        registry = registry_for(suite_file_plugins(path))
     r = _Reader(path, text)
     r.table(data, (), _TOP)
     base = path.parent
@@ -259,12 +281,11 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
         items = r.strings(data[key], (key,))
         if key == "trainers" and not items:
             raise r.error((key,), "is empty; give trainer names, families or \"all\"")
-        if registry is not None:
-            for i, item in enumerate(items):
-                try:
-                    registry.select([item], where=r.where((key, i) if isinstance(data[key], list) else (key,)))
-                except NNBenchError as exc:
-                    raise ConfigError(str(exc)) from None
+        for i, item in enumerate(items):
+            try:
+                registry.select([item], where=r.where((key, i) if isinstance(data[key], list) else (key,)))
+            except NNBenchError as exc:
+                raise ConfigError(str(exc)) from None
         f[key] = items
     if "seeds" in data:
         f["seeds"] = check_seeds(data["seeds"], r.where(("seeds",)))
@@ -301,12 +322,10 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
         for name, o in opts.items():
             for key, value in r.table(o, ("options", name), None).items():
                 origin = r.where(("options", name, key))
-                if registry is not None:
-                    check_option(registry.trainer(name, origin), key, value, origin)
+                check_option(registry.trainer(name, origin), key, value, origin)
                 sf.options.append(OptionSetting(name, key, value, origin))
 
-    catalog = registry.catalog() if registry is not None else BUNDLED_CATALOG
-    datasets = _datasets(r, data, base, catalog)
+    datasets = _datasets(r, data, base, registry.catalog())
     networks = _networks(r, data)
     if "problems" in data:
         if not isinstance(data["problems"], list) or not data["problems"]:
