@@ -299,7 +299,8 @@ class Network:
 class Workspace:
     """Preallocated float64 buffers for one network and a fixed number of samples.
 
-    ``Z[l]``, ``A[l]`` (pre-activations and activations), ``D[l]`` (backpropagated deltas),
+    ``Z[l]``, ``A[l]`` (pre-activations and activations; the same array for a linear
+    layer), ``D[l]`` (backpropagated deltas),
     ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out``
     ``(n_samples, n_outputs)`` scratch for the loss; ``ones`` ``(n_samples,)``
     of ones, for column sums as a matrix product. A workspace is not thread-safe: use one
@@ -310,7 +311,10 @@ class Workspace:
         self.n_samples = int(n_samples)
         widths = network.sizes[1:]
         self.Z = [np.empty((n_samples, w)) for w in widths]
-        self.A = [np.empty((n_samples, w)) for w in widths]
+        # a linear layer's activation is its pre-activation: the same array, which
+        # Network.forward then never copies
+        self.A = [z if act.linear else np.empty((n_samples, w))
+                  for z, w, act in zip(self.Z, widths, network.activations)]
         self.D = [np.empty((n_samples, w)) for w in widths]
         self.G = [np.empty((n_samples, w)) for w in widths]
         self.out = np.empty((n_samples, widths[-1]))
