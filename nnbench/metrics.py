@@ -1,10 +1,10 @@
 """Goodness of fit at the trained weights: Pearson r, R^2, MSE, accuracy.
 
 All functions take the targets ``y`` and predictions of the same shape
-``(n_samples, n_outputs)`` (or 1-D), flatten both, and return plain Python floats, never
-NumPy scalars or arrays. A quantity that is mathematically undefined (Pearson's r of a
-constant prediction, R^2 of constant targets) is ``None`` with the reason, never a silent
-NaN.
+``(n_samples, n_outputs)`` (or 1-D), flatten both (except :func:`class_accuracy`, which
+reads each sample's row), and return plain Python floats, never NumPy scalars or arrays.
+A quantity that is mathematically undefined (Pearson's r of a constant prediction, R^2 of
+constant targets) is ``None`` with the reason, never a silent NaN.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ import numpy as np
 
 from nnbench.validation import FieldMapping
 
-__all__ = ["Fit", "fit_metrics", "pearson", "r_squared"]
+from nnbench.errors import ConfigError
+
+__all__ = ["Fit", "SIGMOID_THRESHOLD", "class_accuracy", "fit_metrics", "pearson", "r_squared"]
+
+#: A sigmoid output above this predicts class 1.
+SIGMOID_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,43 @@ def r_squared(y: np.ndarray, pred: np.ndarray) -> float | None:
     return _finite(1.0 - float(np.sum((y - pred) ** 2)) / ss_tot)
 
 
+def _threshold_hits(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Per entry: does the sigmoid output ``pred`` fall on the side of the 0/1 target ``y``."""
+    return (pred > SIGMOID_THRESHOLD) == (y == 1.0)
+
+
+def class_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    """The share of samples whose predicted class is the target's, a float in [0, 1].
+
+    With ``K >= 2`` outputs (a softmax classifier, one-hot target rows) a sample's class is
+    the index of its largest output, and the target's that of its 1 (its largest entry, for
+    probability rows; the first on ties, as ``numpy.argmax``). With one output (a sigmoid,
+    0/1 targets) the predicted class is 1 where the output is above
+    :data:`SIGMOID_THRESHOLD` (0.5). A sample with a non-finite prediction counts as wrong.
+
+    :param y: float ``(n_samples, K)``, or ``(n_samples,)`` for one output.
+    :param pred: the network's outputs, the same shape as ``y``.
+    :raises ConfigError: shapes that differ, no samples, or one output whose targets are
+        not all 0 or 1.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    y, pred = (y[:, None] if y.ndim == 1 else y), (pred[:, None] if pred.ndim == 1 else pred)
+    if y.shape != pred.shape or y.ndim != 2:
+        raise ConfigError(f"class accuracy needs targets and predictions of one shape "
+                          f"(n_samples, n_outputs), got {y.shape} and {pred.shape}")
+    if y.shape[0] == 0:
+        raise ConfigError("class accuracy needs at least one sample")
+    finite = np.isfinite(pred).all(axis=1)
+    if y.shape[1] == 1:
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise ConfigError("class accuracy of one output needs targets that are all 0 or 1")
+        hits = _threshold_hits(y[:, 0], pred[:, 0])
+    else:
+        hits = np.argmax(y, axis=1) == np.argmax(pred, axis=1)
+    return float(np.count_nonzero(hits & finite)) / y.shape[0]
+
+
 def fit_metrics(y: np.ndarray, pred: np.ndarray, classifier: bool = False) -> Fit:
     """All of :class:`Fit` for targets ``y`` and predictions ``pred`` (same number of entries).
 
@@ -125,7 +167,7 @@ def fit_metrics(y: np.ndarray, pred: np.ndarray, classifier: bool = False) -> Fi
     mse = _finite(np.mean((y - pred) ** 2)) if finite else None
     acc = None
     if classifier and finite and np.isin(y, (0.0, 1.0)).all():
-        acc = float(np.mean((pred > 0.5) == (y == 1.0)))
+        acc = float(np.mean(_threshold_hits(y, pred)))
     if why is None and r2 is None:
         why = "the targets are constant, so R^2 is undefined"
     return Fit(r, p, r2, mse, acc, why)

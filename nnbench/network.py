@@ -24,15 +24,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnbench.activations import Activation, get_activation
+from nnbench.activations import ACTIVATIONS, Activation, get_activation
 from nnbench.errors import ConfigError
 from nnbench.losses import get_loss
 
+if TYPE_CHECKING:
+    from nnbench.losses import ZHessian
+
 __all__ = ["Network", "NetworkSpec", "Workspace"]
+
+
+def _merged(ranges: list[tuple[int, int]]) -> tuple[slice, ...]:
+    """Slices of the half-open ``(start, stop)`` ranges (sorted), adjacent ones merged."""
+    out: list[list[int]] = []
+    for start, stop in ranges:
+        if out and out[-1][1] == start:
+            out[-1][1] = stop
+        else:
+            out.append([start, stop])
+    return tuple(slice(a, b) for a, b in out)
 
 
 def _dot(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -48,12 +62,16 @@ def _dot(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndar
 class Network:
     """A fully connected network over one flat parameter vector.
 
-    :param sizes: ``(n_inputs, *hidden, n_outputs)``, at least two positive integers.
+    :param sizes: ``(n_inputs, *hidden, n_outputs)``, at least two positive integers;
+        ``(n_inputs, n_outputs)`` has no hidden layer (a linear, logistic or multinomial
+        logistic model, by the output activation and loss).
     :param activation: the hidden layers' activation: ``"sigmoid"`` (default), ``"tanh"``,
-        ``"relu"`` (or ``"identity"``).
-    :param output_activation: ``"identity"`` (default, a linear output) or ``"sigmoid"``.
+        ``"relu"`` (or ``"identity"``); any element-wise activation.
+    :param output_activation: ``"identity"`` (default, a linear output), ``"sigmoid"``, or
+        ``"softmax"`` (over at least 2 outputs, for the ``cross_entropy`` loss).
     :param bias: give every layer a bias vector (default); ``False`` is the tutorial's network.
-    :raises ConfigError: bad sizes or an unknown activation.
+    :raises ConfigError: bad sizes, an unknown activation, softmax as the hidden activation,
+        a softmax output over one output.
 
     >>> Network((2, 2, 1), bias=False).n_params
     6
@@ -68,6 +86,14 @@ class Network:
         self.sizes: tuple[int, ...] = tuple(int(s) for s in sizes)
         self.activation: Activation = get_activation(activation)
         self.output_activation: Activation = get_activation(output_activation)
+        if not self.activation.elementwise:
+            raise ConfigError(f"{self.activation.name} is an output activation only "
+                              f"(--output-activation {self.activation.name}); the hidden layers "
+                              f"need an element-wise one: {', '.join(ACTIVATIONS)}")
+        if not self.output_activation.elementwise and self.sizes[-1] < 2:
+            raise ConfigError(f"a {self.output_activation.name} output layer needs at least 2 outputs "
+                              f"(one per class), got {self.sizes[-1]}; for two classes in one output "
+                              f"use a sigmoid output with the loss bce")
         self.bias = bool(bias)
         self.n_layers = len(self.sizes) - 1
         #: per layer: (fan_in, fan_out, W start, W stop, b start, b stop)
@@ -79,6 +105,11 @@ class Network:
             self.layout.append((fan_in, fan_out, w0, w1, b0, b1))
             pos = b1
         self.n_params: int = pos
+        #: the positions of the weight matrices (not the biases) in theta, adjacent ones merged
+        #: (without biases: one slice of all of theta); what an L2 penalty on the weights reads
+        self.weight_slices: tuple[slice, ...] = _merged([(w0, w1) for *_, w0, w1, _, _ in self.layout])
+        #: the number of weight-matrix entries, ``sum(fan_in * fan_out)``
+        self.n_weights: int = sum(fi * fo for fi, fo, *_ in self.layout)
         self.activations: tuple[Activation, ...] = (
             (self.activation,) * (self.n_layers - 1) + (self.output_activation,))
 
@@ -191,15 +222,17 @@ class Network:
         return grad
 
     def hvp(self, layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
-            curvature: np.ndarray, V: np.ndarray) -> np.ndarray:
+            hz: "ZHessian", V: np.ndarray) -> np.ndarray:
         """Exact Hessian-vector products by Pearlmutter's R-operator, for ``k`` directions at once.
 
         Needs :meth:`forward` at the same weights. The loss enters through ``delta``
-        (``dL/dz_L``) and ``curvature`` (the diagonal ``d2L/dz_L^2``), both of shape
-        ``(n_samples, n_outputs)``. The R-pass (Pearlmutter 1994, sec. 4):
+        (``dL/dz_L``, shape ``(n_samples, n_outputs)``) and ``hz``, its Hessian in ``z_L``
+        (a :class:`nnbench.losses.ZHessian`: diagonal for the element-wise losses, including
+        the output activation's ``g'`` and ``g''``; per sample ``c (diag(p) - p p^T)`` for the
+        softmax cross-entropy). The R-pass (Pearlmutter 1994, sec. 4):
 
             R{z_l} = R{a_{l-1}} W_l + a_{l-1} V_l + Vb_l,   R{a_l} = f'(z_l) R{z_l}
-            R{delta_L} = curvature * R{z_L}
+            R{delta_L} = (d2L/dz_L^2) R{z_L}                (hz.apply)
             R{dW_l} = R{a_{l-1}}^T delta_l + a_{l-1}^T R{delta_l}
             R{delta_{l-1}} = (R{delta_l} W_l^T + delta_l V_l^T) f'(z_{l-1})
                              + (delta_l W_l^T) f''(z_{l-1}) R{z_{l-1}}
@@ -242,7 +275,7 @@ class Network:
                 np.multiply(fp[l][:, None, :], r, out=rb.Ra[l])
                 a_prev = ws.A[l]
         # backward R-pass
-        Rd = np.multiply(curvature[:, None, :], rb.Rz[L - 1], out=rb.Rd[L - 1])  # curvature includes g', g''
+        Rd = hz.apply(rb.Rz[L - 1], rb.Rd[L - 1])
         for l in range(L - 1, -1, -1):
             fi, fo, w0, w1, b0, b1 = self.layout[l]
             W = layers[l][0]
@@ -302,7 +335,8 @@ class Network:
 class Workspace:
     """Preallocated float64 buffers for one network and a fixed number of samples.
 
-    ``Z[l]``, ``A[l]`` (pre-activations and activations), ``D[l]`` (backpropagated deltas),
+    ``Z[l]``, ``A[l]`` (pre-activations and activations; the same array for a linear
+    layer), ``D[l]`` (backpropagated deltas),
     ``G[l]`` (activation derivatives), each ``(n_samples, fan_out_l)``; ``out``
     ``(n_samples, n_outputs)`` scratch for the loss; ``ones`` ``(n_samples,)``
     of ones, for column sums as a matrix product. A workspace is not thread-safe: use one
@@ -313,7 +347,10 @@ class Workspace:
         self.n_samples = int(n_samples)
         widths = network.sizes[1:]
         self.Z = [np.empty((n_samples, w)) for w in widths]
-        self.A = [np.empty((n_samples, w)) for w in widths]
+        # a linear layer's activation is its pre-activation: the same array, which
+        # Network.forward then never copies
+        self.A = [z if act.linear else np.empty((n_samples, w))
+                  for z, w, act in zip(self.Z, widths, network.activations)]
         self.D = [np.empty((n_samples, w)) for w in widths]
         self.G = [np.empty((n_samples, w)) for w in widths]
         self.out = np.empty((n_samples, widths[-1]))

@@ -6,6 +6,12 @@ are analytic: backpropagation for the gradient, Pearlmutter's R-operator for
 Hessian-vector products, forward-mode per-sample outer products for the residual
 Jacobian. Finite differences appear only in the tests that check them.
 
+An optional L2 penalty ``(alpha / 2) ||W||^2`` on the weight matrices (not the biases),
+scikit-learn's ``alpha`` of ``MLPRegressor``/``MLPClassifier``, enters the cost and every
+derivative: gradient ``+ alpha W``, Hessian ``+ alpha`` on the weights' diagonal. For the
+squared losses it is also ``n_weights`` more residuals ``sqrt(alpha / 2) w``, so that the
+residuals' sum of squares stays the cost.
+
 An :class:`Objective` owns preallocated buffers and is therefore not thread-safe; give
 each thread or process its own (they are cheap to build and pickle).
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -36,19 +43,30 @@ class Objective:
     :param dataset: anything with ``X`` (``(n_samples, n_features)``) and ``y``
         (``(n_samples, n_outputs)``, or ``(n_samples,)``, taken as one column), and
         optionally ``name``; a :class:`nnbench.datasets.Dataset`.
-    :param loss: ``"sse"`` (default, the tutorial's), ``"mse"``, ``"half_mse"``, ``"bce"``.
+    :param loss: ``"sse"`` (default, the tutorial's), ``"mse"``, ``"half_mse"``, ``"bce"``,
+        ``"cross_entropy"`` (:mod:`nnbench.losses`).
+    :param l2: ``alpha >= 0`` of the penalty ``(alpha / 2) sum_l ||W_l||^2`` over the weight
+        matrices, not the biases (scikit-learn's ``alpha``); 0 (default) is no penalty and no
+        extra work.
     :raises ConfigError: shapes that do not match the network, a loss that cannot follow
-        the output activation, non-finite data, cross-entropy with targets outside [0, 1].
+        the output activation (or an output activation that needs another loss), non-finite
+        data, targets the loss cannot take (bce: outside [0, 1]; cross_entropy: rows that
+        are not one-hot or probabilities), ``l2`` negative or not a finite number.
 
     Attributes: ``network``, ``dataset``, ``loss`` (a :class:`~nnbench.losses.Loss`),
-    ``X``, ``y`` (float64, 2-D), ``n_params``, ``n_residuals`` (``n_samples * n_outputs``),
+    ``l2`` (a float), ``X``, ``y`` (float64, 2-D), ``n_params``, ``n_residuals``
+    (``n_samples * n_outputs``, plus ``network.n_weights`` when ``l2 > 0``),
     ``has_residuals`` (the loss is a squared error).
     """
 
-    def __init__(self, network: Network, dataset: Any, loss: str | Loss = "sse") -> None:
+    def __init__(self, network: Network, dataset: Any, loss: str | Loss = "sse", l2: float = 0.0) -> None:
+        if isinstance(l2, bool) or not isinstance(l2, Real) or not math.isfinite(l2) or l2 < 0:
+            raise ConfigError(f"l2 (the penalty alpha/2 ||W||^2 on the weights) must be a finite "
+                              f"number >= 0, got {l2!r}")
         self.network = network
         self.dataset = dataset
         self.loss = get_loss(loss)
+        self.l2 = float(l2)
         self.loss.check_output(network.output_activation)
         X = np.ascontiguousarray(dataset.X, dtype=np.float64)
         y = np.asarray(dataset.y, dtype=np.float64)
@@ -62,29 +80,30 @@ class Objective:
                               f"and {y.shape[1]} outputs")
         if not (np.isfinite(X).all() and np.isfinite(y).all()):
             raise ConfigError("the data contain non-finite values")
-        if not self.loss.squared and not ((y >= 0) & (y <= 1)).all():
-            raise ConfigError(f"loss {self.loss.name!r} needs targets in [0, 1]; these range from "
-                              f"{y.min():g} to {y.max():g}; use a squared-error loss (sse, mse, half_mse)")
+        self.loss.check_targets(y)
         self.X, self.y = X, y
         self.n_params: int = network.n_params
-        self.n_residuals: int = y.size
+        self.n_residuals: int = y.size + (network.n_weights if self.l2 else 0)
         self.has_residuals: bool = self.loss.squared
-        self._c = self.loss.scale(y.size)
+        self._c = self.loss.scale(*y.shape)
         self._sqrt_c = math.sqrt(self._c)
+        self._l2_root = math.sqrt(0.5 * self.l2)  # the penalty's residuals are this times w
         self._ws = network.workspace(X.shape[0])
-        self._out_linear = network.output_activation.linear
+        # g', g'' of the output activation enter only the squared losses of a non-linear output
+        self._out_derivs = not (network.output_activation.linear or self.loss.from_logits)
 
     @classmethod
     def from_arrays(cls, X: np.ndarray, y: np.ndarray, hidden: Sequence[int] = (2,),
                     activation: str = "sigmoid", output_activation: str = "identity",
-                    bias: bool = True, loss: str = "sse") -> "Objective":
-        """Build network and objective from arrays: sizes ``(X.shape[1], *hidden, n_outputs)``."""
+                    bias: bool = True, loss: str = "sse", l2: float = 0.0) -> "Objective":
+        """Build network and objective from arrays: sizes ``(X.shape[1], *hidden, n_outputs)``
+        (``hidden=()``: no hidden layer)."""
         from types import SimpleNamespace
 
         y2 = np.asarray(y, dtype=np.float64)
         y2 = y2[:, None] if y2.ndim == 1 else y2
         net = Network((np.shape(X)[1], *hidden, y2.shape[1]), activation, output_activation, bias)
-        return cls(net, SimpleNamespace(X=X, y=y2, name="arrays"), loss)
+        return cls(net, SimpleNamespace(X=X, y=y2, name="arrays"), loss, l2)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -97,20 +116,39 @@ class Objective:
 
     def __repr__(self) -> str:
         name = getattr(self.dataset, "name", "?")
-        return f"Objective({self.network!r}, dataset={name!r}, loss={self.loss.name!r})"
+        l2 = f", l2={self.l2!r}" if self.l2 else ""
+        return f"Objective({self.network!r}, dataset={name!r}, loss={self.loss.name!r}{l2})"
 
     # -- helpers --------------------------------------------------------------------------
-    def _layers(self, theta: Any) -> list:
+    def _layers(self, theta: Any) -> tuple[np.ndarray, list]:
+        """``theta`` as a C-contiguous float64 vector, and its per-layer views."""
         if (type(theta) is not np.ndarray or theta.dtype != np.float64 or theta.ndim != 1
                 or not theta.flags.c_contiguous):
             theta = np.ascontiguousarray(theta, dtype=np.float64)
         if theta.shape != (self.n_params,):
             raise ValueError(f"theta has shape {theta.shape}; this network needs ({self.n_params},)")
-        return self.network.unpack(theta)
+        return theta, self.network.unpack(theta)
+
+    def _penalty(self, theta: np.ndarray) -> float:
+        """``(l2 / 2) ||W||^2`` over the weight matrices."""
+        slices = self.network.weight_slices
+        return 0.5 * self.l2 * sum(float(np.vdot(theta[s], theta[s])) for s in slices)
+
+    def _add_l2(self, out: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``out += l2 v`` on the weight entries (the penalty's gradient at ``v``, or its
+        Hessian times ``v``); returns ``out``."""
+        for s in self.network.weight_slices:
+            out[s] += self.l2 * v[s]
+        return out
+
+    def _weight_index(self) -> np.ndarray:
+        """The positions of the weight-matrix entries in theta, int ``(n_weights,)``."""
+        return np.concatenate([np.arange(s.start, s.stop) for s in self.network.weight_slices])
 
     def _output_derivatives(self, second: bool = False):
-        """(g'(z_L), g''(z_L)) of the output activation at the last forward pass, or Nones."""
-        if self._out_linear:
+        """(g'(z_L), g''(z_L)) of the output activation at the last forward pass, or Nones
+        when the loss does not use them."""
+        if not self._out_derivs:
             return None, None
         ws, act = self._ws, self.network.output_activation
         g1 = act.d1(ws.Z[-1], ws.A[-1], ws.G[-1])
@@ -125,34 +163,38 @@ class Objective:
     def fun(self, theta: np.ndarray) -> float:
         """The cost at ``theta`` (a Python float). One forward pass."""
         ws = self._ws
-        a = self.network.forward(self._layers(theta), self.X, ws)
-        return self.loss.cost(ws.Z[-1], a, self.y, self._c, ws.out)
+        theta, layers = self._layers(theta)
+        a = self.network.forward(layers, self.X, ws)
+        cost = self.loss.cost(ws.Z[-1], a, self.y, self._c, ws.out)
+        return cost + self._penalty(theta) if self.l2 else cost
 
     def fun_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """The cost and its gradient (a new float64 array ``(n_params,)``): one forward and
         one backward pass. This is the ``jac=True`` form of ``scipy.optimize.minimize``."""
         ws = self._ws
-        layers = self._layers(theta)
+        theta, layers = self._layers(theta)
         a = self.network.forward(layers, self.X, ws)
         g1, _ = self._output_derivatives()
         delta = ws.D[-1]
         cost = self.loss.cost_and_delta(ws.Z[-1], a, self.y, self._c, g1, delta)
         grad = self.network.backward(layers, self.X, ws, delta, np.empty(self.n_params))
+        if self.l2:
+            return cost + self._penalty(theta), self._add_l2(grad, theta)
         return cost, grad
 
     def grad(self, theta: np.ndarray) -> np.ndarray:
         """The gradient, float64 ``(n_params,)``."""
         return self.fun_and_grad(theta)[1]
 
-    def _delta_and_curvature(self, theta: np.ndarray):
+    def _delta_and_z_hessian(self, theta: np.ndarray):
+        """(layers, dL/dz_L, the loss's Hessian in z_L) at ``theta``: one forward pass."""
         ws = self._ws
-        layers = self._layers(theta)
+        _, layers = self._layers(theta)
         a = self.network.forward(layers, self.X, ws)
         g1, g2 = self._output_derivatives(second=True)
         delta = np.empty_like(a)
         self.loss.cost_and_delta(ws.Z[-1], a, self.y, self._c, g1, delta)
-        curv = self.loss.curvature(ws.Z[-1], a, self.y, self._c, g1, g2, np.empty_like(a))
-        return layers, delta, curv
+        return layers, delta, self.loss.z_hessian(ws.Z[-1], a, self.y, self._c, g1, g2)
 
     def hessp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         """The exact Hessian-vector product ``H(theta) @ v``, float64 ``(n_params,)``.
@@ -166,8 +208,9 @@ class Objective:
         v = np.asarray(v, dtype=np.float64)
         if v.shape != (self.n_params,):
             raise ValueError(f"v has shape {v.shape}; this network needs ({self.n_params},)")
-        layers, delta, curv = self._delta_and_curvature(theta)
-        return self.network.hvp(layers, self.X, self._ws, delta, curv, v[None, :])[0]
+        layers, delta, hz = self._delta_and_z_hessian(theta)
+        hv = self.network.hvp(layers, self.X, self._ws, delta, hz, v[None, :])[0]
+        return self._add_l2(hv, v) if self.l2 else hv
 
     def hess(self, theta: np.ndarray) -> np.ndarray:
         """The exact dense Hessian, float64 ``(n_params, n_params)``, symmetric.
@@ -175,42 +218,59 @@ class Objective:
         Computed as Hessian-vector products with the unit vectors, in blocks of directions
         that hold at most 32 MB of intermediate values each.
         """
-        layers, delta, curv = self._delta_and_curvature(theta)
+        layers, delta, hz = self._delta_and_z_hessian(theta)
         n = self.n_params
         H = np.empty((n, n))
         width = max(self.network.sizes[1:])
         block = max(1, min(n, _HESS_BLOCK_ELEMENTS // max(1, self.X.shape[0] * width)))
         eye = np.eye(n)
         for i in range(0, n, block):
-            H[i:i + block] = self.network.hvp(layers, self.X, self._ws, delta, curv, eye[i:i + block])
+            H[i:i + block] = self.network.hvp(layers, self.X, self._ws, delta, hz, eye[i:i + block])
         H += H.T
         H *= 0.5
+        if self.l2:
+            w = self._weight_index()
+            H[w, w] += self.l2
         return H
 
     def residuals(self, theta: np.ndarray) -> np.ndarray:
-        """Residuals ``sqrt(c) (prediction - y)``, float64 ``(n_samples * n_outputs,)``,
-        whose sum of squares is the cost (``c`` is the loss's scale: 1 for sse).
+        """Residuals whose sum of squares is the cost, float64 ``(n_residuals,)``: first
+        ``sqrt(c) (prediction - y)`` in the row-major order of ``(n_samples, n_outputs)``
+        (``c`` is the loss's scale: 1 for sse), then, when ``l2 > 0``, ``sqrt(l2 / 2) w`` for
+        every weight-matrix entry ``w`` in theta's order.
 
-        :raises ConfigError: the loss is not a squared error (bce).
+        :raises ConfigError: the loss is not a squared error (bce, cross_entropy).
         """
         self._require_residuals()
-        a = self.network.forward(self._layers(theta), self.X, self._ws)
+        theta, layers = self._layers(theta)
+        a = self.network.forward(layers, self.X, self._ws)
         r = np.subtract(a, self.y).ravel()
         r *= self._sqrt_c
+        if self.l2:
+            w = np.concatenate([theta[s] for s in self.network.weight_slices])
+            w *= self._l2_root
+            r = np.concatenate([r, w])
         return r
 
     def residual_jac(self, theta: np.ndarray) -> np.ndarray:
-        """The Jacobian of :meth:`residuals`, float64 ``(n_samples * n_outputs, n_params)``.
+        """The Jacobian of :meth:`residuals`, float64 ``(n_residuals, n_params)``; with
+        ``l2 > 0`` its last ``n_weights`` rows are ``sqrt(l2 / 2)`` times unit rows.
 
-        :raises ConfigError: the loss is not a squared error (bce).
+        :raises ConfigError: the loss is not a squared error (bce, cross_entropy).
         """
         self._require_residuals()
         ws = self._ws
-        layers = self._layers(theta)
+        _, layers = self._layers(theta)
         self.network.forward(layers, self.X, ws)
         g1, _ = self._output_derivatives()
         scale = np.full_like(ws.Z[-1], self._sqrt_c) if g1 is None else g1 * self._sqrt_c
-        return self.network.output_jacobian(layers, self.X, ws, scale)
+        J = self.network.output_jacobian(layers, self.X, ws, scale)
+        if self.l2:
+            w = self._weight_index()
+            P = np.zeros((w.size, self.n_params))
+            P[np.arange(w.size), w] = self._l2_root
+            J = np.vstack([J, P])
+        return J
 
     def x0(self, rng: np.random.Generator) -> np.ndarray:
         """Initial weights from ``rng`` (:meth:`Network.init_params`: Glorot uniform)."""
@@ -221,8 +281,12 @@ class Objective:
         return self.network.predict(theta, self.X if X is None else X)
 
     def describe(self) -> dict:
-        """JSON-ready: the network's description plus ``loss``."""
-        return {**self.network.describe(), "loss": self.loss.name}
+        """JSON-ready: the network's description plus ``loss``, and ``l2`` when it is not 0
+        (records without it were made without a penalty)."""
+        d = {**self.network.describe(), "loss": self.loss.name}
+        if self.l2:
+            d["l2"] = self.l2
+        return d
 
 
 def tutorial_objective() -> Objective:

@@ -190,7 +190,7 @@ def _results_with(tmp_path, edit) -> pathlib.Path:
     (lambda o: o.update(history=[[1, 2]]), "line 2: field 'history': entry 0 must be [evaluations, seconds, cost], "
                                            "got [1, 2]"),
     (lambda o: o["network"].update(loss="mae"), "line 2: field 'network': loss: unknown loss 'mae' (did you mean "
-                                                "mse?); choose from sse, mse, half_mse, bce"),
+                                                "mse?); choose from sse, mse, half_mse, bce, cross_entropy"),
 ])
 def test_a_damaged_record_is_a_one_line_error_naming_file_line_and_field(tmp_path, capsys, edit, message):
     path = _results_with(tmp_path, edit)

@@ -178,9 +178,9 @@ BAD = [
     ("[networks.n]\nhidden = [4, 0]\n", "line 2: networks.n.hidden: layer sizes must be positive integers, "
                                       "got [4, 0]"),
     ("[networks.n]\nactivation = \"sigmod\"\n", "line 2: networks.n.activation: unknown activation 'sigmod' (did you "
-                                              "mean sigmoid?); choose from sigmoid, tanh, relu, identity"),
+                                              "mean sigmoid?); choose from sigmoid, tanh, relu, identity, softmax"),
     ("[networks.n]\nloss = \"mae\"\n", "line 2: networks.n.loss: unknown loss 'mae' (did you mean mse?); choose "
-                                     "from sse, mse, half_mse, bce"),
+                                     "from sse, mse, half_mse, bce, cross_entropy"),
     ("[networks.n]\nbias = \"no\"\n", "line 2: networks.n.bias: must be true or false, got 'no'"),
     ("[datasets.tutorial]\n[networks.n]\n[[problems]]\ndataset = \"tutorial\"\nnetwork = \"m\"\n",
      "line 5: problems[0].network: no network named 'm'; defined: n"),
