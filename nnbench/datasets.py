@@ -83,14 +83,24 @@ def _as_matrix(values: object, what: str, name: str) -> np.ndarray:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
         raise DatasetError(f"dataset {name!r}: {what} must be 2-D, got shape {arr.shape}")
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        row, col = bad[0]
+    if not _all_finite(arr):
+        row, col = np.argwhere(~np.isfinite(arr))[0]
         raise DatasetError(
             f"dataset {name!r}: {what}[{row}, {col}] is {arr[row, col]}, not a finite number"
         )
     arr.flags.writeable = False
     return arr
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """Whether every element of the float64 ``arr`` is finite, without a boolean copy of it.
+
+    A sum is finite only if every term is (a nan or an inf makes it nan or inf); only when
+    it is not (a nan, an inf, or finite values whose sum overflows) is each element looked at.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
 
 
 def _names(names: Sequence[str], count: int, stem: str, what: str, name: str) -> tuple[str, ...]:
@@ -507,13 +517,12 @@ def _parse_csv(
     if row_fault is not None:
         raise row_fault
     features = [j for j in range(len(header)) if j not in targets]
-    X = values[:rows, features]
+    values = values[:rows]
     if labels:
         y, classes = _one_hot(codes[:rows], list(index), f"{where}, column {label_col + 1} ({header[label_col]!r})")
     else:
-        y, classes = values[:rows, targets], None
-    del values  # free it before the Dataset copies X and y
-    return _dataset(X, y, header, features, targets, classes, name, source)
+        y, classes = _columns(values, targets), None
+    return _dataset(_columns(values, features), y, header, features, targets, classes, name, source)
 
 
 def _read_row(
@@ -556,6 +565,14 @@ def _read_row(
         except ValueError as exc:
             raise DatasetError(f"{_column(where, line, col, header)}: {exc}") from None
     return label  # all finite: the sum above overflowed
+
+
+def _columns(values: np.ndarray, cols: Sequence[int]) -> np.ndarray:
+    """``values[:, cols]``: a view where ``cols`` are consecutive (then the :class:`Dataset`
+    makes the only copy), else numpy's copy of them."""
+    if list(cols) == list(range(cols[0], cols[0] + len(cols))):
+        return values[:, cols[0]:cols[0] + len(cols)]
+    return values[:, cols]
 
 
 def _dataset(
@@ -685,17 +702,15 @@ def _load_fast(
                 )
         except (ValueError, OSError):
             return None
-    if values.shape[1] != len(header) or values.shape[0] < MIN_ROWS or not np.isfinite(values).all():
+    if values.shape[1] != len(header) or values.shape[0] < MIN_ROWS or not _all_finite(values):
         return None
     features = [j for j in range(len(header)) if j not in targets]
-    X = values[:, features]
     if labels:
         codes = values[:, label_col].astype(np.intp)
         y, classes = _one_hot(codes, list(index), f"{where}, column {label_col + 1} ({header[label_col]!r})")
     else:
-        y, classes = values[:, targets], None
-    del values  # free it before the Dataset copies X and y
-    return _dataset(X, y, header, features, targets, classes, name, where)
+        y, classes = _columns(values, targets), None
+    return _dataset(_columns(values, features), y, header, features, targets, classes, name, where)
 
 
 def _fast_header(stream: io.TextIOBase, delimiter: str) -> tuple[list[str] | None, int]:
