@@ -1,4 +1,4 @@
-"""Datasets: the :class:`Dataset` container, a strict CSV loader, and the bundled data.
+"""Datasets: the :class:`Dataset` container, the CSV loader (a fast path and a strict parser), the bundled data.
 
 A dataset is a float64 feature matrix ``X`` of shape ``(n_samples, n_features)`` and a
 float64 target matrix ``y`` of shape ``(n_samples, n_outputs)``, both 2-D and
