@@ -1,15 +1,24 @@
-"""Datasets: the :class:`Dataset` container, a strict CSV loader, and the bundled data.
+"""Datasets: the :class:`Dataset` container, the CSV loader (a fast path and a strict parser), the bundled data.
 
 A dataset is a float64 feature matrix ``X`` of shape ``(n_samples, n_features)`` and a
 float64 target matrix ``y`` of shape ``(n_samples, n_outputs)``, both 2-D and
-C-contiguous, with column names and a note of where the numbers came from.
+C-contiguous, with column names and a note of where the numbers came from. A
+classification dataset also records its ``classes``; ``y`` is then their one-hot code
+(:func:`encode_labels` holds the rule).
 
 :func:`load_csv` reads any header-first CSV file; every fault in the file is a
 :class:`~nnbench.errors.DatasetError` whose one-line message names the file, the line
-(1-based, the header is line 1) and the column (number and header name). :func:`load`
-takes either a bundled name (``tutorial``, ``xor``, ``diabetes``; see
-``nnbench/data/README.md`` for their sources and licenses) or a path. Nothing here
-touches the network: bundled files are read with :mod:`importlib.resources`.
+(1-based, the header is line 1) and the column (number and header name). It has two
+readers with one result. The fast path streams a plain file (UTF-8, no quote character)
+through :func:`numpy.loadtxt`'s C parser; it returns a dataset only where the strict
+parser would return the same one bit for bit, and declines everything else. The strict
+parser (:mod:`csv`, then every cell through :func:`float`) reads what the fast path
+declines (quoted cells, whitespace-only lines, numbers numpy does not spell, such as
+``1_000``) and every faulty file, whose first fault it reports (see :func:`_parse_csv`
+for the order). :func:`load` takes either a bundled name (``tutorial``, ``xor``,
+``diabetes``; see ``nnbench/data/README.md`` for their sources and licenses) or a path;
+the bundled files are read with :mod:`importlib.resources` (never the network) and, being
+small and already in memory, by the strict parser.
 """
 
 from __future__ import annotations
@@ -17,7 +26,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import os
+import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import files
@@ -41,11 +53,32 @@ __all__ = [
     "DatasetEntry",
     "DatasetSpec",
     "STANDARDIZE",
+    "MIN_CLASSES",
+    "MIN_ROWS",
     "bundled_names",
+    "encode_labels",
     "load",
     "load_csv",
     "retarget",
 ]
+
+MIN_ROWS = 2
+"""The fewest data rows a CSV file may have."""
+
+MIN_CLASSES = 2
+"""The fewest classes a classification target may have."""
+
+_QUOTE = '"'
+"""The quote character of the strict parser (the :mod:`csv` default); the fast path reads no file with one."""
+
+_INTEGER_LABEL = re.compile(r"[+-]?[0-9]+")
+"""A class label that is an integer numeral (ASCII digits, optional sign): such labels sort by value."""
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+"""One line of text with its end (LF, CRLF or CR; none at the end of the text), as :mod:`csv` reads lines."""
+
+_STD_FLOOR = math.sqrt(np.finfo(np.float64).tiny)
+"""1.49e-154: a standard deviation below it was computed from squares that underflow float64."""
 
 
 def _as_matrix(values: object, what: str, name: str) -> np.ndarray:
@@ -58,14 +91,24 @@ def _as_matrix(values: object, what: str, name: str) -> np.ndarray:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
         raise DatasetError(f"dataset {name!r}: {what} must be 2-D, got shape {arr.shape}")
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        row, col = bad[0]
+    if not _all_finite(arr):
+        row, col = np.argwhere(~np.isfinite(arr))[0]
         raise DatasetError(
             f"dataset {name!r}: {what}[{row}, {col}] is {arr[row, col]}, not a finite number"
         )
     arr.flags.writeable = False
     return arr
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """Whether every element of the float64 ``arr`` is finite, without a boolean copy of it.
+
+    A sum is finite only if every term is (a nan or an inf makes it nan or inf); only when
+    it is not (a nan, an inf, or finite values whose sum overflows) is each element looked at.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
 
 
 def _names(names: Sequence[str], count: int, stem: str, what: str, name: str) -> tuple[str, ...]:
@@ -78,6 +121,30 @@ def _names(names: Sequence[str], count: int, stem: str, what: str, name: str) ->
     return out
 
 
+def _classes(classes: Sequence[str], y: np.ndarray, name: str) -> tuple[str, ...]:
+    """Return ``classes`` as a tuple of strings after checking that ``y`` is their one-hot code."""
+    if isinstance(classes, str):
+        raise DatasetError(f"dataset {name!r}: classes must be a sequence of class names, got the string {classes!r}")
+    out = tuple(str(c) for c in classes)
+    if len(out) < MIN_CLASSES:
+        raise DatasetError(f"dataset {name!r}: {len(out)} classes, classification needs at least {MIN_CLASSES}")
+    if len(set(out)) != len(out):
+        twice = next(c for i, c in enumerate(out) if c in out[:i])
+        raise DatasetError(f"dataset {name!r}: class {twice!r} is named twice")
+    if y.shape[1] != len(out):
+        raise DatasetError(
+            f"dataset {name!r}: {len(out)} classes for {y.shape[1]} target columns; "
+            "y must be their one-hot code, one column per class"
+        )
+    bad = np.flatnonzero(~((y == 0.0) | (y == 1.0)).all(axis=1) | (y.sum(axis=1) != 1.0))
+    if bad.size:
+        row = int(bad[0])
+        raise DatasetError(
+            f"dataset {name!r}: y[{row}] is {y[row].tolist()}, not a one-hot row (one 1, the rest 0)"
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Dataset:
     """Features and targets of one dataset, immutable.
@@ -85,13 +152,20 @@ class Dataset:
     :param X: features, shape ``(n_samples, n_features)``; copied to a read-only,
         C-contiguous float64 array.
     :param y: targets, shape ``(n_samples, n_outputs)``, or ``(n_samples,)`` which becomes
-        ``(n_samples, 1)``; copied like ``X``.
+        ``(n_samples, 1)``; copied like ``X``. With ``classes``, the one-hot code of the
+        class labels (:func:`encode_labels`): ``n_outputs == len(classes)``, each row one
+        1.0 (at its class's column) and 0.0 elsewhere.
     :param name: a short name used in results (``"diabetes"``).
     :param feature_names: one name per column of ``X``; default ``x_1 .. x_n``.
     :param target_names: one name per column of ``y``; default ``y`` (or ``y_1 .. y_m``).
     :param source: where the numbers come from: a citation or a file path.
+    :param classes: ``None`` for a regression target; for a classification target the
+        class labels, in the order of the columns of ``y`` (at least :data:`MIN_CLASSES`,
+        distinct).
     :raises DatasetError: ``X`` not 2-D, ``y`` not 1-D or 2-D, no samples, row counts that
-        differ, a non-finite value, or a name count that does not match the columns.
+        differ, a non-finite value, a name count that does not match the columns; with
+        ``classes``, fewer than 2 or repeated classes, or a ``y`` that is not their one-hot
+        code.
     """
 
     X: np.ndarray
@@ -100,6 +174,7 @@ class Dataset:
     feature_names: tuple[str, ...] = ()
     target_names: tuple[str, ...] = ()
     source: str = ""
+    classes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         X = _as_matrix(self.X, "X", self.name)
@@ -120,6 +195,8 @@ class Dataset:
         object.__setattr__(
             self, "target_names", _names(self.target_names, y.shape[1], "y", "target names", self.name)
         )
+        if self.classes is not None:
+            object.__setattr__(self, "classes", _classes(self.classes, y, self.name))
 
     @property
     def n_samples(self) -> int:
@@ -137,9 +214,10 @@ class Dataset:
         return int(self.y.shape[1])
 
     def __repr__(self) -> str:
+        classes = "" if self.classes is None else f", classes={self.classes!r}"
         return (
             f"Dataset(name={self.name!r}, n_samples={self.n_samples}, "
-            f"n_features={self.n_features}, n_outputs={self.n_outputs}, source={self.source!r})"
+            f"n_features={self.n_features}, n_outputs={self.n_outputs}{classes}, source={self.source!r})"
         )
 
     def standardized(self, reference: Dataset | None = None, *, target: bool = False) -> Dataset:
@@ -149,22 +227,36 @@ class Dataset:
         columns come out with mean 0 and std 1) are those of ``reference`` if given, else
         of this dataset: scale a test split with its training split as the reference. A
         column that is constant in the reference is only centred (divided by 1, not 0) on
-        its constant value, so it becomes exactly 0 there.
+        its constant value, so it becomes exactly 0 there. Columns of very large or very
+        small values (whose squares overflow or underflow float64) are computed scaled,
+        see :func:`_zscore`; the result is always finite, never a column silently zeroed.
 
         :param reference: the dataset whose statistics to use; same ``n_features`` (and
             ``n_outputs`` when ``target`` is true).
-        :param target: also z-score ``y`` the same way.
-        :returns: a new :class:`Dataset`, same names and source.
-        :raises DatasetError: ``reference`` has another number of columns.
+        :param target: also z-score ``y`` the same way (not allowed for class labels).
+        :returns: a new :class:`Dataset`, same names, source and classes.
+        :raises DatasetError: ``reference`` has another number of columns; ``target`` is
+            true and this dataset or the reference has ``classes`` (a one-hot code is not
+            z-scored); a column whose z-scores overflow float64 (values that are more than
+            1.8e308 reference standard deviations from the reference mean), named in the
+            message.
         """
         ref = self if reference is None else reference
+        if target and (self.classes is not None or ref.classes is not None):
+            coded = self if self.classes is not None else ref
+            raise DatasetError(
+                f"dataset {coded.name!r}: y is the one-hot code of {len(coded.classes or ())} "
+                "classes, which standardized(target=True) would destroy; standardize the "
+                "features only (target=False)"
+            )
         if ref.n_features != self.n_features or (target and ref.n_outputs != self.n_outputs):
             raise DatasetError(
                 f"dataset {self.name!r}: reference {ref.name!r} has {ref.n_features} features "
                 f"and {ref.n_outputs} outputs, this one {self.n_features} and {self.n_outputs}"
             )
-        X = _zscore(self.X, ref.X)
-        y = _zscore(self.y, ref.y) if target else self.y
+        against = None if reference is None else reference.name
+        X = _zscore(self.X, ref.X, self.feature_names, self.name, against)
+        y = _zscore(self.y, ref.y, self.target_names, self.name, against) if target else self.y
         return replace(self, X=X, y=y)
 
     def split(self, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
@@ -176,7 +268,8 @@ class Dataset:
 
         :param test_size: the fraction of rows to test on, strictly between 0 and 1.
         :param seed: the generator seed; the same seed gives the same split.
-        :returns: ``(train, test)``, disjoint, together all the rows; same names and source.
+        :returns: ``(train, test)``, disjoint, together all the rows; same names, source
+            and classes.
         :raises ConfigError: ``test_size`` is not in (0, 1), or leaves train or test empty.
         """
         if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.floating)):
@@ -198,14 +291,105 @@ class Dataset:
         )
 
 
-def _zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Return ``(values - mean) / std`` with the column statistics of ``reference``."""
-    mean = reference.mean(axis=0)
-    std = reference.std(axis=0)
-    constant = np.ptp(reference, axis=0) == 0
+def _zscore(
+    values: np.ndarray,
+    reference: np.ndarray,
+    names: Sequence[str],
+    name: str,
+    reference_name: str | None = None,
+) -> np.ndarray:
+    """Return ``(values - mean) / std`` with the column statistics of ``reference``.
+
+    Where the plain statistics are sound (``reference.mean(axis=0)`` finite and
+    ``reference.std(axis=0)`` finite and at least 1.49e-154), this is the plain formula,
+    bit for bit. A column outside that (values of about 1.3e154 or more, whose squares
+    overflow float64, so the std was inf and the column became 0; or a spread under
+    1.5e-154, whose squares underflow) is computed on the column divided by its largest
+    magnitude ``s`` (the remedy the reference BLAS ``dnrm2`` uses against overflow and
+    underflow in a sum of squares; J. L. Blue, "A portable Fortran program to find the
+    Euclidean norm of a vector", ACM TOMS 4(1), 1978): ``r = reference / s``,
+    ``z = (values / s - mean(r)) / std(r)``, in which every square lies in [0, 4].
+    A column constant in ``reference`` is centred on its value and divided by 1.
+
+    :param values: ``(n, k)`` float64, the numbers to scale.
+    :param reference: ``(m, k)`` float64, finite, the numbers whose statistics to use.
+    :param names: the ``k`` column names, for the error message.
+    :param name: the dataset of ``values``; ``reference_name`` that of ``reference`` when
+        it is another dataset (``None``: the same one).
+    :returns: ``(n, k)`` float64, finite.
+    :raises DatasetError: a column of ``values`` whose z-scores overflow float64: only
+        possible when ``values`` is not ``reference`` (within a sample ``|z| <= sqrt(m)``).
+    """
+    with np.errstate(all="ignore"):  # overflowed statistics are detected below
+        mean = reference.mean(axis=0)
+        std = reference.std(axis=0)
+    constant = reference.max(axis=0) == reference.min(axis=0)  # np.ptp overflows on +-1e308
     mean[constant] = reference[0, constant]  # exact, where the mean may round
     std[constant] = 1.0
-    return (values - mean) / std
+    plain = constant | (np.isfinite(mean) & np.isfinite(std) & (std >= _STD_FLOOR))
+    with np.errstate(all="ignore"):  # a non-finite z-score is an error below
+        out = (values - np.where(plain, mean, 0.0)) / np.where(plain, std, 1.0)
+        if not plain.all():
+            s = np.abs(reference[:, ~plain]).max(axis=0)
+            r = reference[:, ~plain] / s
+            out[:, ~plain] = (values[:, ~plain] / s - r.mean(axis=0)) / r.std(axis=0)
+            mean[~plain] = s * r.mean(axis=0)
+            std[~plain] = s * r.std(axis=0)
+    finite = np.isfinite(out).all(axis=0)
+    if not finite.all():
+        j = int(np.flatnonzero(~finite)[0])
+        largest = float(np.abs(values[:, j]).max())
+        basis = "its own statistics" if reference_name is None else f"the statistics of {reference_name!r}"
+        raise DatasetError(
+            f"dataset {name!r}: column {names[j]!r} cannot be standardized: its values (up to "
+            f"{largest:.3g} in magnitude) overflow float64 as z-scores with {basis} "
+            f"(mean {mean[j]:.3g}, std {std[j]:.3g})"
+        )
+    return out
+
+
+def encode_labels(labels: Sequence[str], where: str = "labels") -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return the one-hot code of class labels and the classes: nnbench's one rule for them.
+
+    The classes are the distinct labels. If every one is an integer numeral (ASCII digits
+    after an optional sign: ``'0'``, ``'1'``, ``'-1'``, ``'+3'``), they are ordered by
+    value (``'-1' < '2' < '10'``; distinct spellings of one value, ``'3'`` and ``'03'``,
+    stay two classes, ordered by their text); otherwise by their text (Python's ``str``
+    order, code point by code point: ``'B' < 'a'``). Labels are compared as given:
+    :func:`load_csv` strips the spaces around them first.
+
+    :param labels: ``n`` class labels, each a non-empty ``str``.
+    :param where: what the labels are, to start the error messages (``load_csv`` passes
+        the file and the column).
+    :returns: ``(onehot, classes)``: ``onehot`` float64 of shape ``(n, K)``, row ``i``
+        1.0 in the column of label ``i``'s class and 0.0 elsewhere; ``classes`` the ``K``
+        labels in column order.
+    :raises DatasetError: a label that is not a non-empty string, or fewer than
+        :data:`MIN_CLASSES` classes.
+    """
+    index: dict[str, int] = {}
+    codes = np.empty(len(labels), dtype=np.intp)
+    for i, label in enumerate(labels):
+        if not isinstance(label, str) or not label:
+            raise DatasetError(f"{where}: label {i} is {label!r}, not a non-empty string")
+        codes[i] = index.setdefault(label, len(index))
+    return _one_hot(codes, list(index), where)
+
+
+def _one_hot(codes: np.ndarray, distinct: Sequence[str], where: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return :func:`encode_labels`'s result from ``codes`` (intp, ``(n,)``), indices into ``distinct``."""
+    if len(distinct) < MIN_CLASSES:
+        found = f"every label is {distinct[0]!r}, 1 class" if distinct else "no labels"
+        raise DatasetError(f"{where}: {found}; classification needs at least {MIN_CLASSES} classes")
+    if all(_INTEGER_LABEL.fullmatch(label) for label in distinct):
+        classes = tuple(sorted(distinct, key=lambda label: (int(label), label)))
+    else:
+        classes = tuple(sorted(distinct))
+    column = {label: k for k, label in enumerate(classes)}
+    columns = np.array([column[label] for label in distinct], dtype=np.intp)[codes]
+    onehot = np.zeros((codes.size, len(classes)), dtype=np.float64)
+    onehot[np.arange(codes.size), columns] = 1.0
+    return onehot, classes
 
 
 def _column(where: str, line: int, col: int, header: Sequence[str]) -> str:
@@ -213,33 +397,22 @@ def _column(where: str, line: int, col: int, header: Sequence[str]) -> str:
     return f"{where}, line {line}, column {col} ({header[col - 1]!r})"
 
 
-def _parse_csv(
-    raw: bytes, where: str, target: str | Sequence[str] | None, delimiter: str, name: str, source: str
-) -> Dataset:
-    """Parse the bytes of a header-first CSV file into a :class:`Dataset` (see load_csv)."""
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+def _check_arguments(delimiter: str, target: str | Sequence[str] | None, labels: bool) -> None:
+    """Raise :class:`ConfigError` for a ``load_csv`` argument that is bad whatever the file."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in f"\r\n{_QUOTE}":
         raise ConfigError(f"delimiter must be one character other than a quote or newline, got {delimiter!r}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DatasetError(f"{where}, line {line}: not UTF-8 text ({exc.reason})") from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for record in reader:
-            if all(not cell.strip() for cell in record) and len(record) <= 1:
-                continue  # a blank line
-            if header is None:
-                header, header_line = [cell.strip() for cell in record], reader.line_num
-            else:
-                rows.append((reader.line_num, record))
-    except csv.Error as exc:
-        raise DatasetError(f"{where}, line {reader.line_num}: unreadable CSV ({exc})") from None
-    if header is None:
-        raise DatasetError(f"{where}: empty file, expected a header line")
+    if not isinstance(labels, bool):
+        raise ConfigError(f"labels must be True or False, got {labels!r}")
+    if labels and isinstance(target, Sequence) and not isinstance(target, str) and len(target) > 1:
+        raise ConfigError(
+            f"labels=True reads one target column as class labels, got {len(target)} target columns"
+        )
+
+
+def _header_columns(
+    header: Sequence[str], header_line: int, where: str, target: str | Sequence[str] | None, delimiter: str
+) -> list[int]:
+    """Check the header's names and return the 0-based target columns (see load_csv's errors)."""
     seen: dict[str, int] = {}
     for col, label in enumerate(header, start=1):
         if not label:
@@ -258,28 +431,176 @@ def _parse_csv(
     targets = _target_columns(target, header, where)
     if len(targets) == len(header):
         raise DatasetError(f"{where}: every column is a target, no feature column is left")
+    return targets
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, as ``io.StringIO(text, newline="")`` yields them
+    (LF, CRLF, CR) but without its copy of the text (4 bytes a character)."""
+    return (match.group() for match in _LINE.finditer(text))
+
+
+def _line_count(text: str) -> int:
+    """The physical lines of ``text`` as :mod:`csv` ends them (LF, CRLF, CR): at least its records."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
+def _parse_csv(
+    raw: bytes,
+    where: str,
+    target: str | Sequence[str] | None,
+    delimiter: str,
+    name: str,
+    source: str,
+    labels: bool = False,
+) -> Dataset:
+    """Parse the bytes of a header-first CSV file into a :class:`Dataset`: the strict parser.
+
+    Records come from :mod:`csv` (quotes, LF/CRLF/CR line ends), each row is converted as
+    it is read into one preallocated float64 array. A file with several faults reports
+    the first of, in this order: a bad argument; bytes that are not UTF-8; unreadable CSV
+    (anywhere in the file); no header; the header (an empty or duplicate name, one column,
+    an unknown target, no feature left); no data row, 1 data row; the first faulty data
+    row (ragged, else its first faulty cell from the left); a label column of 1 class.
+    :func:`load_csv` documents the arguments and the messages.
+    """
+    _check_arguments(delimiter, target, labels)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1  # exc.object: the bytes after a BOM
+        raise DatasetError(f"{where}, line {line}: not UTF-8 text ({exc.reason})") from None
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    targets: list[int] = []
+    header_fault: DatasetError | ConfigError | None = None
+    row_fault: DatasetError | None = None
+    rows = 0
+    values = np.empty((0, 0))
+    codes = np.empty(0, dtype=np.intp)
+    index: dict[str, int] = {}  # label -> code, in order of first appearance
+    label_col = -1
+    try:
+        for record in reader:
+            if all(not cell.strip() for cell in record) and len(record) <= 1:
+                continue  # a blank line
+            if header is None:
+                header, header_line = [cell.strip() for cell in record], reader.line_num
+                try:
+                    targets = _header_columns(header, header_line, where, target, delimiter)
+                except (DatasetError, ConfigError) as exc:
+                    header_fault = exc  # reported after the whole file is read: a csv error comes first
+                else:
+                    capacity = _line_count(text)
+                    values = np.empty((capacity, len(header)), dtype=np.float64)
+                    if labels:
+                        label_col = targets[0]
+                        codes = np.empty(capacity, dtype=np.intp)
+                continue
+            if header_fault is None and row_fault is None:
+                try:
+                    label = _read_row(record, reader.line_num, header, where, values[rows], label_col)
+                except DatasetError as exc:
+                    row_fault = exc
+                else:
+                    if label is not None:
+                        codes[rows] = index.setdefault(label, len(index))
+            rows += 1
+    except csv.Error as exc:
+        raise DatasetError(f"{where}, line {reader.line_num}: unreadable CSV ({exc})") from None
+    if header is None:
+        raise DatasetError(f"{where}: empty file, expected a header line")
+    if header_fault is not None:
+        raise header_fault
     if not rows:
         raise DatasetError(f"{where}: only a header, no data rows")
-    if len(rows) < 2:
-        raise DatasetError(f"{where}: 1 data row, need at least 2")
-    values = np.empty((len(rows), len(header)), dtype=np.float64)
-    for i, (line, record) in enumerate(rows):
-        if len(record) != len(header):
-            cells = "1 cell" if len(record) == 1 else f"{len(record)} cells"
-            raise DatasetError(f"{where}, line {line}: {cells}, the header has {len(header)} columns")
-        for col, cell in enumerate(record, start=1):
-            try:
-                values[i, col - 1] = _number(cell)
-            except ValueError as exc:
-                raise DatasetError(f"{_column(where, line, col, header)}: {exc}") from None
-    feature_cols = [j for j in range(len(header)) if j not in targets]
+    if rows < MIN_ROWS:
+        raise DatasetError(f"{where}: {rows} data row, need at least {MIN_ROWS}")
+    if row_fault is not None:
+        raise row_fault
+    features = [j for j in range(len(header)) if j not in targets]
+    values = values[:rows]
+    if labels:
+        y, classes = _one_hot(codes[:rows], list(index), f"{where}, column {label_col + 1} ({header[label_col]!r})")
+    else:
+        y, classes = _columns(values, targets), None
+    return _dataset(_columns(values, features), y, header, features, targets, classes, name, source)
+
+
+def _read_row(
+    record: Sequence[str], line: int, header: Sequence[str], where: str, out: np.ndarray, label_col: int
+) -> str | None:
+    """Convert one data record of the strict parser into ``out``; return its label (or ``None``).
+
+    :param out: the row's place in the values, float64 ``(len(header),)``; the label
+        column's place is left as it was.
+    :param label_col: the 0-based column of class labels, or -1 for none.
+    :raises DatasetError: a ragged row, or else its first faulty cell from the left: empty,
+        not a number or not finite (:func:`_number`), or an empty class label.
+    """
+    if len(record) != len(header):
+        cells = "1 cell" if len(record) == 1 else f"{len(record)} cells"
+        raise DatasetError(f"{where}, line {line}: {cells}, the header has {len(header)} columns")
+    label = None
+    numbers = record
+    if label_col >= 0:
+        label = record[label_col].strip()
+        numbers = [cell for j, cell in enumerate(record) if j != label_col]
+    try:  # the common case at float()'s speed; _number below for the message
+        row = list(map(float, numbers))
+        ok = math.isfinite(sum(row)) and label != ""
+    except ValueError:
+        ok = False
+    if ok:
+        if label_col >= 0:
+            out[:label_col], out[label_col + 1:] = row[:label_col], row[label_col:]
+        else:
+            out[:] = row
+        return label
+    for col, cell in enumerate(record, start=1):
+        if col - 1 == label_col:
+            if not label:
+                raise DatasetError(f"{_column(where, line, col, header)}: empty class label")
+            continue
+        try:
+            out[col - 1] = _number(cell)
+        except ValueError as exc:
+            raise DatasetError(f"{_column(where, line, col, header)}: {exc}") from None
+    return label  # all finite: the sum above overflowed
+
+
+def _columns(values: np.ndarray, cols: Sequence[int]) -> np.ndarray:
+    """``values[:, cols]``: a view where ``cols`` are consecutive (then the :class:`Dataset`
+    makes the only copy), else numpy's copy of them."""
+    if list(cols) == list(range(cols[0], cols[0] + len(cols))):
+        return values[:, cols[0]:cols[0] + len(cols)]
+    return values[:, cols]
+
+
+def _dataset(
+    X: np.ndarray,
+    y: np.ndarray,
+    header: Sequence[str],
+    features: Sequence[int],
+    targets: Sequence[int],
+    classes: tuple[str, ...] | None,
+    name: str,
+    source: str,
+) -> Dataset:
+    """The :class:`Dataset` of a CSV file's columns; a label column ``t`` names its code ``t_<class>``."""
+    if classes is None:
+        target_names = tuple(header[j] for j in targets)
+    else:
+        target_names = tuple(f"{header[targets[0]]}_{c}" for c in classes)
     return Dataset(
-        X=values[:, feature_cols],
-        y=values[:, targets],
+        X=X,
+        y=y,
         name=name,
-        feature_names=tuple(header[j] for j in feature_cols),
-        target_names=tuple(header[j] for j in targets),
+        feature_names=tuple(header[j] for j in features),
+        target_names=target_names,
         source=source,
+        classes=classes,
     )
 
 
@@ -292,7 +613,7 @@ def _number(cell: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError(f"not a number: {text!r}") from None
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(f"not a finite number: {text!r}")
     return value
 
@@ -319,17 +640,112 @@ def _target_columns(target: str | Sequence[str] | None, header: Sequence[str], w
     return out
 
 
+def _load_fast(
+    path: str | os.PathLike[str],
+    where: str,
+    target: str | Sequence[str] | None,
+    delimiter: str,
+    labels: bool,
+    name: str,
+) -> Dataset | None:
+    """Read a plain CSV file with :func:`numpy.loadtxt`; ``None`` where the strict parser must.
+
+    The header is the first non-blank line (a BOM dropped), split like the strict parser
+    splits it; the rest streams through loadtxt's C parser with comments and quotes off
+    (``comments=None``, ``quotechar=None``), so a ``#`` is not a comment and a quoted cell
+    is not a number. Returns ``None`` (the strict parser then reads the file and reports
+    its first fault, in its order) for a file it cannot open or decode, a quote in the
+    header, a header fault, any cell loadtxt refuses (empty, not a number in numpy's
+    spelling, a quote), a whitespace-only line (loadtxt reads it as a row of one cell),
+    rows not as wide as the header, fewer than :data:`MIN_ROWS` rows, a non-finite value
+    (loadtxt reads ``nan``, ``inf`` and ``1e999``), and a label that is empty or holds a
+    quote. What loadtxt reads is then exactly what the strict parser reads: both convert
+    the stripped cell with CPython's ``PyOS_string_to_double``, loadtxt skips only empty
+    lines, and every record is one line. The one difference: the strict parser refuses a
+    cell longer than :func:`csv.field_size_limit` (131072 characters) and this path does not.
+
+    With ``labels`` the label column goes through a loadtxt converter that returns each
+    stripped label's code (its order of first appearance), in the same single pass.
+
+    :raises DatasetError: a label column of one class (the strict parser would find no
+        earlier fault).
+    """
+    try:
+        _check_arguments(delimiter, target, labels)
+        stream = open(path, encoding="utf-8", newline=None)  # universal newlines: CRLF, CR -> LF
+    except (ConfigError, OSError):
+        return None
+    with stream:
+        try:
+            header, header_line = _fast_header(stream, delimiter)
+            if header is None:
+                return None
+            targets = _header_columns(header, header_line, where, target, delimiter)
+        except (ValueError, ConfigError, OSError):  # not UTF-8 (UnicodeDecodeError), a header fault
+            return None
+        label_col = targets[0] if labels else -1
+        index: dict[str, int] = {}  # stripped label -> code, in order of first appearance
+        seen: dict[str, int] = {}  # cell as read -> code
+
+        def code(cell: str) -> int:
+            known = seen.get(cell)
+            if known is None:
+                label = cell.strip()
+                if not label or _QUOTE in label:
+                    raise ValueError(f"label {cell!r} is for the strict parser")
+                known = seen[cell] = index.setdefault(label, len(index))
+            return known
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data": declined below
+                values = np.loadtxt(
+                    stream, dtype=np.float64, delimiter=delimiter, comments=None, quotechar=None,
+                    ndmin=2, converters={label_col: code} if labels else None,
+                )
+        except (ValueError, OSError):
+            return None
+    if values.shape[1] != len(header) or values.shape[0] < MIN_ROWS or not _all_finite(values):
+        return None
+    features = [j for j in range(len(header)) if j not in targets]
+    if labels:
+        codes = values[:, label_col].astype(np.intp)
+        y, classes = _one_hot(codes, list(index), f"{where}, column {label_col + 1} ({header[label_col]!r})")
+    else:
+        y, classes = _columns(values, targets), None
+    return _dataset(_columns(values, features), y, header, features, targets, classes, name, where)
+
+
+def _fast_header(stream: io.TextIOBase, delimiter: str) -> tuple[list[str] | None, int]:
+    """Read up to the header line of ``stream``: ``(names, line)``, or ``(None, 0)`` if it has no
+    header or the header holds a quote (both for the strict parser)."""
+    for line_number, line in enumerate(iter(stream.readline, ""), start=1):
+        if line_number == 1 and line.startswith("\ufeff"):
+            line = line[1:]  # the byte order mark, which utf-8-sig drops
+        if delimiter in line or line.strip():  # else a blank line, skipped as the strict parser does
+            if _QUOTE in line:
+                return None, 0
+            record = next(csv.reader([line], delimiter=delimiter, strict=True))
+            return [cell.strip() for cell in record], line_number
+    return None, 0
+
+
 def load_csv(
     path: str | os.PathLike[str],
     target: str | Sequence[str] | None = None,
     delimiter: str = ",",
     name: str | None = None,
+    *,
+    labels: bool = False,
 ) -> Dataset:
     """Load a CSV file whose first line is a header of column names.
 
-    The file is UTF-8 (a byte order mark is skipped), parsed with :mod:`csv` (so quoted
-    cells work); LF or CRLF line ends, blank lines and a missing final newline are all
-    fine. Every other cell must be a finite number; surrounding spaces are ignored.
+    The file is UTF-8 (a byte order mark is skipped), parsed as :mod:`csv` parses it (so
+    quoted cells work); LF, CRLF or CR line ends, blank lines and a missing final newline
+    are all fine. Every other cell must be a finite number; surrounding spaces are
+    ignored. A plain file (no quote character) is read by :func:`numpy.loadtxt`'s C parser
+    at its speed and memory (about 2x the float64 array at the peak); any other, and any
+    faulty one, by the strict :mod:`csv` parser (the module docstring says more).
 
     :param path: the file.
     :param target: the name of the target column, or a sequence of names for several
@@ -337,24 +753,35 @@ def load_csv(
         order, are the features.
     :param delimiter: the one-character cell separator, e.g. ``";"`` or ``"\\t"``.
     :param name: the dataset's name; default the file name without its suffix.
+    :param labels: read the one target column as class labels (text, spaces around it
+        stripped) instead of numbers: ``y`` becomes their one-hot code and ``classes``
+        the classes, both by :func:`encode_labels`'s rule, found in the whole file; the
+        target names are ``<column>_<class>``. Every other column is still numeric.
     :returns: a :class:`Dataset` with ``X`` of shape ``(rows, columns - targets)`` and
-        ``y`` of shape ``(rows, targets)``, float64; ``source`` is ``str(path)``.
+        ``y`` of shape ``(rows, targets)`` (with ``labels``: ``(rows, classes)``), float64;
+        ``source`` is ``str(path)``.
     :raises DatasetError: a missing or unreadable file, an empty file, a header-only file,
         fewer than 2 data rows, an empty or duplicate header name, an unknown target
-        column, a ragged row, an empty, non-numeric or non-finite cell. The one-line
-        message names the file as given, the line (header = line 1) and the column
-        (number and name), e.g. ``data.csv, line 3, column 2 ('x_2'): empty cell``.
-    :raises ConfigError: a bad ``delimiter`` or ``target`` argument.
+        column, a ragged row, an empty, non-numeric or non-finite cell; with ``labels``,
+        an empty label or a single class. The one-line message names the file as given,
+        the line (header = line 1) and the column (number and name), e.g.
+        ``data.csv, line 3, column 2 ('x_2'): empty cell``; a file with several faults
+        reports the first in the order :func:`_parse_csv` gives.
+    :raises ConfigError: a bad ``delimiter``, ``target`` or ``labels`` argument (with
+        ``labels``, ``target`` names one column).
     """
     where = os.fspath(path)
+    dataset_name = Path(path).stem if name is None else name
+    fast = _load_fast(path, where, target, delimiter, labels, dataset_name)
+    if fast is not None:
+        return fast
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise DatasetError(f"{where}: no such file") from None
     except OSError as exc:
         raise DatasetError(f"{where}: cannot read the file ({exc.strerror or exc})") from None
-    label = Path(path).stem if name is None else name
-    return _parse_csv(raw, where, target, delimiter, label, where)
+    return _parse_csv(raw, where, target, delimiter, dataset_name, where, labels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,3 +345,196 @@ def test_split_small_and_bad_sizes():
     assert str(err.value) == (
         "test_size=0.8 of 4 samples leaves 0 for training; need at least 1 in each part"
     )
+
+
+# --- class labels ------------------------------------------------------------------------
+
+
+def test_encode_labels_orders_integers_by_value_and_text_by_code_point():
+    from nnbench.datasets import encode_labels
+
+    onehot, classes = encode_labels(["2", "10", "-1", "2", "+3"])
+    assert classes == ("-1", "2", "+3", "10")
+    np.testing.assert_array_equal(onehot, [[0, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
+    assert onehot.dtype == np.float64 and onehot.shape == (5, 4)
+    assert encode_labels(["1", "0"])[1] == ("0", "1")
+    assert encode_labels(["3", "03", "1"])[1] == ("1", "03", "3")  # equal values, two spellings
+    assert encode_labels(["b", "a", "B", "10", "9"])[1] == ("10", "9", "B", "a", "b")  # not all integers
+    assert encode_labels(["1.5", "1"])[1] == ("1", "1.5")  # '1.5' is no integer: text order
+    assert encode_labels(["\u0663", "2"])[1] == ("2", "\u0663")  # ASCII digits only
+    with pytest.raises(DatasetError) as err:
+        encode_labels(["a", "a"], where="f.csv, column 3 ('k')")
+    assert str(err.value) == (
+        "f.csv, column 3 ('k'): every label is 'a', 1 class; classification needs at least 2 classes"
+    )
+    with pytest.raises(DatasetError, match=r"^labels: no labels; classification needs at least 2 classes$"):
+        encode_labels([])
+    with pytest.raises(DatasetError, match=r"^labels: label 1 is '', not a non-empty string$"):
+        encode_labels(["a", ""])
+    with pytest.raises(DatasetError, match=r"^labels: label 0 is 3, not a non-empty string$"):
+        encode_labels([3, 4])  # type: ignore[list-item]
+
+
+def test_load_csv_labels(tmp_path):
+    path = write(tmp_path, "x_1,species,x_2\n1,setosa,2\n3, virginica ,4\n5,setosa,6\n7,versicolor,8\n")
+    d = load_csv(path, target="species", labels=True)
+    assert d.classes == ("setosa", "versicolor", "virginica")
+    assert d.target_names == ("species_setosa", "species_versicolor", "species_virginica")
+    assert d.feature_names == ("x_1", "x_2")
+    np.testing.assert_array_equal(d.X, [[1, 2], [3, 4], [5, 6], [7, 8]])
+    np.testing.assert_array_equal(d.y, [[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    assert d.y.dtype == np.float64 and d.y.flags.c_contiguous and d.n_outputs == 3
+    assert "classes=('setosa', 'versicolor', 'virginica')" in repr(d)
+    numbered = load_csv(write(tmp_path, "a,b,k\n1,2,1\n3,4,-1\n5,6,0\n", "n.csv"), labels=True)
+    assert numbered.classes == ("-1", "0", "1") and numbered.target_names == ("k_-1", "k_0", "k_1")
+    np.testing.assert_array_equal(numbered.y, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    with pytest.raises(DatasetError, match=r"line 2, column 2 \('species'\): not a number: 'setosa'$"):
+        load_csv(path, target="species")  # without labels, a numeric column
+    assert load_csv(write(tmp_path, "a,b\n1,2\n3,4\n", "r.csv")).classes is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "kw", "message"),
+    [
+        ("a,b,k\n1,2,x\n3,4,\n", {}, "line 3, column 3 ('k'): empty class label"),
+        ("a,b,k\n1,2,x\n3,4,  \n", {}, "line 3, column 3 ('k'): empty class label"),
+        ("a,k,b\n1,x,2\nz,,4\n", {"target": "k"}, "line 3, column 1 ('a'): not a number: 'z'"),
+        ("a,k,b\n1,x,2\n3,,z\n", {"target": "k"}, "line 3, column 2 ('k'): empty class label"),
+        ("a,b,k\n1,2,x\nnan,4,y\n", {}, "line 3, column 1 ('a'): not a finite number: 'nan'"),
+        ("a,b,k\n1,2,x\n3,4\n", {}, "line 3: 2 cells, the header has 3 columns"),
+        ("a,b,k\n1,2,x\n3,4, x\n", {}, "column 3 ('k'): every label is 'x', 1 class; "
+         "classification needs at least 2 classes"),
+        ('a,b,k\n1,2,"x"\n3,4,x\n', {}, "column 3 ('k'): every label is 'x', 1 class; "
+         "classification needs at least 2 classes"),
+        ("a,b,k\n1,2,x\n", {}, "1 data row, need at least 2"),
+        ("a,b,k\n1,2,x\n3,4,y\n", {"target": "kk"}, "no column named 'kk' for the target (did you mean k?); "
+         "the columns are 'a', 'b', 'k'"),
+    ],
+    ids=["empty-label", "blank-label", "number-left-of-empty-label", "empty-label-left-of-number",
+         "nan-feature", "ragged", "one-class", "one-class-quoted", "one-row", "unknown-target"],
+)
+def test_load_csv_label_errors(tmp_path, raw, kw, message):
+    path = write(tmp_path, raw)
+    with pytest.raises(DatasetError) as err:
+        load_csv(path, labels=True, **kw)
+    separator = ", " if message.startswith(("line", "column")) else ": "
+    assert str(err.value) == f"{path}{separator}{message}"
+
+
+def test_load_csv_label_arguments(tmp_path):
+    path = write(tmp_path, "a,b,k\n1,2,x\n3,4,y\n")
+    with pytest.raises(ConfigError) as err:
+        load_csv(path, target=["a", "k"], labels=True)
+    assert str(err.value) == "labels=True reads one target column as class labels, got 2 target columns"
+    with pytest.raises(ConfigError, match=r"^labels must be True or False, got 'yes'$"):
+        load_csv(path, labels="yes")  # type: ignore[arg-type]
+    assert load_csv(path, target=["k"], labels=True).classes == ("x", "y")
+
+
+def test_dataset_classes_are_checked_and_kept():
+    y = [[1, 0], [0, 1], [1, 0], [0, 1]]
+    d = Dataset(X=np.arange(8.0).reshape(4, 2), y=y, name="c", classes=["no", "yes"])
+    assert d.classes == ("no", "yes")
+    train, test = d.split(0.5, seed=0)
+    assert train.classes == test.classes == ("no", "yes")
+    assert d.standardized().classes == ("no", "yes")
+    np.testing.assert_array_equal(d.standardized().y, d.y)
+    with pytest.raises(DatasetError) as err:
+        d.standardized(target=True)
+    assert str(err.value) == (
+        "dataset 'c': y is the one-hot code of 2 classes, which standardized(target=True) would "
+        "destroy; standardize the features only (target=False)"
+    )
+    plain = Dataset(X=np.ones((2, 2)), y=[1.0, 2.0], name="p")
+    with pytest.raises(DatasetError, match=r"^dataset 'c': y is the one-hot code of 2 classes"):
+        plain.standardized(d, target=True)  # the reference's classes are named
+    for classes, message in [
+        (("a",), "dataset 'c': 1 classes, classification needs at least 2"),
+        (("a", "a"), "dataset 'c': class 'a' is named twice"),
+        (("a", "b", "c"), "dataset 'c': 3 classes for 2 target columns; y must be their one-hot code, "
+         "one column per class"),
+        ("ab", "dataset 'c': classes must be a sequence of class names, got the string 'ab'"),
+    ]:
+        with pytest.raises(DatasetError) as err:
+            Dataset(X=np.ones((4, 2)), y=y, name="c", classes=classes)
+        assert str(err.value) == message
+    with pytest.raises(DatasetError) as err:
+        Dataset(X=np.ones((2, 2)), y=[[1, 1], [0, 1]], name="c", classes=("a", "b"))
+    assert str(err.value) == "dataset 'c': y[0] is [1.0, 1.0], not a one-hot row (one 1, the rest 0)"
+    with pytest.raises(DatasetError, match=r"y\[1\] is \[0.5, 0.5\], not a one-hot row"):
+        Dataset(X=np.ones((2, 2)), y=[[1, 0], [0.5, 0.5]], name="c", classes=("a", "b"))
+
+
+# --- standardization of extreme columns ------------------------------------------------------
+
+
+def zscore_before(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Dataset.standardized's formula before the overflow fix, for the bit-for-bit comparison."""
+    mean = reference.mean(axis=0)
+    std = reference.std(axis=0)
+    constant = np.ptp(reference, axis=0) == 0
+    mean[constant] = reference[0, constant]
+    std[constant] = 1.0
+    return (values - mean) / std
+
+
+def test_standardized_ordinary_data_bit_for_bit_as_before():
+    d = load("diabetes")
+    train, test = d.split(0.3, seed=4)
+    rng = np.random.default_rng(5)
+    wide = Dataset(X=rng.standard_normal((300, 6)) * 10.0 ** np.arange(-120, 180, 50), y=rng.random(300))
+    const = Dataset(X=[[0.1, 1.0, -3.0], [0.1, 2.0, -3.0], [0.1, 3.5, -3.0]], y=[1, 2, 3])
+    cases = [(d, d), (test, train), (train, train), (wide, wide), (const, const)]
+    for values, reference in cases:
+        got = values.standardized(reference).X
+        np.testing.assert_array_equal(got.view(np.uint64), zscore_before(values.X, reference.X).view(np.uint64))
+        got_y = values.standardized(reference, target=True).y
+        np.testing.assert_array_equal(got_y.view(np.uint64), zscore_before(values.y, reference.y).view(np.uint64))
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e160, 1e300, 1e307, 1e-160, 1e-200, 1e-310])
+def test_standardized_extreme_columns_are_scaled_not_zeroed(scale):
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((200, 2))
+    X = np.column_stack([base[:, 0] * scale, base[:, 1]])
+    d = Dataset(X=X, y=np.zeros(200), name="big")
+    with np.errstate(all="ignore"):
+        before = zscore_before(d.X, d.X)
+    if scale >= 1e155:  # the old formula: a column of 0 (std inf), or of nan (mean inf)
+        assert np.all(before[:, 0] == 0) or np.isnan(before[:, 0]).all()
+    elif scale <= 1e-200:  # the variance underflowed to 0: inf and nan
+        assert not np.isfinite(before[:, 0]).all()
+    s = d.standardized().X
+    assert np.isfinite(s).all()
+    assert s[:, 0].mean() == pytest.approx(0.0, abs=1e-12)
+    assert s[:, 0].std() == pytest.approx(1.0, rel=1e-12)
+    expected = (base[:, 0] - base[:, 0].mean()) / base[:, 0].std()  # z-scores do not depend on scale
+    np.testing.assert_allclose(s[:, 0], expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(s[:, 1], before[:, 1])  # the other column as before
+    np.testing.assert_array_equal(d.standardized(target=True).y, 0.0)
+
+
+def test_standardized_near_float64_max_and_mixed_signs():
+    X = np.array([[1.7e308, 1.0], [-1.7e308, 2.0], [1e308, 3.0]])
+    s = Dataset(X=X, y=[1, 2, 3], name="edge").standardized().X
+    assert np.isfinite(s).all()
+    expected = (X[:, 0] / 1.7e308 - (X[:, 0] / 1.7e308).mean()) / (X[:, 0] / 1.7e308).std()
+    np.testing.assert_allclose(s[:, 0], expected, rtol=1e-12)
+
+
+def test_standardized_overflowing_z_scores_are_an_error_naming_the_column():
+    train = Dataset(X=[[1.0, 0.0], [1.0 + 1e-10, 1.0], [1.0 - 1e-10, 2.0]], y=[1, 2, 3], name="train",
+                    feature_names=("x_1", "x_3"))
+    test = Dataset(X=[[1e300, 0.0], [1.0, 1.0]], y=[1, 2], name="test", feature_names=("x_1", "x_3"))
+    with pytest.raises(DatasetError) as err:
+        test.standardized(train)
+    assert str(err.value) == (
+        "dataset 'test': column 'x_1' cannot be standardized: its values (up to 1e+300 in magnitude) "
+        "overflow float64 as z-scores with the statistics of 'train' (mean 1, std 8.16e-11)"
+    )
+    big = Dataset(X=[[1e300, 1.0], [-1e300, 2.0]], y=[1.0, 2.0], name="big", target_names=("t",))
+    tiny = Dataset(X=[[1.0, 1.0], [2.0, 2.0]], y=[1e-300, 2e-300], name="tiny")
+    with pytest.raises(DatasetError, match=r"^dataset 'big': column 't' cannot be standardized"):
+        Dataset(X=[[1.0, 1.0], [2.0, 2.0]], y=[1e300, -1e300], name="big", target_names=("t",)).standardized(
+            tiny, target=True)
+    assert np.isfinite(big.standardized(target=True).X).all()
