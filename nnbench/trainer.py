@@ -169,6 +169,8 @@ class Trainer:
     :param options: the default values of its own options (documented by the plugin).
     :param plugin: the name of the plugin that registered it (filled in by the plugin
         manager).
+    :param library: the optimizer library and its version, e.g. ``"torch 2.13.0"``, for
+        listings; empty for nnbench's own.
     :raises ValueError: an unknown family or derivative.
     """
 
@@ -184,6 +186,7 @@ class Trainer:
     min_residuals_per_param: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""
+    library: str = ""
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
