@@ -10,10 +10,11 @@ Options (pycma's own names): ``sigma0=1.0``, the initial step size per weight (t
 nevergrad's default ``sigma`` for an unbounded array), and ``popsize=None`` for pycma's
 default ``4 + floor(3 ln n)``.
 
-Budget: pycma's ``maxfevals = max_evals`` and ``timeout = max_seconds``. pycma checks them
-between generations, so a population that would cross the budget is cut off by nnbench's
-guard after exactly ``max_evals`` evaluations (``status=-2``); the members evaluated count
-towards the best point. Stopping reasons (``es.stop()``): ``tolfun``, ``tolfunhist``,
+Budget: pycma's ``maxfevals = max_evals - 1`` (pycma stops once ``countevals - 1 >=
+maxfevals``, so this stops it at ``max_evals`` evaluations) and ``timeout = max_seconds``.
+pycma checks them between generations, so a population that would cross the budget is cut
+off by nnbench's guard after exactly ``max_evals`` evaluations (``status=-2``); the members
+evaluated count towards the best point. Stopping reasons (``es.stop()``): ``tolfun``, ``tolfunhist``,
 ``tolfunrel``, ``tolx``, ``ftarget`` are convergence (``success=True``, ``status=0``);
 ``maxfevals``, ``maxiter``, ``timeout`` its limits (``status=1``); any other criterion
 (``tolflatfitness``, ``tolstagnation``, ``conditioncov``, ...) ``status=2``. A NaN cost is
@@ -81,7 +82,9 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
         raise ConfigError(f"option cma-{method}.popsize={popsize!r} must be an integer of at least 2 "
                           "(or None for pycma's default 4 + 3 ln n)")
     cma = prepare()
-    inopts: dict[str, Any] = {"seed": seed_from(rng), "maxfevals": int(budget.max_evals),  # type: ignore[arg-type]
+    # pycma stops when ``countevals - 1 >= maxfevals`` (evolution_strategy.py, _CMAStopDict):
+    # maxfevals = max_evals - 1 stops it at max_evals evaluations, not one generation later
+    inopts: dict[str, Any] = {"seed": seed_from(rng), "maxfevals": int(budget.max_evals) - 1,  # type: ignore[arg-type]
                               "verbose": -9, "verb_disp": 0, "verb_log": 0}
     if popsize is not None:
         inopts["popsize"] = int(popsize)
