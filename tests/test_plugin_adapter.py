@@ -142,3 +142,24 @@ def test_library_train_reports_nan_when_no_cost_was_finite():
     result = LibraryTrain("idle", "idle", solve)(objective, x0, Budget(), np.random.default_rng(0))
     assert np.isnan(result.fun) and not result.success and np.array_equal(result.x, x0)
     assert result.message == "converged"
+
+
+def test_import_library_silences_only_the_declared_import_warnings(tmp_path, monkeypatch):
+    import warnings
+
+    import nnbench_adapter
+
+    (tmp_path / "nnbench_test_noisy.py").write_text(
+        "import warnings\n"
+        "warnings.warn('Could not import matplotlib.pyplot, therefore plots are not available')\n")
+    (tmp_path / "nnbench_test_louder.py").write_text("import warnings\nwarnings.warn('something else')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(nnbench_adapter.IMPORT_WARNINGS, "nnbench_test_noisy", (r"Could not import matplotlib\.pyplot",))
+    monkeypatch.setitem(nnbench_adapter.IMPORT_WARNINGS, "nnbench_test_louder", (r"Could not import",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert nnbench_adapter.import_library("nnbench_test_noisy").__name__ == "nnbench_test_noisy"
+        with pytest.raises(UserWarning, match="^something else$"):
+            nnbench_adapter.import_library("nnbench_test_louder")
+    monkeypatch.delitem(sys.modules, "nnbench_test_noisy", raising=False)
+    monkeypatch.delitem(sys.modules, "nnbench_test_louder", raising=False)

@@ -20,9 +20,11 @@ Not a plugin itself: it registers no hook and is no entry point.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import importlib.util
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -39,7 +41,9 @@ __all__ = [
     "LibraryTrain",
     "Outcome",
     "Tracked",
+    "IMPORT_WARNINGS",
     "check_options",
+    "import_library",
     "library_version",
     "seed_from",
 ]
@@ -70,6 +74,25 @@ def library_version(module: str, distribution: str | None = None) -> str:
         return f"{name} {importlib.metadata.version(name)}"
     except importlib.metadata.PackageNotFoundError:
         return f"{name} (version unknown)"
+
+
+#: Warnings a library gives when it is imported, about optional parts nnbench does not use,
+#: silenced by :func:`import_library`: by import name, regular expressions of the messages.
+#: pycma without matplotlib: "Could not import matplotlib.pyplot, therefore ``cma.plot()``
+#: etc. is not available" (cma/s.py).
+IMPORT_WARNINGS: dict[str, tuple[str, ...]] = {"cma": (r"Could not import matplotlib\.pyplot",)}
+
+
+def import_library(module: str) -> Any:
+    """``importlib.import_module(module)`` with its :data:`IMPORT_WARNINGS` silenced.
+
+    :returns: the module.
+    :raises ImportError: the library is not installed.
+    """
+    with warnings.catch_warnings():
+        for pattern in IMPORT_WARNINGS.get(module, ()):
+            warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
+        return importlib.import_module(module)
 
 
 def check_options(trainer: str, options: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ import numpy as np
 from nnbench.errors import ConfigError
 from nnbench.hookspecs import hookimpl
 from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, library_version, seed_from
+from nnbench_adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
 
 __all__ = ["CONVERGED", "DEFAULTS", "LIBRARY", "LIMITS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -60,9 +60,7 @@ def prepare() -> Any:
 
     :raises ImportError: pycma is not installed.
     """
-    import cma
-
-    return cma
+    return import_library("cma")
 
 
 def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,

@@ -38,7 +38,7 @@ import numpy as np
 from nnbench.errors import ConfigError
 from nnbench.hookspecs import hookimpl
 from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, library_version, seed_from
+from nnbench_adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
 
 __all__ = ["DEFAULTS", "LIBRARY", "METHODS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -70,11 +70,14 @@ def _float(value: Any) -> float:
 def prepare() -> Any:
     """Import nevergrad and return the module (a worker calls this before its trials' clocks
     start); under numpy >= 2.4, give nevergrad's metamodel module a ``float`` that converts a
-    one-element array (see the module docstring).
+    one-element array (see the module docstring). pycma, which nevergrad's CMA variants
+    import on first use, is imported first with its import warnings silenced
+    (:data:`nnbench_adapter.IMPORT_WARNINGS`).
 
     :raises ImportError: nevergrad is not installed.
     """
-    import nevergrad
+    import_library("cma")  # a dependency of nevergrad
+    nevergrad = import_library("nevergrad")
     import nevergrad.optimization.metamodel as metamodel
 
     if np.lib.NumpyVersion(np.__version__) >= "2.4.0" and "float" not in vars(metamodel):
