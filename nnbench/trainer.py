@@ -200,6 +200,8 @@ class Trainer:
         that pass options to a library that validates them itself (scipy's methods).
     :param plugin: the name of the plugin that registered it (filled in by the plugin
         manager).
+    :param library: the optimizer library and its version, e.g. ``"torch 2.13.0"``, for
+        listings; empty for nnbench's own.
     :raises ValueError: an unknown family or derivative, or constraints for an option
         that ``options`` does not name.
     """
@@ -218,6 +220,7 @@ class Trainer:
     constraints: Mapping[str, Sequence[Constraint | None]] = field(default_factory=dict)
     probe_options: bool = False
     plugin: str = ""
+    library: str = ""
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
