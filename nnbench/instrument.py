@@ -57,7 +57,7 @@ class InstrumentedObjective:
     def __init__(self, objective: Any, budget: Budget | None = None, target: float | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.objective = objective
-        self.budget = budget or Budget(max_evals=None)
+        self.budget = budget or Budget(max_evals=None, max_seconds=None)
         self.target = target
         self._clock = clock
         for name in ("n_params", "n_residuals", "has_residuals", "loss", "network", "dataset", "X", "y"):

@@ -265,7 +265,7 @@ def check_budget_honoured(trainer: Trainer) -> None:
         assert not watched.raised, (
             f"{trainer.name} swallowed BudgetExhausted (it must propagate to the harness); "
             f"returned {result.message!r}")
-    counted = InstrumentedObjective(objective, Budget(max_evals=None))
+    counted = InstrumentedObjective(objective, Budget(max_evals=None, max_seconds=None))
     _run(trainer, counted, x0, Budget(max_evals=SMALL_EVALS))
     assert counted.evaluations <= 2 * SMALL_EVALS, (
         f"{trainer.name}: given a budget of {SMALL_EVALS} evaluations it spent {counted.evaluations}")

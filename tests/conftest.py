@@ -25,3 +25,13 @@ def n_builtin_trainers() -> int:
 def _one_blas_thread():
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _builtin_plugins_only(request, monkeypatch):
+    """Every test sees nnbench's built-in plugins only (``NNBENCH_DISABLE_PLUGIN_AUTOLOAD=1``,
+    inherited by the worker processes it starts), so that names, counts and "did you mean"
+    hints do not depend on which extras are installed; tests marked ``entry_points`` (the
+    plugin loading and the library plugins) load entry points as a user's run does."""
+    if request.node.get_closest_marker("entry_points") is None:
+        monkeypatch.setenv("NNBENCH_DISABLE_PLUGIN_AUTOLOAD", "1")

@@ -15,6 +15,8 @@ import pytest
 
 from nnbench.testing import check_trainer
 
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nnbench-example-plugin"
 
 

@@ -83,7 +83,7 @@ def faults(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def registry():
-    return Registry(get_plugin_manager())
+    return Registry(get_plugin_manager(autoload=False))  # module-scoped: the built-ins, as every test here
 
 
 def _by_trial(records):

@@ -1,4 +1,4 @@
-"""What the four library plugins share (nnbench_adapter), and how they load: through nnbench's
+"""What the four library plugins share (nnbench.adapter), and how they load: through nnbench's
 own entry points, without importing their library until a trainer runs."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from nnbench.instrument import InstrumentedObjective
 from nnbench.plugins import Registry, get_plugin_manager
 from nnbench.testing import tutorial_problem
 from nnbench.trainer import Budget
-from nnbench_adapter import (DEFAULT_MAX_EVALS, SEED_RANGE, LibraryTrain, Outcome, check_options,
-                             library_version, seed_from)
+from nnbench.adapter import DEFAULT_MAX_EVALS, SEED_RANGE, LibraryTrain, Outcome, library_version, seed_from
+from nnbench.options import check_option
+
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
 #: entry-point name (= the library's import name) -> the plugin module.
 PLUGINS = {"torch": "nnbench_torch", "cma": "nnbench_cma", "nevergrad": "nnbench_nevergrad", "nlopt": "nnbench_nlopt"}
@@ -83,20 +85,23 @@ def test_library_version_reads_metadata_without_importing():
     assert library_version("yaml", "nnbench_no_such_distribution") in ("", "nnbench_no_such_distribution (version unknown)")
 
 
-def test_check_options_merges_and_names_the_bad_option():
+def test_library_options_are_checked_by_their_declaration_and_direct_calls_refuse_unknown_ones():
+    from nnbench.trainer import Trainer
+
     defaults = {"lr": 1e-3, "history_size": 100, "amsgrad": False, "popsize": None}
-    assert check_options("t", {"lr": 1, "history_size": 5.0, "popsize": 7}, defaults) == {
-        "lr": 1.0, "history_size": 5, "amsgrad": False, "popsize": 7}
-    cases = [({"lrr": 1.0}, "trainer 't' has no option 'lrr'; options: amsgrad, history_size, lr, popsize"),
-             ({"lr": "fast"}, "option t.lr='fast' is not a finite number (default 0.001)"),
-             ({"lr": float("nan")}, "option t.lr=nan is not a finite number (default 0.001)"),
-             ({"lr": True}, "option t.lr=True is not a finite number (default 0.001)"),
-             ({"history_size": 2.5}, "option t.history_size=2.5 must be an integer (default 100)"),
-             ({"amsgrad": 1}, "option t.amsgrad=1 must be true or false")]
-    for options, message in cases:
+    t = Trainer(name="t", family="first-order", train=LibraryTrain("t", "spend", _spend, tuple(defaults.items())),
+                summary="test", options=defaults, probe_options=True)
+    assert check_option(t, "lr", 1, "o") == 1 and check_option(t, "popsize", 7, "o") == 7
+    cases = [("lrr", 1.0, "o: t has no option 'lrr' (did you mean lr?)"),
+             ("lr", "fast", "o: must be a number, got 'fast'"),
+             ("amsgrad", "yes", "o: must be true or false or an integer, got 'yes'")]
+    for key, value, message in cases:
         with pytest.raises(ConfigError) as exc:
-            check_options("t", options, defaults)
+            check_option(t, key, value, "o")
         assert str(exc.value) == message
+    objective, x0 = tutorial_problem()
+    with pytest.raises(TypeError, match=r"^t got unexpected options \['lrr'\]$"):
+        t.train(objective, x0, Budget(10), np.random.default_rng(0), lrr=1.0)
 
 
 def test_seed_from_is_reproducible_and_in_range():
@@ -147,7 +152,7 @@ def test_library_train_reports_nan_when_no_cost_was_finite():
 def test_import_library_silences_only_the_declared_import_warnings(tmp_path, monkeypatch):
     import warnings
 
-    import nnbench_adapter
+    from nnbench import adapter as nnbench_adapter
 
     (tmp_path / "nnbench_test_noisy.py").write_text(
         "import warnings\n"

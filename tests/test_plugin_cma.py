@@ -12,8 +12,11 @@ cma = pytest.importorskip("cma", reason="pycma is not installed (pip install -e 
 import nnbench_cma  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
 from nnbench.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
+
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
 (CMA_ES,) = nnbench_cma.TRAINERS
 
@@ -58,10 +61,11 @@ def test_seeds_come_from_the_trial_rng():
 def test_options_reach_pycma():
     *_, wide = _run(Budget(max_evals=20), popsize=20)
     assert wide.nit == 1
-    with pytest.raises(ConfigError, match=r"^option cma-CMA-ES.popsize=1 must be an integer of at least 2"):
-        _run(popsize=1)
-    with pytest.raises(ConfigError, match=r"^option cma-CMA-ES.sigma0=0.0 must be positive$"):
-        _run(sigma0=0.0)
+    # the declarations, checked before any trial runs (nnbench.options)
+    with pytest.raises(ConfigError, match=r"^o: must be an integer >= 2 or None, got 1$"):
+        check_option(nnbench_cma.TRAINERS[0], "popsize", 1, "o")
+    with pytest.raises(ConfigError, match=r"^o: must be a positive number, got 0.0$"):
+        check_option(nnbench_cma.TRAINERS[0], "sigma0", 0.0, "o")
 
 
 def test_nothing_is_written_to_the_working_directory(tmp_path, monkeypatch, capfd):

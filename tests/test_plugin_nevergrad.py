@@ -11,8 +11,11 @@ ng = pytest.importorskip("nevergrad", reason="nevergrad is not installed (pip in
 import nnbench_nevergrad  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
 from nnbench.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
+
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
 TRAINERS = {t.name: t for t in nnbench_nevergrad.TRAINERS}
 
@@ -30,7 +33,7 @@ def test_conformance(trainer, check):
     check(trainer)
 
 
-def _run(name, budget=Budget(max_evals=300), seed=0, **options):
+def _run(name, budget=Budget(max_evals=300, max_seconds=None), seed=0, **options):
     objective, x0 = tutorial_problem(0)
     counted = InstrumentedObjective(objective)
     result = TRAINERS[name].train(counted, x0, budget, np.random.default_rng(seed), **options)
@@ -54,8 +57,8 @@ def test_seeds_come_from_the_trial_rng():
 def test_sigma_is_the_arrays_mutation_scale():
     _, x0, _, near = _run("ng-RandomSearch", Budget(max_evals=30), sigma=1e-3)
     assert 0 < np.abs(near.x - x0).max() < 0.01
-    with pytest.raises(ConfigError, match=r"^option ng-PSO.sigma=-1.0 must be positive$"):
-        _run("ng-PSO", sigma=-1.0)
+    with pytest.raises(ConfigError, match=r"^o: must be a positive number, got -1.0$"):
+        check_option(TRAINERS["ng-PSO"], "sigma", -1.0, "o")  # checked before any trial runs
 
 
 def test_the_metamodel_takes_a_one_element_array_under_numpy_2_4():

@@ -11,8 +11,11 @@ nlopt = pytest.importorskip("nlopt", reason="nlopt is not installed (pip install
 import nnbench_nlopt  # noqa: E402
 from nnbench.errors import BudgetExhausted, ConfigError  # noqa: E402
 from nnbench.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
+
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
 TRAINERS = {t.name: t for t in nnbench_nlopt.TRAINERS}
 
@@ -89,9 +92,10 @@ def test_options_reach_nlopt():
     *_, coarse = _run("nlopt-LN_SBPLX", budget=Budget(max_evals=40), initial_step=1e-6)
     *_, default = _run("nlopt-LN_SBPLX", budget=Budget(max_evals=40))
     assert coarse.fun > default.fun
-    with pytest.raises(ConfigError, match=r"^option nlopt-LN_BOBYQA.initial_step=0 must be a positive number"):
-        _run("nlopt-LN_BOBYQA", initial_step=0)
-    with pytest.raises(ConfigError, match=r"^option nlopt-LD_MMA.xtol_rel=-1.0 must be >= 0 \(0: off\)$"):
-        _run("nlopt-LD_MMA", xtol_rel=-1.0)
-    with pytest.raises(ConfigError, match=r"^trainer 'nlopt-LD_MMA' has no option 'vector_storage'"):
-        _run("nlopt-LD_MMA", vector_storage=5)
+    # the declarations, checked before any trial runs (nnbench.options)
+    with pytest.raises(ConfigError, match=r"^o: must be a positive number or None, got 0$"):
+        check_option(TRAINERS["nlopt-LN_BOBYQA"], "initial_step", 0, "o")
+    with pytest.raises(ConfigError, match=r"^o: must be a non-negative number, got -1.0$"):
+        check_option(TRAINERS["nlopt-LD_MMA"], "xtol_rel", -1.0, "o")
+    with pytest.raises(ConfigError, match=r"^o: nlopt-LD_MMA has no option 'vector_storage'; its options: "):
+        check_option(TRAINERS["nlopt-LD_MMA"], "vector_storage", 5, "o")

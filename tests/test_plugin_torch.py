@@ -15,8 +15,11 @@ import nnbench_scipy  # noqa: E402
 import nnbench_torch  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
 from nnbench.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.options import check_option, probe  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
+
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
 TRAINERS = {t.name: t for t in nnbench_torch.TRAINERS}
 NNBENCH = {t.name: t for t in nnbench_firstorder.TRAINERS}
@@ -139,5 +142,9 @@ def test_options_reach_torch():
     slow = TRAINERS["torch-SGD"].train(objective, x0, Budget(max_evals=20), np.random.default_rng(0), lr=1e-6)
     fast = TRAINERS["torch-SGD"].train(objective, x0, Budget(max_evals=20), np.random.default_rng(0), lr=0.5)
     assert abs(slow.fun - objective.fun(x0)) < 1e-4 < objective.fun(x0) - fast.fun
-    with pytest.raises(ConfigError, match=r"^trainer 'torch-Adam' has no option 'betas'; options: amsgrad, beta1, "):
-        TRAINERS["torch-Adam"].train(objective, x0, Budget(max_evals=5), np.random.default_rng(0), betas=(0.9, 0.99))
+    with pytest.raises(ConfigError, match=r"^o: torch-Adam has no option 'betas' \(did you mean beta2, beta1 or eps\?\)$"):
+        check_option(TRAINERS["torch-Adam"], "betas", (0.9, 0.99), "o")
+    # what torch itself refuses is found by one dry call before the run
+    with pytest.raises(ConfigError, match=r"^o: torch-Adam refused -1 in a dry run on a 2-weight quadratic "
+                                          r"\(ValueError: Invalid learning rate: -1\)$"):
+        probe(TRAINERS["torch-Adam"], {"lr": -1}, {"lr": "o"})

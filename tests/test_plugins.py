@@ -20,6 +20,8 @@ from nnbench.plugins import (BUILTIN_PLUGINS, PluginInfo, PluginWarning, Registr
                              plugin_rows, trainer_rows)
 from nnbench.trainer import FAMILIES
 
+pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
+
 README = Path(__file__).resolve().parents[1] / "plugins" / "README.md"
 
 GOOD_PLUGIN = """

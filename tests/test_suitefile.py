@@ -20,7 +20,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "suite.toml"
 
 @pytest.fixture(scope="module")
 def registry():
-    return Registry(get_plugin_manager())
+    return Registry(get_plugin_manager(autoload=False))  # module-scoped: the built-ins, as every test here
 
 
 def test_the_example_suite_reads_as_documented(registry):

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from nnbench.datasets import load
 from nnbench.errors import ConfigError
 from nnbench.instrument import InstrumentedObjective
 from nnbench.network import Network
@@ -144,7 +143,7 @@ def test_trainers_stop_at_their_own_budget(name):
 def test_scipy_trainers_stop_at_the_time_budget():
     objective, x0 = tutorial_problem(0)
     result = train("basinhopping", objective, x0, Budget(max_evals=None, max_seconds=0.2), niter=10**6)
-    assert not result.success and result.message == "basinhopping: stopped at the time budget"
+    assert not result.success and result.message == "basinhopping: stopped at the time budget of 0.2 s"
     assert result.fun < objective.fun(x0)
 
 

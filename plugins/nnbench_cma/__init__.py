@@ -21,7 +21,7 @@ evaluated count towards the best point. Stopping reasons (``es.stop()``): ``tolf
 told to pycma as ``inf``.
 
 Seeding: pycma's ``seed`` option, an integer drawn from the trial's ``rng``
-(:func:`nnbench_adapter.seed_from`). pycma seeds numpy's global ``numpy.random`` state with
+(:func:`nnbench.adapter.seed_from`). pycma seeds numpy's global ``numpy.random`` state with
 it, so two CMA-ES runs in threads of one process would interleave; processes are safe.
 
 Output: ``verbose=-9``, ``verb_disp=0`` and ``verb_log=0``: nothing is printed and pycma's
@@ -31,14 +31,14 @@ Output: ``verbose=-9``, ``verb_disp=0`` and ``verb_log=0``: nothing is printed a
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError
+from nnbench.adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
+from nnbench.trainer import Budget, Interval, Trainer
 
 __all__ = ["CONVERGED", "DEFAULTS", "LIBRARY", "LIMITS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -68,17 +68,9 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     """CMA-ES from ``x0`` by ask and tell, each population member one ``tracked.fun`` call.
 
     :param method: ``"CMA-ES"``.
-    :param options: ``sigma0`` (> 0) and ``popsize`` (an integer >= 2, or ``None``).
-    :raises ConfigError: a ``sigma0`` that is not positive, a ``popsize`` that is not an
-        integer of at least 2.
+    :param options: ``sigma0`` and ``popsize``, checked by :data:`CONSTRAINTS` before the run.
     """
     sigma0, popsize = options["sigma0"], options["popsize"]
-    if not sigma0 > 0:
-        raise ConfigError(f"option cma-{method}.sigma0={sigma0!r} must be positive")
-    if popsize is not None and (isinstance(popsize, bool) or not isinstance(popsize, (int, np.integer))
-                                or popsize < 2):
-        raise ConfigError(f"option cma-{method}.popsize={popsize!r} must be an integer of at least 2 "
-                          "(or None for pycma's default 4 + 3 ln n)")
     cma = prepare()
     # pycma stops when ``countevals - 1 >= maxfevals`` (evolution_strategy.py, _CMAStopDict):
     # maxfevals = max_evals - 1 stops it at max_evals evaluations, not one generation later
@@ -102,11 +94,16 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     return Outcome(False, 1 if LIMITS & stop.keys() else 2, f"cma-{method}: {reasons}")
 
 
+#: What each option takes: ``sigma0`` > 0; ``popsize`` an integer >= 2, or ``None`` for
+#: pycma's default 4 + 3 ln n.
+CONSTRAINTS = {"sigma0": [Interval(Real, 0, None, closed="neither")],
+               "popsize": [Interval(Integral, 2, None, closed="left"), None]}
+
 #: The one trainer of this plugin; none when pycma is not installed.
 TRAINERS: tuple[Trainer, ...] = (
     Trainer(name="cma-CMA-ES", family="global", train=LibraryTrain("cma-CMA-ES", "CMA-ES", solve, tuple(DEFAULTS.items())),
             summary="pycma CMA-ES (Hansen & Ostermeier 2001), every population member charged",
-            stochastic=True, options=dict(DEFAULTS), library=LIBRARY),
+            stochastic=True, options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True),
 ) if LIBRARY else ()
 
 

@@ -17,7 +17,7 @@ more, NaN included, are clipped to 5e20 by nevergrad itself; its ``LossTooLargeW
 about it is silenced, since unbounded weights make such costs routine.
 
 Seeding: the parametrization's ``random_state`` is a ``numpy.random.RandomState`` seeded
-with an integer drawn from the trial's ``rng`` (:func:`nnbench_adapter.seed_from`).
+with an integer drawn from the trial's ``rng`` (:func:`nnbench.adapter.seed_from`).
 
 numpy >= 2.4: nevergrad's metamodel (``nevergrad.optimization.metamodel.learn_on_k_best``,
 used by NGOpt's choices ``MetaModel`` and ``MetaModelOnePlusOne`` on small budgets) calls
@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError
+from nnbench.adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
+from nnbench.trainer import Budget, Interval, Trainer
 
 __all__ = ["DEFAULTS", "LIBRARY", "METHODS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -72,7 +72,7 @@ def prepare() -> Any:
     start); under numpy >= 2.4, give nevergrad's metamodel module a ``float`` that converts a
     one-element array (see the module docstring). pycma, which nevergrad's CMA variants
     import on first use, is imported first with its import warnings silenced
-    (:data:`nnbench_adapter.IMPORT_WARNINGS`).
+    (:data:`nnbench.adapter.IMPORT_WARNINGS`).
 
     :raises ImportError: nevergrad is not installed.
     """
@@ -90,11 +90,8 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     """nevergrad's ``method`` from ``x0``: exactly ``max_evals`` asks, each one ``tracked.fun``.
 
     :param method: a key of :data:`METHODS`.
-    :param options: ``sigma`` (> 0).
-    :raises ConfigError: a ``sigma`` that is not positive.
+    :param options: ``sigma``, checked by :data:`CONSTRAINTS` before the run.
     """
-    if not options["sigma"] > 0:
-        raise ConfigError(f"option ng-{method}.sigma={options['sigma']!r} must be positive")
     ng = prepare()
     parametrization = ng.p.Array(init=x0).set_mutation(sigma=options["sigma"])
     parametrization.random_state = np.random.RandomState(seed_from(rng))
@@ -110,10 +107,14 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     return Outcome(False, 1, f"ng-{method}: spent its budget of {limit} evaluations")
 
 
+#: What each option takes: the initial mutation scale ``sigma`` > 0.
+CONSTRAINTS = {"sigma": [Interval(Real, 0, None, closed="neither")]}
+
+
 def _declare(method: str) -> Trainer:
     name = f"ng-{method}"
     return Trainer(name=name, family="global", train=LibraryTrain(name, method, solve, tuple(DEFAULTS.items())),
-                   summary=METHODS[method], stochastic=True, options=dict(DEFAULTS), library=LIBRARY)
+                   summary=METHODS[method], stochastic=True, options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True)
 
 
 #: Every trainer of this plugin, in listing order; none when nevergrad is not installed.

@@ -27,21 +27,21 @@ whatever NLopt's C++ layer makes of an error inside the callback (``set_exceptio
 would turn it into a ``SystemError``).
 
 Seeding: ``nlopt.srand`` with an integer drawn from the trial's ``rng``
-(:func:`nnbench_adapter.seed_from`); these local algorithms are deterministic, but NLopt
+(:func:`nnbench.adapter.seed_from`); these local algorithms are deterministic, but NLopt
 draws random numbers in some of its code paths.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.errors import ConfigError
+from nnbench.adapter import LibraryTrain, Outcome, Tracked, library_version, seed_from
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, library_version, seed_from
+from nnbench.trainer import Budget, Interval, Trainer
 
 __all__ = ["LIBRARY", "METHODS", "RESULTS", "TOLERANCES", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -90,22 +90,12 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     """NLopt's algorithm ``method`` from ``x0``, minimising ``tracked``.
 
     :param method: a key of :data:`METHODS`.
-    :param options: :data:`TOLERANCES` (>= 0) and the method's own options.
+    :param options: :data:`TOLERANCES` and the method's own options, checked by
+        :data:`CONSTRAINTS` before the run.
     :returns: NLopt's result code as ``status``, its name as the message.
-    :raises ConfigError: a negative tolerance, an ``initial_step`` that is not a positive
-        number, a negative ``vector_storage``.
     :raises BudgetExhausted: from the harness's objective, raised again after NLopt stopped.
     """
-    for key in TOLERANCES:
-        if options[key] < 0:
-            raise ConfigError(f"option nlopt-{method}.{key}={options[key]!r} must be >= 0 (0: off)")
     step = options.get("initial_step")
-    if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0
-                             or not math.isfinite(step)):
-        raise ConfigError(f"option nlopt-{method}.initial_step={step!r} must be a positive number "
-                          "(or None for NLopt's heuristic)")
-    if options.get("vector_storage", 0) < 0:
-        raise ConfigError(f"option nlopt-{method}.vector_storage={options['vector_storage']!r} must be >= 0")
     nlopt = prepare()
     nlopt.srand(seed_from(rng))
     opt = nlopt.opt(getattr(nlopt, method), x0.size)
@@ -151,6 +141,13 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     return Outcome(RESULTS.get(name, False), int(code), f"nlopt-{method}: {name}{detail}")
 
 
+#: What each option takes: tolerances >= 0 (0: off), ``initial_step`` > 0 or ``None`` (NLopt's
+#: heuristic), ``vector_storage`` >= 0 (0: NLopt's default).
+CONSTRAINTS = {**dict.fromkeys(TOLERANCES, [Interval(Real, 0, None, closed="left")]),
+               "initial_step": [Interval(Real, 0, None, closed="neither"), None],
+               "vector_storage": [Interval(Integral, 0, None, closed="left")]}
+
+
 def _declare(method: str) -> Trainer:
     extra, summary = METHODS[method]
     defaults = {**TOLERANCES, **extra}
@@ -158,7 +155,8 @@ def _declare(method: str) -> Trainer:
     name = f"nlopt-{method}"
     return Trainer(name=name, family="local-gradient" if gradient else "local-derivative-free",
                    train=LibraryTrain(name, method, solve, tuple(defaults.items())), summary=summary,
-                   uses=frozenset({"gradient"}) if gradient else frozenset(), options=defaults, library=LIBRARY)
+                   uses=frozenset({"gradient"}) if gradient else frozenset(), options=defaults,
+                   constraints={k: CONSTRAINTS[k] for k in defaults}, library=LIBRARY, probe_options=True)
 
 
 #: Every trainer of this plugin, in listing order; none when nlopt is not installed.

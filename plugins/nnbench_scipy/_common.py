@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from nnbench.adapter import Outcome, Tracked
 from nnbench.errors import BudgetExhausted, ConfigError
-from nnbench.instrument import InstrumentedObjective
 from nnbench.trainer import Budget, Trainer, TrainResult
 
 #: Parameters of scipy's functions that are not options: nnbench sets them (the
@@ -43,39 +43,6 @@ DEFAULT_BOUND = 10.0
 #: The exceptions scipy raises on a non-finite cost or a singular/indefinite matrix
 #: (``numpy.linalg.LinAlgError`` is a ``ValueError``); reported as ``success=False``.
 SCIPY_FAILURES = (ValueError, ArithmeticError, RuntimeError)
-
-
-class Tracked(InstrumentedObjective):
-    """The objective as the optimizer sees it: nnbench's own instrumentation
-    (:class:`~nnbench.instrument.InstrumentedObjective`), so that a trainer used on its own
-    also stops at its budget and returns the best point it evaluated.
-
-    Inside a harness trial it wraps the harness's instrumented objective; whichever budget
-    check fires first raises :class:`~nnbench.errors.BudgetExhausted`, and
-    :attr:`exhausted` tells whether it was this one (``None``: it came from outside and
-    must propagate).
-
-    :param objective: an :class:`~nnbench.objective.Objective` or the harness's wrapper.
-    :param budget: ``max_evals`` evaluations (``fun``, ``fun_and_grad``, ``residuals``),
-        ``max_seconds`` wall-clock seconds from construction.
-    """
-
-    @property
-    def evals(self) -> int:
-        """Evaluations so far."""
-        return self.evaluations
-
-    @property
-    def best_fun(self) -> float:
-        """The lowest finite cost evaluated (``inf`` before any)."""
-        return self.best_cost
-
-    def best(self, x0: np.ndarray, success: bool, status: int, message: str,
-             error: str | None = None) -> TrainResult:
-        """A result at the best point seen (``x0`` and ``nan`` if none was finite)."""
-        x = x0 if self.best_x is None else self.best_x
-        return TrainResult(x=np.array(x, dtype=np.float64), fun=self.best_fun if self.best_x is not None else math.nan,
-                           success=success, status=status, message=message, nfev=self.evals, error=error)
 
 
 Solve = Callable[[Tracked, np.ndarray, Budget, np.random.Generator, dict[str, Any]], TrainResult]
@@ -114,17 +81,15 @@ class Train:
         except BudgetExhausted:
             if tracked.exhausted is None:
                 raise  # the harness's budget, not this trainer's: the harness keeps the best point
-            stop = (f"stopped at the budget of {budget.max_evals} evaluations" if tracked.exhausted == "max_evals"
-                    else "stopped at the time budget")
-            return tracked.best(x0, False, -2, f"{self.name}: {stop}")
+            return tracked.stopped(self.name, x0)
         except ConfigError:  # nnbench's own refusal (not scipy failing): let it be seen
             raise
         except SCIPY_FAILURES as exc:
             error = f"{type(exc).__name__}: {exc}"
-            return tracked.best(x0, False, -3, f"{self.name} failed: {error}", error)
-        if tracked.best_x is not None and result.fun != tracked.best_fun:
-            result.x, result.fun = tracked.best_x.copy(), tracked.best_fun
-        elif tracked.best_x is None and tracked.evals:
+            return tracked.result(x0, Outcome(False, -3, f"{self.name} failed: {error}"), error)
+        if tracked.best_x is not None and result.fun != tracked.best_cost:
+            result.x, result.fun = tracked.best_x.copy(), tracked.best_cost
+        elif tracked.best_x is None and tracked.evaluations:
             result.fun = math.nan  # scipy may report a moderated cost (COBYLA maps NaN to 1e30)
         if not math.isfinite(result.fun):
             result.success = False

@@ -60,13 +60,13 @@ def solve_differential_evolution(tracked: Tracked, x0: np.ndarray, budget: Budge
     res = scipy.optimize.differential_evolution(
         tracked.fun, bounds, x0=_clip(x0, bounds), popsize=popsize,
         **rng_keyword(scipy.optimize.differential_evolution, rng), **kwargs)
-    local_opts = {} if budget.max_evals is None else {"maxfun": max(1, budget.max_evals - tracked.evals)}
+    local_opts = {} if budget.max_evals is None else {"maxfun": max(1, budget.max_evals - tracked.evaluations)}
     local = scipy.optimize.minimize(tracked.fun_and_grad, res.x, jac=True, method="L-BFGS-B",
                                     bounds=bounds, options=local_opts)
     best = local if local.fun <= res.fun else res
     return TrainResult(x=np.array(best.x, dtype=np.float64), fun=float(best.fun), success=bool(res.success),
                        status=int(res.get("status", 0)), message=f"{res.message}; polished by L-BFGS-B: {local.message}",
-                       nit=int(res.nit), nfev=tracked.evals)
+                       nit=int(res.nit), nfev=tracked.evaluations)
 
 
 def solve_dual_annealing(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Generator,

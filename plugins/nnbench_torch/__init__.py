@@ -20,7 +20,7 @@ where said):
 (``--option torch-Adam.beta2=0.99``), so that each is checked and swept as a number.
 
 Budget: one evaluation per closure call. The first-order methods make one ``step(closure)``
-per evaluation until the budget's ``max_evals`` (:data:`nnbench_adapter.DEFAULT_MAX_EVALS`
+per evaluation until the budget's ``max_evals`` (:data:`nnbench.adapter.DEFAULT_MAX_EVALS`
 without one) or ``max_seconds`` is spent; torch has no convergence test for them, so their
 runs end with ``success=False`` and ``status=-2``. LBFGS makes one ``step`` with
 ``max_eval = max_iter = max_evals`` and so stops by itself (``status=1``), or converges by
@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from nnbench.adapter import LibraryTrain, Outcome, Tracked, library_version
 from nnbench.hookspecs import hookimpl
 from nnbench.trainer import Budget, Trainer
-from nnbench_adapter import LibraryTrain, Outcome, Tracked, library_version
 
 __all__ = ["LIBRARY", "METHODS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -103,7 +103,7 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     :param budget: ``max_evals`` (set) and ``max_seconds``, enforced by ``tracked``.
     :param rng: unused: these methods are deterministic.
     :param options: the declared options of ``method``, checked.
-    :returns: the :class:`~nnbench_adapter.Outcome`; for LBFGS, ``success`` when it converged.
+    :returns: the :class:`~nnbench.adapter.Outcome`; for LBFGS, ``success`` when it converged.
     """
     torch = prepare()
     class_name, fixed, _, _, _ = METHODS[method]
@@ -154,7 +154,7 @@ def _declare(method: str) -> Trainer:
     _, _, family, defaults, summary = METHODS[method]
     name = f"torch-{method}"
     return Trainer(name=name, family=family, train=LibraryTrain(name, method, solve, tuple(defaults.items())),
-                   summary=summary, uses=frozenset({"gradient"}), options=dict(defaults), library=LIBRARY)
+                   summary=summary, uses=frozenset({"gradient"}), options=dict(defaults), library=LIBRARY, probe_options=True)
 
 
 #: Every trainer of this plugin, in listing order; none when torch is not installed.

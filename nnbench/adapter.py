@@ -1,4 +1,7 @@
-"""What nnbench's plugins for outside optimizer libraries share (torch, pycma, nevergrad, nlopt).
+"""The plumbing of a trainer plugin that wraps an optimizer library: part of the plugin contract.
+
+nnbench's own plugins use it (scipy's, and those for torch, pycma, nevergrad and NLopt), and
+a plugin for the next library starts from it (``plugins/README.md``).
 
 Such a plugin declares its trainers without importing its library: :func:`library_version`
 asks ``importlib.util.find_spec`` whether the library is installed (the plugin then declares
@@ -6,16 +9,15 @@ no trainer at all) and ``importlib.metadata`` for its version, for
 :attr:`nnbench.trainer.Trainer.library`. The library is imported only when a trainer runs,
 by the plugin's own ``prepare()``.
 
-Each trainer's ``train`` is a :class:`LibraryTrain`: it checks the options against the
-declared defaults (:func:`check_options`), wraps the objective in a :class:`Tracked` (nnbench's
+Each trainer's ``train`` is a :class:`LibraryTrain`: it fills in the declared defaults of the
+options not given (nnbench checked the given ones against the declaration before the run,
+:mod:`nnbench.options`), wraps the objective in a :class:`Tracked` (nnbench's
 own :class:`~nnbench.instrument.InstrumentedObjective`, so the run stops at its budget and
 keeps the best point it evaluated even when the library overshoots its own limits), calls the
 plugin's ``solve`` and returns the best point evaluated (never worse than ``x0``; ``nan`` and
 ``success=False`` when no evaluated cost was finite). A
 :class:`~nnbench.errors.BudgetExhausted` raised by the harness's objective propagates
 untouched. Stochastic libraries are seeded with :func:`seed_from`.
-
-Not a plugin itself: it registers no hook and is no entry point.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ import importlib.metadata
 import importlib.util
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from nnbench.errors import BudgetExhausted, ConfigError
+from nnbench.errors import BudgetExhausted
 from nnbench.instrument import InstrumentedObjective
 from nnbench.trainer import Budget, TrainResult
 
@@ -42,7 +44,6 @@ __all__ = [
     "Outcome",
     "Tracked",
     "IMPORT_WARNINGS",
-    "check_options",
     "import_library",
     "library_version",
     "seed_from",
@@ -79,7 +80,7 @@ def library_version(module: str, distribution: str | None = None) -> str:
 #: Warnings a library gives when it is imported, about optional parts nnbench does not use,
 #: silenced by :func:`import_library`: by import name, regular expressions of the messages.
 #: pycma without matplotlib: "Could not import matplotlib.pyplot, therefore ``cma.plot()``
-#: etc. is not available" (cma/s.py).
+#: etc. is not available" (cma/s.py); nevergrad imports pycma too.
 IMPORT_WARNINGS: dict[str, tuple[str, ...]] = {"cma": (r"Could not import matplotlib\.pyplot",)}
 
 
@@ -93,39 +94,6 @@ def import_library(module: str) -> Any:
         for pattern in IMPORT_WARNINGS.get(module, ()):
             warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
         return importlib.import_module(module)
-
-
-def check_options(trainer: str, options: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """``defaults`` updated with ``options``, each checked against its default's type.
-
-    A number default (``float`` or ``int``) takes a finite number (an ``int`` default an
-    integer), a ``bool`` default a bool; a ``None`` default takes anything (the solver checks
-    it: pycma's ``popsize``, nlopt's ``initial_step``).
-
-    :param trainer: the trainer's name, for messages.
-    :param options: the options given (``--option TRAINER.KEY=VALUE``).
-    :param defaults: the trainer's declared options.
-    :returns: a new dict with every declared option.
-    :raises ConfigError: an undeclared option (listing the declared ones) or a value of the
-        wrong type, naming ``trainer.key``.
-    """
-    merged = dict(defaults)
-    for key, value in options.items():
-        if key not in defaults:
-            raise ConfigError(f"trainer {trainer!r} has no option {key!r}; options: {', '.join(sorted(defaults)) or 'none'}")
-        default = defaults[key]
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ConfigError(f"option {trainer}.{key}={value!r} must be true or false")
-        elif isinstance(default, (int, float)):
-            number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-            if not number or not math.isfinite(value):
-                raise ConfigError(f"option {trainer}.{key}={value!r} is not a finite number (default {default!r})")
-            if isinstance(default, int) and int(value) != value:
-                raise ConfigError(f"option {trainer}.{key}={value!r} must be an integer (default {default!r})")
-            value = type(default)(value)
-        merged[key] = value
-    return merged
 
 
 def seed_from(rng: np.random.Generator) -> int:
@@ -165,11 +133,13 @@ class Tracked(InstrumentedObjective):
         #: iterations as the library counts them (generations, steps), set by the solver; -1 unknown.
         self.nit = -1
 
-    def result(self, x0: np.ndarray, outcome: Outcome) -> TrainResult:
+    def result(self, x0: np.ndarray, outcome: Outcome, error: str | None = None) -> TrainResult:
         """The :class:`~nnbench.trainer.TrainResult` at the best point evaluated.
 
         :param x0: the starting weights, returned when no evaluated cost was finite.
         :param outcome: the library's own ending.
+        :param error: the exception the library raised and the plugin reported as this
+            failure (:attr:`TrainResult.error`), or ``None``.
         :returns: ``x`` the best weights (float64 copy), ``fun`` their cost (``nan`` if none
             was finite, and then ``success=False``), ``nfev`` the evaluations and ``njev`` the
             gradients computed, as counted here.
@@ -182,7 +152,17 @@ class Tracked(InstrumentedObjective):
         return TrainResult(x=np.array(self.best_x if found else x0, dtype=np.float64),
                            fun=self.best_cost if found else math.nan, success=success, status=outcome.status,
                            message=message, nit=self.nit, nfev=self.evaluations,
-                           njev=self.counts["fun_and_grad"] + self.counts["grad"])
+                           njev=self.counts["fun_and_grad"] + self.counts["grad"], error=error)
+
+    def stopped(self, name: str, x0: np.ndarray) -> TrainResult:
+        """The result of a run this guard's own budget stopped (``success=False``,
+        ``status=-2``, the message naming which budget); call it where
+        :class:`~nnbench.errors.BudgetExhausted` was caught and :attr:`exhausted` is set
+        (``None`` means the harness's budget raised it: let that propagate)."""
+        budget = self.budget
+        stop = (f"stopped at the budget of {budget.max_evals} evaluations" if self.exhausted == "max_evals"
+                else f"stopped at the time budget of {budget.max_seconds:g} s")
+        return self.result(x0, Outcome(False, -2, f"{name}: {stop}"))
 
 
 #: ``solve(method, tracked, x0, budget, rng, options) -> Outcome``: run the library's ``method``
@@ -212,21 +192,24 @@ class LibraryTrain:
 
         A budget without an evaluation limit gets :data:`DEFAULT_MAX_EVALS`. Stopped by its
         own budget (the library overshot its limit, or the time ran out), the result has
-        ``success=False``, ``status=-2`` and a message saying which budget.
+        ``success=False``, ``status=-2`` and a message saying which budget
+        (:meth:`Tracked.stopped`).
 
-        :raises ConfigError: an undeclared option or a value of the wrong type.
+        :raises TypeError: an option the trainer does not declare (called directly, past the
+            checks of :mod:`nnbench.options`).
         :raises BudgetExhausted: from the harness's objective, untouched.
         """
-        checked = check_options(self.name, options, dict(self.defaults))
+        declared = dict(self.defaults)
+        unknown = set(options) - set(declared)
+        if unknown:
+            raise TypeError(f"{self.name} got unexpected options {sorted(unknown)}")
         x0 = np.array(x0, dtype=np.float64)
         budget = Budget(max_evals=budget.evals_or(DEFAULT_MAX_EVALS), max_seconds=budget.max_seconds)
         tracked = Tracked(objective, budget)
         try:
-            outcome = self.solve(self.method, tracked, x0.copy(), budget, rng, checked)
+            outcome = self.solve(self.method, tracked, x0.copy(), budget, rng, {**declared, **options})
         except BudgetExhausted:
             if tracked.exhausted is None:
                 raise  # the harness's budget, not this trainer's: the harness keeps the best point
-            stop = (f"stopped at the budget of {budget.max_evals} evaluations" if tracked.exhausted == "max_evals"
-                    else f"stopped at the time budget of {budget.max_seconds:g} s")
-            outcome = Outcome(False, -2, f"{self.name}: {stop}")
+            return tracked.stopped(self.name, x0)
         return tracked.result(x0, outcome)
