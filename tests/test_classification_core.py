@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from scipy.special import expit, log_softmax, softmax
-from test_core import _fd, _rel
+from _derivatives import check_derivatives, rel
 
 from nnbench.activations import ACTIVATIONS, get_activation
 from nnbench.errors import ConfigError
@@ -39,34 +39,6 @@ def data(rng: np.random.Generator, n: int, n_in: int, n_out: int, loss: str, pro
     else:
         y = rng.normal(size=(n, n_out))
     return SimpleNamespace(X=X, y=y)
-
-
-def check_derivatives(obj: Objective, theta: np.ndarray, v: np.ndarray) -> dict[str, float]:
-    """Every derivative of ``obj`` at ``theta`` against central differences; returns the
-    relative errors (each asserted <= 1e-6)."""
-    f0, g = obj.fun_and_grad(theta)
-    assert f0 == obj.fun(theta) and isinstance(f0, float)
-    err = {"grad": _rel(g, _fd(obj.fun, theta, 1e-6))}
-    hv = obj.hessp(theta, v)
-    eps = 1e-6 / np.linalg.norm(v)
-    err["hessp"] = _rel(hv, (obj.grad(theta + eps * v) - obj.grad(theta - eps * v)) / (2 * eps))
-    H = obj.hess(theta)
-    err["hess"] = _rel(H, _fd(obj.grad, theta, 1e-6))
-    np.testing.assert_array_equal(H, H.T)
-    assert _rel(H @ v, hv) < 1e-12
-    if obj.has_residuals:
-        r = obj.residuals(theta)
-        assert r.shape == (obj.n_residuals,)
-        assert r @ r == pytest.approx(f0, rel=1e-12)
-        J = obj.residual_jac(theta)
-        assert J.shape == (obj.n_residuals, obj.n_params)
-        err["residual_jac"] = _rel(J, _fd(obj.residuals, theta, 1e-6))
-    else:
-        with pytest.raises(ConfigError, match="has no residuals"):
-            obj.residuals(theta)
-    for name, e in err.items():
-        assert e < 1e-6, f"{name}: relative error {e:.2e}"
-    return err
 
 
 # -- softmax cross-entropy ------------------------------------------------------------------
@@ -107,7 +79,7 @@ def test_hess_is_symmetric_and_its_columns_are_hvps_with_unit_vectors():
     H = obj.hess(theta)
     np.testing.assert_array_equal(H, H.T)
     cols = np.stack([obj.hessp(theta, e) for e in np.eye(obj.n_params)], axis=1)
-    assert _rel(H, cols) < 1e-13
+    assert rel(H, cols) < 1e-13
     # the softmax Hessian is not diagonal in z: a diagonal one would differ from this
     assert np.abs(H).max() > 0 and not np.allclose(H, np.diag(np.diag(H)))
 
@@ -127,8 +99,8 @@ def test_multinomial_logistic_regression_closed_forms(bias):
     H = sum(np.kron(np.outer(x, x), np.diag(p) - np.outer(p, p)) for x, p in zip(Xt, P)) / 30
     cost, g = obj.fun_and_grad(theta)
     assert cost == pytest.approx(-np.mean(np.sum(ds.y * np.log(P), axis=1)), rel=1e-13)
-    assert _rel(g, grad) < 1e-13
-    assert _rel(obj.hess(theta), H) < 1e-13
+    assert rel(g, grad) < 1e-13
+    assert rel(obj.hess(theta), H) < 1e-13
 
 
 @pytest.mark.parametrize("act", list(ACTIVATIONS))
@@ -331,8 +303,8 @@ def test_logistic_regression_gradient_is_its_closed_form():
     cost, g = obj.fun_and_grad(theta)
     y = ds.y[:, 0]
     assert cost == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)), rel=1e-13)
-    assert _rel(g, Xt.T @ (p - y) / 40) < 1e-13
-    assert _rel(obj.hess(theta), Xt.T @ (Xt * (p * (1 - p))[:, None]) / 40) < 1e-13
+    assert rel(g, Xt.T @ (p - y) / 40) < 1e-13
+    assert rel(obj.hess(theta), Xt.T @ (Xt * (p * (1 - p))[:, None]) / 40) < 1e-13
 
 
 def test_identity_hidden_layers_are_a_linear_model():

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _derivatives import check_derivatives
 
 from nnbench.activations import ACTIVATIONS
 from nnbench.errors import ConfigError
@@ -69,20 +70,6 @@ def test_glorot_init_is_seeded_and_bounded():
     assert not b1.any() and not b2.any()
 
 
-def _fd(f, x, h):
-    """Central finite differences of f (scalar or vector valued) at x, one column per x_i."""
-    cols = []
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h
-        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h))
-    return np.stack(cols, axis=-1)
-
-
-def _rel(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
-
-
 CASES = [
     (hidden, act, out, loss, bias)
     for hidden, act, (out, loss), bias in itertools.product(
@@ -102,23 +89,7 @@ def test_derivatives_match_central_differences(hidden, act, out, loss, bias):
     y = (rng.uniform(size=(9, n_out)) > 0.5).astype(float) if loss == "bce" else rng.normal(size=(9, n_out))
     obj = Objective(Network((n_in, *hidden, n_out), act, out, bias), SimpleNamespace(X=X, y=y), loss)
     theta = rng.normal(scale=0.8, size=obj.n_params)
-    v = rng.normal(size=obj.n_params)
-    f0, g = obj.fun_and_grad(theta)
-    assert f0 == obj.fun(theta)
-    assert _rel(g, _fd(obj.fun, theta, 1e-6)) < 1e-6
-    hv = obj.hessp(theta, v)
-    H = obj.hess(theta)
-    assert _rel(H, _fd(obj.grad, theta, 1e-6)) < 1e-6
-    np.testing.assert_array_equal(H, H.T)
-    assert _rel(H @ v, hv) < 1e-12
-    if obj.has_residuals:
-        r = obj.residuals(theta)
-        assert r.shape == (obj.n_residuals,)
-        assert r @ r == pytest.approx(f0, rel=1e-12)
-        assert _rel(obj.residual_jac(theta), _fd(obj.residuals, theta, 1e-6)) < 1e-6
-    else:
-        with pytest.raises(ConfigError, match="has no residuals"):
-            obj.residuals(theta)
+    check_derivatives(obj, theta, rng.normal(size=obj.n_params))
 
 
 def test_target_column_and_vector_are_the_same():
