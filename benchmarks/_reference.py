@@ -1,7 +1,7 @@
 """A minimal hand-written numpy network: the speed bar for nnbench's core.
 
 One hidden sigmoid layer with biases, a linear output, the sum of squared errors, with
-every buffer preallocated and the same flat parameter layout as :mod:`nnbench.network`
+every buffer preallocated and the same flat parameter layout as :mod:`nnbench.core.network`
 (``W1 (d x h), b1 (h), W2 (h x 1), b2 (1)``), so both take the same ``theta``. The maths:
 
     Z = X W1 + b1,  A = sigmoid(Z),  r = A W2 + b2 - y,  cost = r . r

@@ -17,8 +17,8 @@ import pytest
 from _reference import Reference, sigmoid_expit, sigmoid_tanh
 from _timing import problem, record_ratios, run_benchmark, time_side_by_side
 
-from nnbench.activations import get_activation
-from nnbench.objective import Objective
+from nnbench.core.activations import get_activation
+from nnbench.core.objective import Objective
 
 SMALL = [(4, 2, 2), (442, 10, 16), (10000, 10, 16)]
 LARGE = (100000, 64, 64)  # the residual Jacobian alone would take 100000 * 4225 * 8 B = 3.4 GB
@@ -121,7 +121,7 @@ def test_sigmoid_forms(benchmark, size):
     """expit against the tanh form; ``ratio`` = tanh form / expit (> 1: expit is faster).
 
     This is the measurement behind nnbench's Sigmoid using ``expit`` at every size (see
-    nnbench/activations.py); the benchmark itself times nnbench's Sigmoid.
+    nnbench/core/activations.py); the benchmark itself times nnbench's Sigmoid.
     """
     rng = np.random.default_rng(0)
     z = rng.normal(scale=4.0, size=size)

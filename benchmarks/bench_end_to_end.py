@@ -31,7 +31,7 @@ import scipy.optimize
 from _timing import record_ratios, run_benchmark
 
 from nnbench.datasets import load
-from nnbench.objective import Objective
+from nnbench.core.objective import Objective
 
 sklearn_nn = pytest.importorskip("sklearn.neural_network")
 sklearn_datasets = pytest.importorskip("sklearn.datasets")

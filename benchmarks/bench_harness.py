@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from _timing import problem, record_ratios, run_benchmark
 
-from nnbench.instrument import InstrumentedObjective
-from nnbench.objective import Objective
+from nnbench.contract.instrument import InstrumentedObjective
+from nnbench.core.objective import Objective
 
 SIZES = [(4, 2, 2), (442, 10, 16)]
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnbench.datasets import _load_fast, load_csv
+from nnbench.datasets import load_csv
+from nnbench.datasets.csv_reader import _load_fast
 
 ROWS = [20_000, 200_000, 1_000_000]
 QUICK = 20_000  # the one size run under --benchmark-disable

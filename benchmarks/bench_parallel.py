@@ -21,9 +21,9 @@ import os
 import time
 
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
-from nnbench.executors import ProcessExecutor
+from nnbench.running.executors import ProcessExecutor
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.suite import make_plan
+from nnbench.running.suite import make_plan
 
 PROBLEM = (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse"))
 CAPACITY = 37  # weights of the 10-3-1 network: the workers' shared best-so-far buffer

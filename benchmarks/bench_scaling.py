@@ -24,7 +24,7 @@ import scipy.optimize
 from _timing import problem, run_benchmark, time_side_by_side
 from scipy.special import expit
 
-from nnbench.objective import Objective
+from nnbench.core.objective import Objective
 
 N_FEATURES = 10
 SAMPLES = [4, 40, 442, 4000, 10000, 40000, 100000]

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from _timing import record_ratios, run_benchmark
 
-from nnbench.activations import row_max
-from nnbench.network import Network
-from nnbench.objective import Objective
+from nnbench.core.activations import row_max
+from nnbench.core.network import Network
+from nnbench.core.objective import Objective
 
 N_SAMPLES, N_FEATURES, N_HIDDEN, N_CLASSES = 1797, 64, 32, 10
 
@@ -32,7 +32,7 @@ N_SAMPLES, N_FEATURES, N_HIDDEN, N_CLASSES = 1797, 64, 32, 10
 class SoftmaxReference:
     """A 1-hidden-layer tanh network with a softmax output and the mean cross-entropy, by hand.
 
-    The same flat layout as :mod:`nnbench.network` (``W1 (d x h), b1 (h), W2 (h x K), b2 (K)``),
+    The same flat layout as :mod:`nnbench.core.network` (``W1 (d x h), b1 (h), W2 (h x K), b2 (K)``),
     so both take the same ``theta``. The maths, with ``n`` samples and one-hot ``Y``:
 
         Z1 = X W1 + b1,  A = tanh(Z1),  Z = A W2 + b2
@@ -42,7 +42,7 @@ class SoftmaxReference:
         D1 = (D W2^T) * (1 - A^2),  dW1 = X^T D1,  db1 = sum_rows D1
 
     :param fast_reductions: take row maxima and row and column sums the way nnbench does
-        (:func:`nnbench.activations.row_max`, products with a vector of ones) instead of
+        (:func:`nnbench.core.activations.row_max`, products with a vector of ones) instead of
         numpy's ``max(axis=1)`` and ``sum(axis=...)``.
     """
 
@@ -152,7 +152,7 @@ ROW_COLUMNS = [2, 10, 32, 64, 128]
 def test_row_max_forms(benchmark, k):
     """numpy's ``max(axis=1)`` against the maximum of the transposed copy over axis 0, on
     (1797, k); ``ratio`` = numpy's time over the copy's (> 1: the copy is faster). This is
-    the measurement behind :func:`nnbench.activations.row_max` and its
+    the measurement behind :func:`nnbench.core.activations.row_max` and its
     ``ROW_MAX_TRANSPOSE_COLUMNS``; the benchmark itself times ``row_max``."""
     z = np.random.default_rng(0).normal(size=(N_SAMPLES, k))
     benchmark.group = "row max forms"
@@ -166,7 +166,7 @@ def test_row_max_forms(benchmark, k):
 def test_row_sum_forms(benchmark, k):
     """numpy's ``sum(axis=1)`` against the product with a vector of ones (BLAS gemv), on
     (1797, k); ``ratio`` = numpy's time over the product's. The softmax's row sums are the
-    product (nnbench/activations.py)."""
+    product (nnbench/core/activations.py)."""
     z = np.random.default_rng(0).uniform(size=(N_SAMPLES, k))
     ones = np.ones(k)
     benchmark.group = "row sum forms"

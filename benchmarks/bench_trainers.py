@@ -1,6 +1,6 @@
 """Every built-in trainer on the tutorial's data and on the diabetes data, through the harness.
 
-Each benchmark is one trial of :func:`nnbench.harness.run_trial` (seed 0, the harness's
+Each benchmark is one trial of :func:`nnbench.running.trial.run_trial` (seed 0, the harness's
 instrumented objective, BLAS on one thread) and records in ``extra_info`` what the trial
 record says: ``status``, ``best_cost``, ``pearson_r`` (training data, at the best weights),
 ``evaluations``, the calls by kind (``counts``), ``nit``, ``wall_time_s``, ``stop``.
@@ -18,7 +18,7 @@ import pytest
 from _timing import run_benchmark
 
 from nnbench import Budget, DatasetSpec, NetworkSpec
-from nnbench.harness import TrialSpec, run_trial
+from nnbench.running.trial import TrialSpec, run_trial
 from nnbench.plugins import Registry
 
 REGISTRY = Registry()

@@ -21,11 +21,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 _PUBLIC = {
     "RunResult": "nnbench.api", "run": "nnbench.api",
     "Dataset": "nnbench.datasets", "load": "nnbench.datasets", "load_csv": "nnbench.datasets",
-    "DatasetSpec": "nnbench.datasets", "NetworkSpec": "nnbench.network", "Suite": "nnbench.suite",
-    "hookimpl": "nnbench.hookspecs",
-    "Network": "nnbench.network",
-    "Objective": "nnbench.objective",
-    "Budget": "nnbench.trainer", "Trainer": "nnbench.trainer", "TrainResult": "nnbench.trainer",
+    "DatasetSpec": "nnbench.datasets", "NetworkSpec": "nnbench.core.network", "Suite": "nnbench.running.suite",
+    "hookimpl": "nnbench.contract.hookspecs",
+    "Network": "nnbench.core.network",
+    "Objective": "nnbench.core.objective",
+    "Budget": "nnbench.contract.trainer", "Trainer": "nnbench.contract.trainer", "TrainResult": "nnbench.contract.trainer",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

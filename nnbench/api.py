@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.network import Network, NetworkSpec
-from nnbench.plugins import Registry
-from nnbench.record import TrialRecord
-from nnbench.suite import Plan, Suite, run as _run
+from nnbench.core.network import Network, NetworkSpec
+from nnbench.contract.plugins import Registry
+from nnbench.results.record import TrialRecord
+from nnbench.running.suite import Plan, Suite, run as _run
 
 __all__ = ["RunResult", "run"]
 
@@ -31,7 +31,7 @@ __all__ = ["RunResult", "run"]
 class RunResult:
     """The records of a run, and the results file they were written to (or ``None``).
 
-    :param records: one :class:`~nnbench.record.TrialRecord` per trial, in finishing order.
+    :param records: one :class:`~nnbench.results.record.TrialRecord` per trial, in finishing order.
     :param path: the results file, if one was written.
     """
 
@@ -39,8 +39,8 @@ class RunResult:
     path: Path | None = None
 
     def table(self, fmt: str = "plain", per_trial: bool = False) -> str:
-        """The comparison table (:func:`nnbench.report.render`)."""
-        from nnbench.report import render
+        """The comparison table (:func:`nnbench.reporting.tables.render`)."""
+        from nnbench.reporting.tables import render
 
         return render(self.records, fmt, per_trial)
 
@@ -57,7 +57,7 @@ class RunResult:
 
     @staticmethod
     def network(record: TrialRecord) -> Network:
-        """The :class:`~nnbench.network.Network` a record trained."""
+        """The :class:`~nnbench.core.network.Network` a record trained."""
         return record.network.build(record.sizes[0], record.sizes[-1])
 
     def predict(self, record: TrialRecord, X: Any) -> np.ndarray:
@@ -78,14 +78,14 @@ def run(suite: Suite | Plan | None = None, out: str | os.PathLike | None = None,
 
     :param out: a results file to write (JSON Lines), or ``None`` for none.
     :param force: overwrite ``out`` if it exists.
-    :param registry: a :class:`nnbench.plugins.Registry` (default: built-ins, entry points
+    :param registry: a :class:`nnbench.contract.plugins.Registry` (default: built-ins, entry points
         and the suite's plugins).
-    :param executor: an executor from :mod:`nnbench.executors` (default: serial, in this
+    :param executor: an executor from :mod:`nnbench.running.executors` (default: serial, in this
         process: a script needs no ``if __name__ == "__main__"`` guard).
     :raises ConfigError, DatasetError, ResultsError: a bad suite, data, or an existing ``out``.
     """
-    from nnbench.results import ResultsWriter, run_metadata
-    from nnbench.suite import make_plan
+    from nnbench.results.store import ResultsWriter, run_metadata
+    from nnbench.running.suite import make_plan
 
     suite = suite if suite is not None else Suite(networks=(NetworkSpec((2,), bias=False),))
     plan = suite if isinstance(suite, Plan) else make_plan(suite, registry)

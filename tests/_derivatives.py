@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnbench.errors import ConfigError
-from nnbench.objective import Objective
+from nnbench.core.objective import Objective
 
 
 def fd(f, x, h):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nnbench import DatasetSpec, NetworkSpec
-from nnbench.metrics import Fit
-from nnbench.record import TrialRecord
+from nnbench.core.fit import Fit
+from nnbench.results.record import TrialRecord
 
 #: The network label of every hand-made record (``NetworkSpec()``'s).
 NET = NetworkSpec().label

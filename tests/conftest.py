@@ -2,7 +2,7 @@
 
 On a 2-core machine numpy's and scipy's OpenBLAS pools fight over the cores and make the
 small optimizations of these tests 5-20x slower; worker processes the tests start pin
-themselves (see nnbench.executors).
+themselves (see nnbench.running.executors).
 """
 
 from __future__ import annotations

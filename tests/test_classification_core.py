@@ -12,12 +12,12 @@ import pytest
 from scipy.special import expit, log_softmax, softmax
 from _derivatives import check_derivatives, rel
 
-from nnbench.activations import ACTIVATIONS, get_activation
+from nnbench.core.activations import ACTIVATIONS, get_activation
 from nnbench.errors import ConfigError
-from nnbench.losses import LOSSES, TARGET_ROW_SUM_TOLERANCE
-from nnbench.metrics import class_accuracy, fit_metrics
-from nnbench.network import Network
-from nnbench.objective import Objective
+from nnbench.core.losses import LOSSES, TARGET_ROW_SUM_TOLERANCE
+from nnbench.core.fit import class_accuracy, fit_metrics
+from nnbench.core.network import Network
+from nnbench.core.objective import Objective
 
 #: (output activation, loss) pairs that go together, one per loss
 PAIRS = [("identity", "sse"), ("identity", "mse"), ("sigmoid", "half_mse"), ("sigmoid", "bce"),

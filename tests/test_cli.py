@@ -12,7 +12,7 @@ from nnbench import __version__
 from nnbench.cli import main, parse_option
 from nnbench.errors import ConfigError
 
-TUTORIAL_CSV = str(files("nnbench") / "data" / "data.csv")
+TUTORIAL_CSV = str(files("nnbench.datasets") / "data" / "data.csv")
 
 
 def test_tutorial_csv_with_bfgs_fits_every_seed_with_few_evaluations(tmp_path, capsys):

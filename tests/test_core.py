@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from _derivatives import check_derivatives
 
-from nnbench.activations import ACTIVATIONS
+from nnbench.core.activations import ACTIVATIONS
 from nnbench.errors import ConfigError
-from nnbench.network import Network
-from nnbench.objective import Objective
+from nnbench.core.network import Network
+from nnbench.core.objective import Objective
 
 TUTORIAL_X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
 TUTORIAL_Y = np.array([1.0, 0.0, 0.0, 1.0])

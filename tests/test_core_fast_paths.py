@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nnbench.activations import ACTIVATIONS
-from nnbench.network import Network, _dot
-from nnbench.objective import Objective
+from nnbench.core.activations import ACTIVATIONS
+from nnbench.core.network import Network, _dot
+from nnbench.core.objective import Objective
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))

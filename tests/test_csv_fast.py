@@ -1,6 +1,6 @@
 """load_csv's two readers give one result: the fast path (numpy.loadtxt) against the strict parser.
 
-For every file, :func:`nnbench.datasets.load_csv` must give exactly what the strict parser
+For every file, :func:`nnbench.datasets.csv_reader.load_csv` must give exactly what the strict parser
 gives, and that must be what the parser gave before the fast path existed
 (``csv_reference.py``, frozen): the same arrays bit for bit, or the same one-line error.
 The fast path itself (``_load_fast``) must read the plain files and decline the rest.
@@ -12,7 +12,8 @@ import csv_reference
 import numpy as np
 import pytest
 
-from nnbench.datasets import Dataset, _load_fast, _parse_csv, load_csv
+from nnbench.datasets import Dataset, load_csv
+from nnbench.datasets.csv_reader import _load_fast, parse_csv
 from nnbench.errors import ConfigError, DatasetError
 
 
@@ -55,7 +56,7 @@ def oracle(path, **kw):
 
 def strict(path, **kw):
     where = str(path)
-    return _parse_csv(path.read_bytes(), where, kw.get("target"), kw.get("delimiter", ","),
+    return parse_csv(path.read_bytes(), where, kw.get("target"), kw.get("delimiter", ","),
                       path.stem, where, kw.get("labels", False))
 
 
@@ -311,7 +312,7 @@ def test_quoted_labels_go_to_the_strict_parser(tmp_path):
 def test_strict_parser_lines_are_stringio_lines(text):
     import io
 
-    from nnbench.datasets import _line_count, _lines
+    from nnbench.datasets.csv_reader import _line_count, _lines
 
     assert list(_lines(text)) == list(io.StringIO(text, newline=""))
     assert _line_count(text) >= len(list(_lines(text)))

@@ -42,7 +42,7 @@ def check_tutorial(d: Dataset) -> None:
 def test_tutorial_bundled_file_is_the_tutorials():
     from importlib.resources import files
 
-    text = (files("nnbench") / "data" / "data.csv").read_text(encoding="utf-8")
+    text = (files("nnbench.datasets") / "data" / "data.csv").read_text(encoding="utf-8")
     assert text == "x_1,x_2,y\n1,0,1\n0,1,0\n1,1,0\n0,0,1\n"
     d = load("tutorial")
     check_tutorial(d)

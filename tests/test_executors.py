@@ -14,10 +14,10 @@ import pytest
 
 from nnbench.errors import ConfigError
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
-from nnbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from nnbench.harness import build_objective
+from nnbench.running.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from nnbench.running.trial import build_objective
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.suite import make_plan, run
+from nnbench.running.suite import make_plan, run
 
 TUTORIAL = (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse"))
 

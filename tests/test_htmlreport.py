@@ -13,10 +13,10 @@ import pytest
 from _records import trial
 
 import nnbench
-from nnbench import htmlreport
+from nnbench.reporting import html as htmlreport
 from nnbench.cli import main
 from nnbench.errors import ConfigError
-from nnbench.results import read_results
+from nnbench.results.store import read_results
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +97,12 @@ def read_results_small():
 
 
 def test_missing_matplotlib_leaves_plots_out(monkeypatch, results):
-    import nnbench.plots
+    import nnbench.reporting.plots
 
     def no_mpl():
         raise ConfigError("plots need matplotlib, which is not installed: pip install 'nnbench[plots]'")
 
-    monkeypatch.setattr(nnbench.plots, "require", no_mpl)
+    monkeypatch.setattr(nnbench.reporting.plots, "require", no_mpl)
     _, recs = read_results(results)
     assert "Plots left out: matplotlib is not installed" in _text(htmlreport.build(recs))
     with pytest.raises(ConfigError, match="nnbench\\[plots\\]"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnbench.errors import BudgetExhausted, ConfigError
-from nnbench.instrument import InstrumentedObjective
+from nnbench.contract.instrument import InstrumentedObjective
 from nnbench.trainer import Budget
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from _records import NET, trial
-from nnbench import measures as M
+from nnbench.reporting import measures as M
 
 INF = math.inf
 

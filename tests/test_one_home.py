@@ -20,11 +20,11 @@ import nnbench
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite, defaults
 from nnbench.cli import main
 from nnbench.errors import ConfigError
-from nnbench.measures import compare_to_best, runs_of
+from nnbench.reporting.measures import compare_to_best, runs_of
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.report import summarize
-from nnbench.results import read_results
-from nnbench.suitefile import load_suite_file
+from nnbench.reporting.tables import summarize
+from nnbench.results.store import read_results
+from nnbench.running.suitefile import load_suite_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TUTORIAL = (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False))
@@ -163,7 +163,7 @@ def test_a_semicolon_csv_keeps_its_delimiter_for_plots_and_resume(tmp_path, caps
     _, recs = read_results(out)
     assert recs[0].dataset.delimiter == ";" and json.loads(out.read_text().splitlines()[1])["dataset"]["delimiter"] == ";"
     pytest.importorskip("matplotlib")
-    from nnbench import plots
+    from nnbench.reporting import plots
 
     plots.predictions(recs[0])  # reloads the data with its delimiter
     assert main([*argv, "--resume"]) == 0
@@ -306,8 +306,8 @@ def test_hooks_are_called_through_pluggy_with_wrappers_and_fewer_arguments(datas
 # -- imports: no cycle, one "did you mean" --------------------------------------------------
 
 @pytest.mark.parametrize(("module", "absent"), [
-    ("nnbench.activations", "nnbench.trainer"), ("nnbench.losses", "nnbench.trainer"),
-    ("nnbench.executors", "nnbench.suite"), ("nnbench.harness", "nnbench.executors"),
+    ("nnbench.core.activations", "nnbench.trainer"), ("nnbench.core.losses", "nnbench.trainer"),
+    ("nnbench.running.executors", "nnbench.running.suite"), ("nnbench.running.trial", "nnbench.running.executors"),
 ])
 def test_lower_modules_do_not_import_higher_ones(module, absent):
     code = f"import sys, {module}; assert {absent!r} not in sys.modules, sorted(sys.modules)"
@@ -333,7 +333,8 @@ def test_did_you_mean_is_worded_in_one_place():
 # -- one plan, one objective per problem ----------------------------------------------------
 
 def test_the_plan_is_made_once_and_each_problem_built_once(tmp_path, capsys, monkeypatch):
-    from nnbench import harness, suite
+    from nnbench.running import suite
+    from nnbench.running import trial as harness
 
     built = []
     real = harness.build_objective

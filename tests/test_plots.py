@@ -10,8 +10,8 @@ import pytest
 from _records import trial
 
 import nnbench
-from nnbench import measures as M
-from nnbench import plots as P
+from nnbench.reporting import measures as M
+from nnbench.reporting import plots as P
 from nnbench.errors import ConfigError
 
 

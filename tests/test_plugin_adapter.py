@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from nnbench.errors import BudgetExhausted, ConfigError
-from nnbench.instrument import InstrumentedObjective
+from nnbench.contract.instrument import InstrumentedObjective
 from nnbench.plugins import Registry, get_plugin_manager
 from nnbench.testing import tutorial_problem
 from nnbench.trainer import Budget
 from nnbench.adapter import DEFAULT_MAX_EVALS, SEED_RANGE, LibraryTrain, Outcome, library_version, seed_from
-from nnbench.options import check_option
+from nnbench.contract.options import check_option
 
 pytestmark = pytest.mark.entry_points  # plugins from entry points, as a user's run loads them
 
@@ -152,7 +152,7 @@ def test_library_train_reports_nan_when_no_cost_was_finite():
 def test_import_library_silences_only_the_declared_import_warnings(tmp_path, monkeypatch):
     import warnings
 
-    from nnbench import adapter as nnbench_adapter
+    from nnbench.contract import adapter as nnbench_adapter
 
     (tmp_path / "nnbench_test_noisy.py").write_text(
         "import warnings\n"

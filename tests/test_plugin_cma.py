@@ -11,8 +11,8 @@ cma = pytest.importorskip("cma", reason="pycma is not installed (pip install -e 
 
 import nnbench_cma  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
-from nnbench.instrument import InstrumentedObjective  # noqa: E402
-from nnbench.options import check_option  # noqa: E402
+from nnbench.contract.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.contract.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
 
@@ -61,7 +61,7 @@ def test_seeds_come_from_the_trial_rng():
 def test_options_reach_pycma():
     *_, wide = _run(Budget(max_evals=20), popsize=20)
     assert wide.nit == 1
-    # the declarations, checked before any trial runs (nnbench.options)
+    # the declarations, checked before any trial runs (nnbench.contract.options)
     with pytest.raises(ConfigError, match=r"^o: must be an integer >= 2 or None, got 1$"):
         check_option(nnbench_cma.TRAINERS[0], "popsize", 1, "o")
     with pytest.raises(ConfigError, match=r"^o: must be a positive number, got 0.0$"):

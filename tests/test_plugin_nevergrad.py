@@ -10,8 +10,8 @@ ng = pytest.importorskip("nevergrad", reason="nevergrad is not installed (pip in
 
 import nnbench_nevergrad  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
-from nnbench.instrument import InstrumentedObjective  # noqa: E402
-from nnbench.options import check_option  # noqa: E402
+from nnbench.contract.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.contract.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
 

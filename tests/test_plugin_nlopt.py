@@ -10,8 +10,8 @@ nlopt = pytest.importorskip("nlopt", reason="nlopt is not installed (pip install
 
 import nnbench_nlopt  # noqa: E402
 from nnbench.errors import BudgetExhausted, ConfigError  # noqa: E402
-from nnbench.instrument import InstrumentedObjective  # noqa: E402
-from nnbench.options import check_option  # noqa: E402
+from nnbench.contract.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.contract.options import check_option  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_options_reach_nlopt():
     *_, coarse = _run("nlopt-LN_SBPLX", budget=Budget(max_evals=40), initial_step=1e-6)
     *_, default = _run("nlopt-LN_SBPLX", budget=Budget(max_evals=40))
     assert coarse.fun > default.fun
-    # the declarations, checked before any trial runs (nnbench.options)
+    # the declarations, checked before any trial runs (nnbench.contract.options)
     with pytest.raises(ConfigError, match=r"^o: must be a positive number or None, got 0$"):
         check_option(TRAINERS["nlopt-LN_BOBYQA"], "initial_step", 0, "o")
     with pytest.raises(ConfigError, match=r"^o: must be a non-negative number, got -1.0$"):

@@ -14,8 +14,8 @@ import nnbench_firstorder  # noqa: E402
 import nnbench_scipy  # noqa: E402
 import nnbench_torch  # noqa: E402
 from nnbench.errors import ConfigError  # noqa: E402
-from nnbench.instrument import InstrumentedObjective  # noqa: E402
-from nnbench.options import check_option, probe  # noqa: E402
+from nnbench.contract.instrument import InstrumentedObjective  # noqa: E402
+from nnbench.contract.options import check_option, probe  # noqa: E402
 from nnbench.testing import parametrize_with_checks, tutorial_problem  # noqa: E402
 from nnbench.trainer import Budget  # noqa: E402
 

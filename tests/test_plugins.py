@@ -228,7 +228,7 @@ def test_datasets_come_from_the_builtin_plugin_and_clash_by_name(dists, modules)
     registry = Registry(get_plugin_manager())
     assert {"tutorial", "xor", "diabetes"} <= set(registry.catalog())
     assert registry.catalog()["tutorial"].load().X.shape == (4, 2)
-    assert registry.catalog()["tutorial"].plugin == "nnbench._builtin"
+    assert registry.catalog()["tutorial"].plugin == "nnbench.contract.builtin"
     name = modules("nnbench_test_data", """
         from nnbench.hookspecs import hookimpl
 
@@ -238,7 +238,7 @@ def test_datasets_come_from_the_builtin_plugin_and_clash_by_name(dists, modules)
         """)
     with pytest.raises(PluginError) as exc:
         Registry(get_plugin_manager(extra=[name])).catalog()
-    assert str(exc.value) == "two datasets are named 'xor': one from plugin 'nnbench._builtin', one from plugin 'nnbench_test_data'"
+    assert str(exc.value) == "two datasets are named 'xor': one from plugin 'nnbench.contract.builtin', one from plugin 'nnbench_test_data'"
 
 
 def test_trial_finished_observers_get_the_record_and_failures_warn(dists, modules):

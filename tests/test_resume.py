@@ -18,7 +18,7 @@ import pytest
 
 from nnbench.cli import main
 
-from nnbench.results import read_results
+from nnbench.results.store import read_results
 
 #: A trainer of about 0.15 s per trial, importable by the workers of a subprocess.
 TICK = textwrap.dedent('''

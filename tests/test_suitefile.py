@@ -11,9 +11,9 @@ import pytest
 
 from nnbench.cli import main
 from nnbench.errors import ConfigError
-from nnbench.harness import DatasetSpec, NetworkSpec
+from nnbench.running.trial import DatasetSpec, NetworkSpec
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.suitefile import line_of, load_suite_file
+from nnbench.running.suitefile import line_of, load_suite_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "suite.toml"
 

@@ -10,10 +10,10 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from nnbench.errors import ConfigError
-from nnbench.instrument import InstrumentedObjective
-from nnbench.network import Network
-from nnbench.objective import Objective
-from nnbench.options import check_option, probe
+from nnbench.contract.instrument import InstrumentedObjective
+from nnbench.core.network import Network
+from nnbench.core.objective import Objective
+from nnbench.contract.options import check_option, probe
 from nnbench.plugins import Registry, get_plugin_manager
 from nnbench.testing import tutorial_problem
 from nnbench.trainer import Budget

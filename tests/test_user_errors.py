@@ -9,8 +9,8 @@ import pytest
 
 from nnbench.cli import main
 from nnbench.errors import ConfigError
-from nnbench.objective import Objective
-from nnbench.report import render
+from nnbench.core.objective import Objective
+from nnbench.reporting.tables import render
 
 
 def _err(capsys) -> str:
@@ -95,7 +95,7 @@ def test_target_column_stays_when_no_run_reached_it(tmp_path, capsys):
     # the column under the "target" header holds 0%: no run reached a cost of 1e-12
     at = header.index("target")
     assert row[at:at + len("target")].strip() == "0%"
-    from nnbench.results import read_results
+    from nnbench.results.store import read_results
 
     assert "target" in render(read_results(out)[1]).splitlines()[1]
 
@@ -123,6 +123,6 @@ def test_plugin_modules_given_by_path_or_exiting_or_without_hooks(tmp_path, monk
 
 
 def test_activation_names_have_one_spelling():
-    from nnbench.harness import NetworkSpec
+    from nnbench.running.trial import NetworkSpec
 
     assert NetworkSpec((2,), activation="RELU").label == NetworkSpec((2,), activation="relu").label == "h2 relu sse"

@@ -6,7 +6,7 @@ A scipy trainer's options are the keyword parameters of the scipy function (for
 their defaults; nnbench derives each option's type from its default
 (:func:`nnbench.validation.from_default`) and, since :attr:`Trainer.probe_options` is set,
 tries the given values once on a 2-weight quadratic before the run
-(:func:`nnbench.options.probe`), so whatever scipy would refuse is refused then.
+(:func:`nnbench.contract.options.probe`), so whatever scipy would refuse is refused then.
 """
 
 from __future__ import annotations

@@ -1,0 +1,521 @@
+"""The ``nnbench`` command: ``run``, ``list``, ``report``, ``tutorial``.
+
+Errors in arguments or data print one line, ``nnbench: error: ...``, and exit with status
+2 without a traceback. Failed trials are results, not errors: the run still exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from nnbench import defaults
+from nnbench.errors import ConfigError, NNBenchError
+
+__all__ = ["main", "build_parser", "parse_option", "default_suite"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``nnbench run: error: ...``, exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(text: str) -> Any:
+    """The number ``text`` spells (an int if it is one, else a float), or ``text`` itself,
+    which the option's constraints then refuse with its own message."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _value(text: str | None, constraints: Sequence[Any], option: str) -> Any:
+    """``text`` of ``option`` parsed and checked against ``constraints`` (``None`` stays ``None``).
+
+    :raises ConfigError: ``"--max-evals: must be a positive integer, got -5"``.
+    """
+    from nnbench.validation import check
+
+    if text is None:
+        return None
+    return check(_number(text), [c for c in constraints if c is not None], option)
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    """``--hidden 4,3`` -> ``(4, 3)``; the sizes are checked by :class:`nnbench.NetworkSpec`."""
+    try:
+        return tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--hidden: takes layer sizes separated by commas (e.g. 4 or 4,3), got {text!r}") from None
+
+
+def parse_option(text: str) -> tuple[str, str, Any]:
+    """``TRAINER.KEY=VALUE`` -> ``(trainer, key, value)``; the value is a Python literal
+    (number, bool, None, string, tuple ``0.5,1``, list) when it parses as one, else the string.
+
+    :raises ConfigError: text not of that form.
+    """
+    head, sep, raw = text.partition("=")
+    trainer, dot, key = head.rpartition(".")
+    if not sep or not dot or not trainer or not key:
+        raise ConfigError(f"--option {text!r}: expected TRAINER.KEY=VALUE, e.g. adam.learning_rate=0.01")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = {"true": True, "false": False, "none": None}.get(raw.lower(), raw)
+    return trainer, key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``nnbench`` command."""
+    from nnbench import __version__
+    from nnbench.datasets import STANDARDIZE
+    from nnbench.running.executors import EXECUTORS
+    from nnbench.reporting.tables import FORMATS
+
+    p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
+    p.add_argument("--version", action="version", version=f"nnbench {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{run,list,report,tutorial}", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run trainers on datasets and print the comparison table",
+                       description="Run every selected trainer on every problem and seed; write the results "
+                                   "file and print the table. With no arguments: the default suite (the tutorial "
+                                   f"problem and the diabetes data, every built-in trainer, {defaults.SEEDS} seeds) "
+                                   "on all cores. "
+                                   "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
+                                   "options given on the command line override the file.")
+    r.add_argument("suite", nargs="?", metavar="SUITE.toml", help="a suite file (TOML)")
+    g = r.add_argument_group("problem (given with a suite file, these replace its problems)")
+    g.add_argument("--dataset", action="append", metavar="NAME|PATH.csv",
+                   help="a bundled dataset (tutorial, xor, diabetes) or a CSV file; repeat for several")
+    g.add_argument("--target-column", action="append", metavar="NAME",
+                   help="target column of the CSV (default: the last); repeat for several outputs")
+    g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
+    g.add_argument("--hidden", action="append", metavar="4[,3...]",
+                   help="hidden layer sizes of one network (default 2); repeat to compare networks")
+    g.add_argument("--activation", default=None, help="hidden activation: sigmoid (default), tanh, relu")
+    g.add_argument("--output-activation", default=None, help="identity (default) or sigmoid")
+    g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
+    g.add_argument("--loss", default=None, help="sse (default, the tutorial's), mse, half_mse, bce")
+    g.add_argument("--standardize", default=None, choices=STANDARDIZE,
+                   help="z-score the features, or features and target, with training statistics")
+    g.add_argument("--test-size", metavar="F",
+                   help="hold out this fraction (0 < F < 1) as a test split")
+    t = r.add_argument_group("trainers and budget")
+    t.add_argument("--trainers", default=None, metavar="all|NAME,...",
+                   help=f"trainer names or families, comma-separated (default {defaults.TRAINERS})")
+    t.add_argument("--exclude", default=None, metavar="NAME,...", help="trainer names or families to leave out")
+    t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
+                   help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
+    t.add_argument("--seeds", default=None, metavar="N",
+                   help=f"run seeds 0..N-1 (default {defaults.SEEDS})")
+    t.add_argument("--max-evals", default=None, metavar="N",
+                   help=f"evaluations per trial (default {defaults.MAX_EVALS})")
+    t.add_argument("--time-limit", default=None, metavar="SECONDS",
+                   help=f"seconds per trial (default {defaults.TIME_LIMIT_S:g}); with the process executor a "
+                        f"hard limit: a trial still running {defaults.GRACE_S:g} s later has its worker ended")
+    t.add_argument("--target-cost", metavar="COST", help="record when each trial first reaches this cost")
+    t.add_argument("--blas-threads", default=None, metavar="N",
+                   help=f"BLAS threads per trial (default {defaults.BLAS_THREADS})")
+    x = r.add_argument_group("execution")
+    x.add_argument("--executor", choices=EXECUTORS, default=None,
+                   help="process (default): worker processes with hard time limits and crash isolation; "
+                        "serial: in this process; dask: a Dask cluster")
+    x.add_argument("--jobs", "-j", default=None, metavar="N",
+                   help="worker processes (default: every core); --jobs 1 still runs in one worker process")
+    x.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786); implies --executor dask; without it, dask "
+                        "starts a local cluster")
+    o = r.add_argument_group("output and plugins")
+    o.add_argument("--out", metavar="FILE.jsonl", help="results file (default: a new file in ./nnbench-results/)")
+    o.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    o.add_argument("--resume", action="store_true",
+                   help="complete --out: run only the trials missing from it (same dataset, network, trainer, "
+                        "options and seed)")
+    o.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    o.add_argument("--per-trial", action="store_true", help="one row per trial instead of per trainer")
+    o.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE",
+                   help="load one more plugin module for this run")
+    o.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is an error")
+    o.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    ls = sub.add_parser("list", help="list trainers, datasets or plugins")
+    ls.add_argument("what", nargs="?", default="trainers", choices=("trainers", "datasets", "plugins"))
+    ls.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE")
+    ls.add_argument("--strict-plugins", action="store_true")
+
+    rep = sub.add_parser("report", help="tables, statistics, plots and HTML/Markdown reports from results files",
+                         description="Print the summary table of one or more results files (combined); with "
+                                     "--html or --markdown also write the full comparison report: success by "
+                                     "target, ERT, statistics across seeds, fixed-budget and final-quality tables, "
+                                     "and every plot.")
+    rep.add_argument("results", nargs="+", metavar="RESULTS.jsonl")
+    rep.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    rep.add_argument("--per-trial", action="store_true", help="one row per trial")
+    rep.add_argument("-o", "--output", metavar="FILE", help="write the table here instead of stdout")
+    rep.add_argument("--html", metavar="REPORT.html", help="write one self-contained HTML report (plots embedded)")
+    rep.add_argument("--markdown", metavar="DIR", help="write DIR/report.md with its PNG images beside it")
+    rep.add_argument("--tau", default=None, metavar="TAU",
+                     help=f"relative target precision of the profiles and the seconds ERT (default {defaults.PROFILE_TAU:g})")
+    rep.add_argument("--target-cost", metavar="COST",
+                     help="judge success by this absolute cost instead of relative targets")
+    rep.add_argument("--top", default=None, metavar="N",
+                     help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
+    rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
+
+    sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
+    return p
+
+
+def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
+    from nnbench.contract.plugins import Registry, get_plugin_manager
+
+    strict = True if getattr(args, "strict_plugins", False) else None
+    plugins = tuple(dict.fromkeys([*extra, *args.plugins]))
+    return Registry(get_plugin_manager(extra=plugins, strict=strict))
+
+
+def default_suite():
+    """The suite of a bare ``nnbench run``: the tutorial problem (2-2-1, no biases, SSE) and the
+    diabetes data (standardized, 10-3-1 with biases, MSE), every trainer, the defaults of
+    :mod:`nnbench.defaults`."""
+    from nnbench.datasets import DatasetSpec
+    from nnbench.core.network import NetworkSpec
+    from nnbench.running.suite import Suite
+
+    return Suite(problems=[
+        (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse")),
+        (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse")),
+    ])
+
+
+#: The command-line option of each problem field, for errors that name what was typed.
+_PROBLEM_OPTIONS = {"source": "--dataset", "target": "--target-column", "delimiter": "--delimiter",
+                    "standardize": "--standardize", "test_size": "--test-size", "hidden": "--hidden",
+                    "activation": "--activation", "output_activation": "--output-activation", "bias": "--no-bias",
+                    "loss": "--loss"}
+
+
+def _spec(make: Any, **kw: Any) -> Any:
+    """``make(**kw)`` with a field's error located at its command-line option."""
+    try:
+        return make(**kw)
+    except ConfigError as exc:
+        raise exc.at(_PROBLEM_OPTIONS.get(exc.field or "", "--dataset")) from None
+
+
+@dataclass
+class _Run:
+    """What ``nnbench run``'s arguments (and a suite file) describe, checked."""
+
+    suite: Any
+    option_layers: list
+    where: dict[str, str]
+
+
+def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
+    """The suite to run: ``sf``'s (a :class:`nnbench.running.suitefile.SuiteFile`) or the default
+    suite, with every option given on the command line put over it.
+
+    :raises ConfigError: a bad value, naming its option.
+    """
+    from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, DatasetSpec
+    from nnbench.core.network import NetworkSpec
+    from nnbench.contract.options import OptionSetting
+    from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds
+    from nnbench.contract.trainer import BUDGET_CONSTRAINTS, Budget
+
+    fields: dict[str, Any] = dict(sf.fields) if sf is not None else {
+        "problems": default_suite().problems}
+    budget: dict[str, Any] = dict(sf.budget) if sf is not None else {}
+    problem_args = (args.dataset, args.hidden, args.target_column, args.test_size, args.delimiter, args.activation,
+                    args.output_activation, args.loss, args.standardize)
+    where: dict[str, str] = {}
+    if any(a is not None for a in problem_args) or args.no_bias:
+        data_kw: dict[str, Any] = {}
+        if args.target_column:
+            data_kw["target"] = tuple(args.target_column)
+        if args.standardize is not None:
+            data_kw["standardize"] = args.standardize
+        if args.test_size is not None:
+            data_kw["test_size"] = _value(args.test_size, DATASET_SPEC_CONSTRAINTS["test_size"], "--test-size")
+        if args.delimiter is not None:
+            data_kw["delimiter"] = args.delimiter
+        net_kw: dict[str, Any] = {"bias": not args.no_bias}
+        for name in ("activation", "output_activation", "loss"):
+            if getattr(args, name) is not None:
+                net_kw[name] = getattr(args, name)
+        datasets = [_spec(DatasetSpec, source=d, **data_kw) for d in (args.dataset or ["tutorial"])]
+        where["datasets"] = "--dataset"
+        networks = ([_spec(NetworkSpec, hidden=_hidden(h), **net_kw) for h in args.hidden] if args.hidden
+                    else [_spec(NetworkSpec, **net_kw)])
+        for key in ("datasets", "networks"):
+            fields.pop(key, None)
+        fields["problems"] = [(d, n) for d in datasets for n in networks]
+    if args.trainers is not None:
+        fields["trainers"], where["trainers"] = args.trainers, "--trainers"
+    if args.exclude is not None:
+        fields["exclude"] = [e for e in args.exclude.split(",") if e.strip()]
+    if args.seeds is not None:
+        fields["seeds"] = check_seeds(_number(args.seeds), "--seeds")
+    if args.max_evals is not None:
+        budget["max_evals"] = _value(args.max_evals, BUDGET_CONSTRAINTS["max_evals"], "--max-evals")
+    if args.time_limit is not None:
+        budget["max_seconds"] = _value(args.time_limit, BUDGET_CONSTRAINTS["max_seconds"], "--time-limit")
+    if args.target_cost is not None:
+        fields["target"] = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
+    if args.blas_threads is not None:
+        fields["blas_threads"] = _value(args.blas_threads, SUITE_CONSTRAINTS["blas_threads"], "--blas-threads")
+    fields["plugins"] = tuple(dict.fromkeys([*fields.get("plugins", ()), *args.plugins]))
+    cli_options = []
+    for text in args.option:
+        trainer, key, value = parse_option(text)
+        cli_options.append(OptionSetting(trainer, key, value, f"--option {trainer}.{key}"))
+    layers = [sf.options if sf is not None else [], cli_options]
+    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where)
+
+
+def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
+    """The executor for ``nnbench run`` and a description of it for the metadata line.
+
+    ``--executor`` (else the suite file's ``executor.kind``, else ``process``); ``--jobs``
+    (else the file's, else ``os.cpu_count()``); ``--scheduler`` implies dask.
+    """
+    import os
+
+    from nnbench.running.executors import JOBS_CONSTRAINTS, DaskExecutor, ProcessExecutor, SerialExecutor
+
+    scheduler = args.scheduler or (sf.scheduler if sf is not None else None)
+    kind = args.executor or (sf.executor if sf is not None else None)
+    if kind is None:
+        kind = "dask" if scheduler else "process"
+    if scheduler and kind != "dask":
+        raise ConfigError(f"--scheduler is for --executor dask, not --executor {kind}")
+    given = _value(args.jobs, JOBS_CONSTRAINTS, "--jobs")
+    jobs = given or (sf.jobs if sf is not None else None) or os.cpu_count() or 1
+    if kind == "serial":
+        if given is not None and given > 1:
+            raise ConfigError(f"--jobs {given} needs --executor process or dask, not serial")
+        return SerialExecutor(), "serial"
+    if kind == "dask":
+        return DaskExecutor(scheduler, jobs), f"dask {scheduler or f'LocalCluster of {jobs}'}"
+    return ProcessExecutor(jobs), f"process x{jobs}"
+
+
+def _read_quietly(path: Path) -> list:
+    """The records of a results file; a damaged last line is reported on stderr as
+    ``nnbench: warning: ...`` instead of a Python warning."""
+    import warnings
+
+    from nnbench.results.store import ResultsWarning, read_results
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResultsWarning)
+        _, records = read_results(path)
+    for w in caught:
+        print(f"nnbench: warning: {w.message}", file=sys.stderr)
+    return records
+
+
+def _drop_damaged_tail(path: Path) -> None:
+    """Cut a half-written last line (no newline: the run was killed while writing it) off
+    the results file, so the records appended after it leave the file readable."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
+
+
+def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from nnbench.reporting.tables import check_format, render
+    from nnbench.results.store import ResultsWriter, default_results_path, run_metadata
+    from nnbench.running.suite import make_plan, run
+
+    fmt = check_format(args.format)
+    sf = None
+    if args.suite:
+        from nnbench.running.suitefile import load_suite_file, suite_file_plugins
+
+        registry = _registry(args, suite_file_plugins(args.suite))
+        sf = load_suite_file(args.suite, registry)  # names and options checked with their lines
+    else:
+        registry = _registry(args)
+    wanted = _suite_from_args(args, sf)
+    # one plan, made and checked before anything is written: trainers, options, data, objectives
+    plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
+    suite = plan.suite
+    executor, how = _executor(args, sf)
+    out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out else None)
+    if args.resume and args.force:
+        raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
+    if args.resume and out is None:
+        raise ConfigError("--resume needs the results file to complete: give --out FILE.jsonl")
+    out = out or default_results_path()
+    done: set[str] = set()
+    mode = "force" if args.force else "new"
+    if args.resume and out.exists():
+        existing = _read_quietly(out)
+        budgets = {r.budget for r in existing}
+        if budgets - {suite.budget}:
+            theirs = ", ".join(f"--max-evals {b.max_evals} "
+                               + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit")
+                               for b in sorted(budgets, key=str))
+            raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
+                              "same --max-evals and --time-limit, or start a new file")
+        done = {r.key for r in existing}
+        _drop_damaged_tail(out)
+        mode = "append"
+    n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
+    meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
+                        suite_file=str(sf.path) if sf is not None else None)
+    with executor:  # a Dask scheduler is reached before the results file is opened
+        writer = ResultsWriter(out, meta, mode=mode)
+        if args.resume:
+            print(f"nnbench: resuming {out}: {len(plan) - n_todo} of {len(plan)} trials are done, "
+                  f"{n_todo} to run", file=sys.stderr)
+        bar = None
+        if not args.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=n_todo, file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
+        count = 0
+
+        def progress(rec: Any) -> None:
+            nonlocal count
+            count += 1
+            if bar is not None:
+                bar.set_postfix_str(f"{rec.trainer} seed {rec.seed}", refresh=False)
+                bar.update(1)
+
+        interrupted = False
+        try:
+            run(plan, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done, keep=False)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            writer.close()
+            if bar is not None:
+                bar.close()
+    records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
+    sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
+    if interrupted:
+        print(f"nnbench: interrupted after {count} of {n_todo} trials; they are in {out} "
+              f"(complete it with --resume --out {out})", file=sys.stderr)
+        return 130
+    print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    registry = _registry(args)
+    if args.what == "trainers":
+        from nnbench.contract.plugins import trainer_rows
+
+        rows = trainer_rows(registry)
+        print(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
+        print(f"\n{len(rows)} trainers")
+    elif args.what == "plugins":
+        from nnbench.contract.plugins import plugin_rows
+
+        print(tabulate(plugin_rows(registry), headers="keys", tablefmt="simple"))
+    else:
+        from nnbench.errors import DatasetError
+
+        rows = []
+        for name, entry in registry.catalog().items():
+            try:
+                d = entry.load()
+            except DatasetError as exc:  # list the others; say why this one is missing
+                why = str(exc).split(" failed to load: ", 1)[-1]
+                rows.append({"name": name, "plugin": entry.plugin, "samples": "-", "features": "-", "outputs": "-",
+                             "source": f"failed to load: {why}"})
+                continue
+            rows.append({"name": name, "plugin": entry.plugin, "samples": d.n_samples, "features": d.n_features,
+                         "outputs": d.n_outputs, "source": d.source})
+        print(tabulate(rows, headers="keys", tablefmt="simple"))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from nnbench.reporting.measures import TAU_CONSTRAINTS
+    from nnbench.reporting.plots import TOP_CONSTRAINTS
+    from nnbench.reporting.tables import check_format, render
+    from nnbench.results.store import read_many
+    from nnbench.running.suite import SUITE_CONSTRAINTS
+
+    fmt = check_format(args.format)
+    inputs = {Path(p).resolve() for p in args.results}
+    for option, target in (("-o", args.output), ("--html", args.html),
+                           ("--markdown", Path(args.markdown) / "report.md" if args.markdown else None)):
+        if target is not None and Path(target).resolve() in inputs:
+            raise ConfigError(f"{option} {target} is one of the results files being read; "
+                              "choose another output path")
+    seen: set[Path] = set()
+    paths = [p for p in args.results if not (Path(p).resolve() in seen or seen.add(Path(p).resolve()))]
+    if len(paths) < len(args.results):
+        print("nnbench: a results file named twice is read once", file=sys.stderr)
+    args.results = paths
+    tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
+    target_cost = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
+    top = _value(args.top, TOP_CONSTRAINTS, "--top")
+    metas, per_file = read_many(args.results)
+    records = [r for recs in per_file for r in recs]
+    text = render(records, fmt, per_trial=args.per_trial)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"-o {args.output}: cannot write: {exc.strerror}") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if args.html or args.markdown:
+        from nnbench.reporting import html as htmlreport
+
+        blocks = htmlreport.build(records, metas, args.results, [len(r) for r in per_file],
+                                  profile_tau=tau if tau is not None else defaults.PROFILE_TAU,
+                                  target_cost=target_cost, top=top if top is not None else defaults.TOP,
+                                  plots=False if args.no_plots else None)
+        if args.html:
+            print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)
+        if args.markdown:
+            print(f"wrote {htmlreport.write_markdown(blocks, args.markdown)}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nnbench`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args, argv)
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "tutorial":
+            from nnbench.cli.tutorial import replay
+
+            return replay()
+        parser.print_help()
+        return 0
+    except NNBenchError as exc:
+        print(f"nnbench: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

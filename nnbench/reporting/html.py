@@ -1,0 +1,458 @@
+"""The comparison report: one self-contained HTML file, or a Markdown file with its images.
+
+:func:`build` turns trial records (one or several results files) into a list of
+:class:`Block` (headings, paragraphs, notes, tables, figures); :func:`to_html` and
+:func:`write_markdown` render the same blocks. The HTML embeds every figure as a base64
+PNG and its style inline, so it opens without a network. Measures come from
+:mod:`nnbench.reporting.measures`, figures from :mod:`nnbench.reporting.plots`; without matplotlib the report
+still has every table and says that the plots were left out.
+
+Where a measure cannot be computed (every trial failed, a single seed, a single trainer),
+the report says why at that place instead of showing an empty table or plot.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tabulate import tabulate
+
+from nnbench.reporting import measures as M
+from nnbench.errors import ConfigError, ResultsError
+from nnbench.results.record import RunMetadata, TrialRecord
+from nnbench import defaults
+from nnbench.reporting.plots import TOP_CONSTRAINTS
+from nnbench.reporting.tables import problems, tables
+from nnbench.validation import check
+
+__all__ = ["Block", "build", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS"]
+
+#: The precisions shown in the ERT and success tables (a subset of :data:`nnbench.reporting.measures.TAUS`).
+REPORT_TAUS: tuple[float, ...] = (1e-1, 1e-3, 1e-5, 1e-7)
+
+
+@dataclass
+class Block:
+    """One piece of a report.
+
+    :param kind: ``"h1"``, ``"h2"``, ``"h3"``, ``"p"`` (a paragraph), ``"note"`` (why a
+        measure is empty, highlighted), ``"table"`` or ``"figure"``.
+    :param text: the heading or paragraph text, or a table's / figure's caption.
+    :param headers: a table's column names; :param rows: its rows of strings.
+    :param png: a figure's PNG bytes; :param name: its file name stem (Markdown images).
+    """
+
+    kind: str
+    text: str = ""
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    png: bytes = b""
+    name: str = ""
+
+
+def _g(v: object, digits: int = 4) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, M.NA):
+        return str(v) if v.reason else "n/a"
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "inf"
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def _iqr(v: object, fixed: bool = False) -> tuple[str, str]:
+    """``(median, "[q1, q3]")`` as text; ``fixed``: four decimals (for r and R^2)."""
+    if isinstance(v, M.NA):
+        return str(v), ""
+    med, q1, q3 = v  # type: ignore[misc]
+    if fixed:
+        return f"{med:.4f}", f"[{q1:.4f}, {q3:.4f}]"
+    return _g(med), f"[{_g(q1, 3)}, {_g(q3, 3)}]"
+
+
+def _pct(num: int, den: int) -> str:
+    return f"{100 * num / den:.0f}% ({num}/{den})" if den else "-"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def _meta_blocks(metas: Sequence[RunMetadata], sources: Sequence[str],
+                 records_per_file: Sequence[int]) -> list[Block]:
+    """The run metadata, one column per results file (fields as rows, so long values fit)."""
+    cols = []
+    for src, m, n in zip(sources, metas, records_per_file):
+        blas = ", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
+                         for b in m.blas)
+        cols.append([_g(m.started), _g(m.command), str(n), _g(m.nnbench),
+                     f"python {m.python}, numpy {m.numpy}, scipy {m.scipy}, pluggy {m.pluggy}",
+                     f"{m.cpu} ({m.cpu_count} cores)", _g(m.platform), blas or "-", _g(m.blas_threads_per_trial)])
+    fields = ["started (UTC)", "command", "trials", "nnbench", "versions", "CPU", "platform", "BLAS",
+              "BLAS threads per trial"]
+    rows = [[f] + [c[i] for c in cols] for i, f in enumerate(fields)]
+    return [Block("h2", "Runs"),
+            Block("table", "The results files combined in this report", ["field"] + [Path(s).name for s in sources],
+                  rows)]
+
+
+_HOW = ("How to read this report. An instance is a problem (dataset and network) with a seed: every "
+        "trainer starts from the same weights x0 on it. f_best is the lowest cost any trainer reached on the "
+        "instance, and a run reaches the relative target of precision tau when its best-so-far cost falls to "
+        "f_best + tau (f(x0) - f_best) (Moré & Wild 2009). Success means reaching the target, read from the "
+        "recorded history; the optimizer's own success flag is shown beside it as 'optimizer converged'. "
+        "ERT (COCO's aRT, Hansen et al. 2021) is the evaluations spent by all runs, until the target for the "
+        "runs that reached it and in full for the others, divided by the number of runs that reached it. "
+        "Median [IQR] are over seeds; the confidence interval is a seeded percentile bootstrap of the median; "
+        "p is a two-sided Wilcoxon signed-rank test of the best costs against the best trainer on the same "
+        "seeds, Holm-corrected over all trainers compared. Skipped trials (a trainer that declined the "
+        "problem) count nowhere.")
+
+
+def _target_set(target_cost: float | None, taus: Sequence[float]) -> list[M.Target]:
+    return [M.Target(value=target_cost)] if target_cost is not None else [M.Target(tau=t) for t in taus]
+
+
+def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
+    """Append the figure ``make()`` draws, or a note of why there is none."""
+    from nnbench.reporting import plots
+
+    try:
+        fig = make()
+    except ValueError as exc:
+        blocks.append(Block("note", f"No {caption.split(':')[0].lower()}: {exc}."))
+        return
+    blocks.append(Block("figure", caption, png=plots.png(fig), name=name))
+
+
+def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: dict, targets: list[M.Target],
+                    profile_target: M.Target, top: int, with_plots: bool, seed: int) -> list[Block]:
+    blocks: list[Block] = []
+    n = len(records)
+    statuses = Counter(r.status for r in records)
+    if not runs:
+        why = "; ".join(sorted({r.message or r.status for r in records}))[:300]
+        blocks.append(Block("note", f"No trial ran on this problem ({n} skipped: {why}), so no measure "
+                                    "can be computed."))
+        return blocks
+    with_cost = [r for r in runs if r.best_cost is not None]
+    if not with_cost:
+        errs = "; ".join(sorted({(r.record.error or r.record.message or r.record.status)[:120] for r in runs}))
+        blocks.append(Block("note", f"No run evaluated a finite cost ({len(runs)} ran: "
+                                    f"{', '.join(f'{k} {v}' for k, v in statuses.items())}; {errs}). Without a "
+                                    "finite cost there is no f_best, hence no relative target: success rates, ERT, "
+                                    "ECDFs, profiles, statistics and plots are all empty."))
+        return blocks
+    trainers = M.trainer_order(runs)
+    seeds = sorted({r.seed for r in runs})
+    if len(runs) == 1:
+        blocks.append(Block("note", "A single run on this problem: statistics across seeds need at least two "
+                                    "values (bootstrap) and six paired seeds (Wilcoxon), and win rates need two "
+                                    "trainers, so those columns say n/a."))
+    elif len(seeds) < M.MIN_WILCOXON_PAIRS:
+        blocks.append(Block("note", f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}: the Wilcoxon test needs "
+                                    f"{M.MIN_WILCOXON_PAIRS} paired seeds with different costs to reach p < 0.05, "
+                                    f"so its column says n/a; run with --seeds {M.MIN_WILCOXON_PAIRS} or more."))
+
+    # success by target, beside the optimizer's own flag
+    rows = []
+    for t in trainers:
+        mine = [r for r in runs if r.trainer == t]
+        cells = [t, str(len(mine)), _pct(sum(r.record.success for r in mine), len(mine))]
+        for g in targets:
+            cells.append(_pct(sum(M.hit(r, g.cost(instances[r.instance])) is not None for r in mine), len(mine)))
+        rows.append(cells)
+    blocks.append(Block("h3", "Success by target"))
+    blocks.append(Block("table", "Share of runs that reached each target (from the recorded histories), and the "
+                        "share whose optimizer reported success", ["trainer", "runs", "optimizer converged"]
+                        + [f"reached {g.label}" for g in targets], rows))
+
+    # ERT
+    ert_rows = []
+    for row in M.ert_table(runs, instances, targets):
+        mine = [r for r in runs if r.trainer == row["trainer"]]
+        secs = M.ert(mine, instances, profile_target, "seconds")
+        ert_rows.append([row["trainer"]] + [f"{_g(row[g.label].value)} ({row[g.label].reached}/{row[g.label].runs})"
+                                            for g in targets] + [_g(secs.value)])
+    blocks.append(Block("h3", "Expected running time"))
+    blocks.append(Block("table", "ERT in evaluations per target (runs that reached it / runs), and in seconds at "
+                        f"{profile_target.label}; inf: no run reached the target",
+                        ["trainer"] + [f"ERT {g.label}" for g in targets] + [f"ERT seconds {profile_target.label}"],
+                        ert_rows))
+
+    # statistics across seeds
+    stat_rows = []
+    compared = M.compare_to_best(runs, seed=seed)
+    reasons = {str(row["p"]) for row in compared if row["verdict"] != "best"}
+    same_na = len(reasons) == 1 and all(isinstance(row["p"], M.NA) for row in compared)
+    for row in compared:
+        if same_na and row["verdict"] != "best":
+            row["p"] = row["p_holm"] = M.NA("")
+        ci = row["ci"]
+        stat_rows.append([row["trainer"], str(row["n"]), _g(row["median"]),
+                          f"[{_g(row['q1'], 3)}, {_g(row['q3'], 3)}]" if row["q1"] is not None else "-",
+                          str(ci) if isinstance(ci, M.NA) else f"[{_g(ci[0], 3)}, {_g(ci[1], 3)}]",
+                          *(("reference", "reference") if row["verdict"] == "best" else
+                            (_g(row["p"], 3), _g(row["p_holm"], 3))), row["verdict"]])
+    blocks.append(Block("h3", "Best cost across seeds"))
+    blocks.append(Block("table", f"Median, interquartile range and 95% bootstrap interval of the best cost; "
+                        f"Wilcoxon signed-rank p against {trainers[0]} (the lowest median), Holm-adjusted"
+                        + (f"; every test is n/a: {next(iter(reasons))[5:-1]}" if same_na else ""),
+                        ["trainer", "runs", "median best cost", "IQR", "95% CI of the median", "p vs best",
+                         "p (Holm)", "verdict"], stat_rows))
+
+    # fixed budget
+    max_evals = max(r.evaluations for r in runs)
+    budgets = M.budgets_125(max_evals)
+    if budgets:
+        fb = M.fixed_budget(runs, budgets)
+        blocks.append(Block("h3", "Fixed budget"))
+        blocks.append(Block("table", "Median best-so-far cost after 1, 2, 5 x 10^k evaluations",
+                            ["trainer"] + [f"{b} evals" for b in budgets],
+                            [[row["trainer"]] + [_g(row[b], 3) for b in budgets] for row in fb]))
+
+    # final quality
+    fq = M.final_quality(runs)
+    has_test = any(not isinstance(row["test_mse"], M.NA) for row in fq)
+    cols = [("best_cost", "best cost"), ("train_pearson_r", "r"), ("train_r2", "R^2"), ("train_mse", "MSE")]
+    if has_test:
+        cols += [("test_pearson_r", "test r"), ("test_r2", "test R^2"), ("test_mse", "test MSE")]
+    qrows = []
+    for row in fq:
+        cells = [row["trainer"]]
+        for key, _ in cols:
+            med, iqr = _iqr(row[key], fixed=key.endswith(("pearson_r", "r2")))
+            cells.append(f"{med} {iqr}".strip())
+        qrows.append(cells)
+    blocks.append(Block("h3", "Final quality"))
+    blocks.append(Block("table", "Median [IQR] over seeds at the best weights, training data"
+                        + (" and test split" if has_test else " (no test split in this run)"),
+                        ["trainer"] + [c[1] for c in cols], qrows))
+
+    if with_plots:
+        from nnbench.reporting import plots
+
+        p = runs[0].problem
+        stem = _slug(f"{p[0]}-{p[1]}")
+        blocks.append(Block("h3", "Figures"))
+        _figure(blocks, f"{stem}-convergence-evals", "Convergence: best-so-far cost against evaluations",
+                lambda: plots.convergence(runs, "evaluations", top))
+        _figure(blocks, f"{stem}-convergence-seconds", "Convergence: best-so-far cost against seconds",
+                lambda: plots.convergence(runs, "seconds", top))
+        _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: share of (run, target) pairs reached",
+                lambda: plots.runtime_ecdf_plot(runs, instances, _target_set(None, M.TAUS)
+                                                if targets[0].tau is not None else targets, "evaluations", top))
+        _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
+        best = min(with_cost, key=lambda r: r.best_cost).record
+        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "
+                f"{best.seed}) against the targets", lambda: plots.predictions(best))
+        _figure(blocks, f"{stem}-winrate", "Win rates: share of seeds where the row trainer ends lower",
+                lambda: plots.win_rate_plot(runs))
+    return blocks
+
+
+def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sources: Sequence[str] = (),
+          records_per_file: Sequence[int] = (), taus: Sequence[float] = REPORT_TAUS,
+          profile_tau: float = defaults.PROFILE_TAU, target_cost: float | None = None, top: int = defaults.TOP,
+          plots: bool | None = None, seed: int = 0) -> list[Block]:
+    """The report's blocks.
+
+    :param records: trial records of one or more results files (:func:`nnbench.results.store.read_many`).
+    :param metas: their metadata lines; :param sources: their file names;
+        :param records_per_file: how many trials each holds (for the run table).
+    :param taus: relative target precisions for the success and ERT tables.
+    :param profile_tau: the precision of the performance and data profiles and the seconds ERT.
+    :param target_cost: an absolute target cost instead of the relative ones.
+    :param top: trainers drawn in colour in each figure.
+    :param plots: draw the figures (``None``: if matplotlib is installed; ``True``: raise
+        :class:`ConfigError` if it is not).
+    :param seed: the bootstrap's seed.
+    :raises ConfigError: a bad ``profile_tau`` or ``top``, or ``plots=True`` without matplotlib.
+    """
+    check(profile_tau, M.TAU_CONSTRAINTS, "--tau")
+    check(top, TOP_CONSTRAINTS, "--top")
+    with_plots = plots
+    if plots is not False:
+        try:
+            from nnbench.reporting.plots import require
+
+            require()
+            with_plots = True
+        except ConfigError:
+            if plots:
+                raise
+            with_plots = False
+    targets = _target_set(target_cost, taus)
+    profile_target = M.Target(value=target_cost) if target_cost is not None else M.Target(tau=profile_tau)
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    statuses = Counter(r.status for r in records)
+    blocks = [Block("h1", "nnbench report"),
+              Block("p", f"{len(records)} trial{'s' if len(records) != 1 else ''} from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
+                         f"({', '.join(f'{v} {k}' for k, v in statuses.items()) or 'none'}); generated {now}.")]
+    if metas:
+        blocks += _meta_blocks(metas, sources, records_per_file)
+    blocks.append(Block("p", _HOW))
+    if not with_plots:
+        blocks.append(Block("note", "Plots left out: matplotlib is not installed (pip install 'nnbench[plots]')."))
+    if not records:
+        blocks.append(Block("note", "The results hold no trial, so there is nothing to compare."))
+        return blocks
+    runs = M.runs_of(records)
+    instances = M.instances_of(runs)
+    summary = {title: (h, rows) for title, h, rows in tables(records)}
+    for (ds, net), (title, (headers, rows)) in zip(problems(records), summary.items()):
+        recs = [r for r in records if r.problem == (ds, net)]
+        blocks.append(Block("h2", title))
+        blocks.append(Block("table", "Summary per trainer (the table 'nnbench report' prints)", headers, rows))
+        blocks += _problem_blocks(recs, [r for r in runs if r.problem == (ds, net)], instances, targets,
+                                  profile_target, top, with_plots, seed)
+
+    blocks.append(Block("h2", "All problems: profiles"))
+    solvable = [r for r in runs if profile_target.cost(instances[r.instance]) is not None]
+    if len({r.trainer for r in solvable}) < 2:
+        blocks.append(Block("note", "No profiles: performance and data profiles compare trainers, and fewer than two "
+                                    "trainers have a run with a finite cost."))
+    elif with_plots:
+        from nnbench.reporting import plots
+
+        blocks.append(Block("p", f"Over {len({r.instance for r in runs})} instances (problem x seed), target "
+                                 f"{profile_target.label}. A performance profile (Dolan & Moré 2002) gives, for each "
+                                 "trainer, the share of instances it solved within a factor alpha of the fastest "
+                                 "trainer on that instance; a data profile (Moré & Wild 2009) the share solved within "
+                                 "kappa x (weights + 1) evaluations. Failures never count as solved."))
+        _figure(blocks, "performance-profiles", "Performance profiles: seconds and evaluations",
+                lambda: plots.performance_profile_plot(runs, instances, profile_target, top))
+        _figure(blocks, "data-profile", "Data profile: evaluations in units of weights + 1",
+                lambda: plots.data_profile_plot(runs, instances, profile_target, top))
+    return blocks
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em auto;max-width:1320px;
+     color:#222;line-height:1.4;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ccd;padding-bottom:.2em;margin-top:2em}
+h3{margin-bottom:.3em;margin-top:1.4em}
+table{border-collapse:collapse;font-size:12.5px;margin:.3em 0 1em 0}
+th,td{border:1px solid #dde;padding:2px 7px;text-align:right;white-space:nowrap}
+td:first-child,th:first-child{text-align:left}
+th{background:#eef0f6;position:sticky;top:0}td.t,th.t{text-align:left}
+td:last-child.t{white-space:normal;min-width:18em}tr:nth-child(even) td{background:#f8f9fc}
+caption{caption-side:top;text-align:left;font-style:italic;color:#555;padding-bottom:.2em}
+.note{background:#fff6dd;border-left:4px solid #e0a800;padding:.4em .8em;margin:.6em 0}
+figure{margin:1em 0}figcaption{color:#555;font-style:italic}img{max-width:100%;height:auto}
+nav{background:#f4f5f9;padding:.5em 1em;border-radius:4px}nav a{margin-right:1.2em}
+.wide{overflow-x:auto}
+"""
+
+
+def _numeric(cell: object) -> bool:
+    """Whether a table cell reads as a number (right-aligned): ``3``, ``1.2e-05``, ``67% (2/3)``, ``-``, ``n/a``."""
+    text = str(cell).strip()
+    if text in ("-", "inf", "n/a", ""):
+        return True
+    head = text.split()[0].rstrip("%")
+    try:
+        float(head)
+    except ValueError:
+        return False
+    return True
+
+
+def to_html(blocks: Sequence[Block], title: str = "nnbench report") -> str:
+    """One self-contained HTML page: style inline, figures as ``data:image/png;base64``."""
+    e = html.escape
+    toc = [b.text for b in blocks if b.kind == "h2"]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(title)}</title>",
+           f"<style>{_CSS}</style></head><body>"]
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"<h1>{e(b.text)}</h1>")
+        elif b.kind == "h2":
+            if b.text == toc[0]:
+                out.append("<nav>" + "".join(f'<a href="#{_slug(t)}">{e(t)}</a>' for t in toc) + "</nav>")
+            out.append(f'<h2 id="{_slug(b.text)}">{e(b.text)}</h2>')
+        elif b.kind == "h3":
+            out.append(f"<h3>{e(b.text)}</h3>")
+        elif b.kind == "p":
+            out.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "note":
+            out.append(f'<p class="note">{e(b.text)}</p>')
+        elif b.kind == "table":
+            text = [not all(_numeric(row[j]) for row in b.rows) for j in range(len(b.headers))]
+            cls = [' class="t"' if t else "" for t in text]
+            head = "".join(f"<th{c}>{e(h)}</th>" for c, h in zip(cls, b.headers))
+            body = "".join("<tr>" + "".join(f"<td{c}>{e(str(v))}</td>" for c, v in zip(cls, row)) + "</tr>"
+                           for row in b.rows)
+            out.append(f'<div class="wide"><table><caption>{e(b.text)}</caption><thead><tr>{head}</tr></thead>'
+                       f"<tbody>{body}</tbody></table></div>")
+        elif b.kind == "figure":
+            data = base64.b64encode(b.png).decode("ascii")
+            out.append(f'<figure><img alt="{e(b.text)}" src="data:image/png;base64,{data}">'
+                       f"<figcaption>{e(b.text)}</figcaption></figure>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(blocks: Sequence[Block]) -> tuple[str, dict[str, bytes]]:
+    """``(markdown text, {image file name: PNG bytes})``; images are referenced by name."""
+    out, images = [], {}
+    for b in blocks:
+        if b.kind in ("h1", "h2", "h3"):
+            out.append(f"{'#' * int(b.kind[1])} {b.text}")
+        elif b.kind == "p":
+            out.append(b.text)
+        elif b.kind == "note":
+            out.append(f"> **Note.** {b.text}")
+        elif b.kind == "table":
+            out.append(f"*{b.text}*\n\n" + tabulate(b.rows, headers=b.headers, tablefmt="pipe", disable_numparse=True))
+        elif b.kind == "figure":
+            fname = f"{b.name}.png"
+            images[fname] = b.png
+            out.append(f"![{b.text}]({fname})")
+    return "\n\n".join(out) + "\n", images
+
+
+def _write(path: Path, data: str | bytes, what: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise ResultsError(f"{what} {path}: cannot write: {exc.strerror}") from None
+
+
+def write_html(blocks: Sequence[Block], path: str | os.PathLike) -> Path:
+    """Write the HTML report to ``path``; returns it.
+
+    :raises ResultsError: the file cannot be written.
+    """
+    path = Path(path)
+    _write(path, to_html(blocks), "--html")
+    return path
+
+
+def write_markdown(blocks: Sequence[Block], directory: str | os.PathLike) -> Path:
+    """Write ``DIR/report.md`` and its PNG images beside it; returns the ``.md`` path.
+
+    :raises ResultsError: the directory or a file cannot be written.
+    """
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise ResultsError(f"--markdown {d}: exists and is not a directory")
+    text, images = to_markdown(blocks)
+    for name, data in images.items():
+        _write(d / name, data, "--markdown")
+    _write(d / "report.md", text, "--markdown")
+    return d / "report.md"

@@ -1,0 +1,600 @@
+"""Benchmarking measures computed after a run from the recorded best-so-far histories.
+
+Vocabulary (after COCO, Hansen et al. 2021, and Moré & Wild 2009):
+
+* a *problem* is a ``(dataset_label, network_label)`` pair;
+* an *instance* is a problem with a seed, ``(dataset_label, network_label, seed)``: every
+  trainer starts from the same ``x0`` on it, so ``f(x0)`` (the record's ``initial_cost``) is
+  shared, and ``f_best``, the lowest cost any trainer reached on it, is well defined;
+* a *run* is one trial that ran (status ``ok``, ``failed`` or ``time limit``; ``skipped``
+  trials spent nothing and are left out of every measure);
+* a *target* is a cost to reach: absolute (one value for every instance) or relative,
+  ``f_target = f_best + tau (f(x0) - f_best)`` (Moré & Wild 2009, eq. 2.2, their
+  "convergence test" with ``f_L = f_best``);
+* a run *reaches* a target at the first entry of its history ``[evaluations, seconds,
+  best cost]`` whose best cost is ``<= f_target``. Success is never the optimizer's own
+  flag (``record["success"]``), which tables show beside it.
+
+Runtimes are in *evaluations* (calls that compute the cost, counted by the harness) or in
+*seconds* (wall-clock, from the trial's start). A run that never reaches the target has
+runtime ``inf`` in profiles and ECDFs and contributes its whole cost (its ``evaluations``
+or ``wall_time_s``) to the ERT.
+
+Everything here is plain NumPy/SciPy and needs no plotting library.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Real
+
+import numpy as np
+from scipy import stats
+
+from nnbench.reporting.ranking import rank
+from nnbench.results.record import TrialRecord
+from nnbench.validation import Interval, check
+
+__all__ = [
+    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
+    "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_profile", "data_profile",
+    "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_wilcoxon",
+    "compare_to_best", "win_rate", "final_quality", "trainer_order",
+]
+
+#: The relative-target precisions of Moré & Wild (2009), 1e-1 ... 1e-7.
+TAUS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+
+#: What a relative target precision tau takes (:class:`Target`, ``nnbench report --tau``).
+TAU_CONSTRAINTS = (Interval(Real, 0, 1, closed="right"),)
+
+#: Runtime measures: ``"evaluations"`` (count) or ``"seconds"`` (wall-clock).
+MEASURES: tuple[str, ...] = ("evaluations", "seconds")
+
+Problem = tuple[str, str]
+InstanceKey = tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class NA:
+    """A statistic that could not be computed, with the reason (shown as ``n/a (reason)``)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"n/a ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One trial that ran, in the form the measures use.
+
+    :param trainer: the trainer's name; :param family: its family.
+    :param problem: ``(dataset_label, network_label)``; :param seed: the seed.
+    :param n_params: number of weights (the dimension n of Moré & Wild).
+    :param f0: ``f(x0)``, the cost at the shared start, or ``None`` if not finite.
+    :param best_cost: lowest cost evaluated, or ``None`` (no finite cost).
+    :param evaluations: evaluations spent (int); :param seconds: wall seconds spent.
+    :param history: float64 array ``(k, 3)``: evaluations, seconds, best cost at each
+        improvement (``k`` may be 0).
+    :param record: the :class:`~nnbench.results.record.TrialRecord` it came from.
+    """
+
+    trainer: str
+    family: str
+    problem: Problem
+    seed: int
+    n_params: int
+    f0: float | None
+    best_cost: float | None
+    evaluations: int
+    seconds: float
+    history: np.ndarray = field(repr=False)
+    record: TrialRecord = field(repr=False, compare=False)
+
+    @property
+    def instance(self) -> InstanceKey:
+        """``(dataset_label, network_label, seed)``."""
+        return (*self.problem, self.seed)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What the runs on one instance share.
+
+    :param f0: ``f(x0)`` (float or ``None``); :param f_best: the lowest cost any trainer
+        reached (float or ``None`` if no run evaluated a finite cost); :param n_params: weights.
+    """
+
+    f0: float | None
+    f_best: float | None
+    n_params: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target cost: relative (``tau``) or absolute (``value``); exactly one is given.
+
+    :raises ValueError: neither or both are given.
+    :raises ConfigError: ``tau`` is not in (0, 1] (:data:`TAU_CONSTRAINTS`).
+    """
+
+    tau: float | None = None
+    value: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.tau is None) == (self.value is None):
+            raise ValueError("a Target has either a relative tau or an absolute value")
+        if self.tau is not None:
+            check(self.tau, TAU_CONSTRAINTS, "tau")
+
+    @property
+    def label(self) -> str:
+        """``"tau=1e-03"`` or ``"cost<=0.01"``."""
+        return f"tau={self.tau:.0e}" if self.tau is not None else f"cost<={self.value:g}"
+
+    def cost(self, inst: Instance) -> float | None:
+        """The target cost on ``inst`` (``None`` if relative and ``f0`` or ``f_best`` is unknown)."""
+        if self.value is not None:
+            return float(self.value)
+        if inst.f0 is None or inst.f_best is None:
+            return None
+        return relative_target(inst.f0, inst.f_best, self.tau)
+
+
+def relative_target(f0: float, f_best: float, tau: float) -> float:
+    """Moré & Wild (2009), eq. 2.2: ``f_best + tau * (f0 - f_best)``.
+
+    :param f0: cost at the starting point; :param f_best: the lowest cost any solver
+        reached on the problem; :param tau: the precision in (0, 1].
+    :returns: the target cost (float).
+    """
+    return f_best + tau * (f0 - f_best)
+
+
+def _finite(v: object) -> float | None:
+    if v is None:
+        return None
+    x = float(v)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
+
+
+def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
+    """The :class:`Run` of every record that ran (skipped trials are left out), in order."""
+    out = []
+    for r in records:
+        if not r.ran:
+            continue
+        h = np.asarray(r.history, dtype=np.float64).reshape(-1, 3)
+        out.append(Run(r.trainer, r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
+                       _finite(r.best_cost), r.evaluations, r.wall_time_s, h, r))
+    return out
+
+
+def instances_of(runs: Iterable[Run]) -> dict[InstanceKey, Instance]:
+    """Per instance, ``f(x0)`` and ``f_best`` = min over every run's best cost."""
+    acc: dict[InstanceKey, list] = {}
+    for run in runs:
+        a = acc.setdefault(run.instance, [run.f0, None, run.n_params])
+        if a[0] is None:
+            a[0] = run.f0
+        if run.best_cost is not None and (a[1] is None or run.best_cost < a[1]):
+            a[1] = run.best_cost
+    return {k: Instance(*v) for k, v in acc.items()}
+
+
+def hit(run: Run, target_cost: float | None) -> tuple[int, float] | None:
+    """``(evaluations, seconds)`` at which ``run`` first reached ``target_cost``, or ``None``.
+
+    The history holds every improvement of the best-so-far cost, so its first entry at or
+    below the target is the exact first hit (COCO's "runtime to reach the target").
+    """
+    if target_cost is None or run.history.shape[0] == 0:
+        return None
+    idx = np.flatnonzero(run.history[:, 2] <= target_cost)
+    if idx.size == 0:
+        return None
+    e, s, _ = run.history[idx[0]]
+    return int(e), float(s)
+
+
+def _spent(run: Run, measure: str) -> float:
+    return float(run.evaluations) if measure == "evaluations" else run.seconds
+
+
+def _check_measure(measure: str) -> None:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+
+
+def runtime(run: Run, target_cost: float | None, measure: str = "evaluations") -> float:
+    """Runtime of ``run`` to ``target_cost`` in ``measure`` units, ``inf`` if not reached."""
+    h = hit(run, target_cost)
+    if h is None:
+        return math.inf
+    return float(h[0]) if measure == "evaluations" else h[1]
+
+
+@dataclass(frozen=True)
+class ERT:
+    """An expected running time: ``value`` (float, ``inf`` if no run reached the target),
+    ``reached`` and ``runs`` (ints), in ``measure`` units."""
+
+    value: float
+    reached: int
+    runs: int
+    measure: str
+
+
+def ert(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: Target,
+        measure: str = "evaluations") -> ERT:
+    """Expected running time (COCO's aRT, Hansen et al. 2021, "Anytime performance
+    assessment", Sec. 4; Auger & Hansen 2005):
+
+        ERT = (sum over runs of runtime_i) / (number of runs that reached the target),
+
+    where ``runtime_i`` is the evaluations (or seconds) run i spent until it first reached
+    the target, or its whole spend if it never did. ``inf`` if no run reached it.
+
+    :param runs: the runs of one trainer (usually on one problem, over its seeds).
+    :param instances: from :func:`instances_of` over *all* trainers' runs.
+    :param measure: ``"evaluations"`` or ``"seconds"``.
+    :raises ValueError: an unknown measure.
+    """
+    _check_measure(measure)
+    total, reached = 0.0, 0
+    for run in runs:
+        h = hit(run, target.cost(instances[run.instance]))
+        if h is None:
+            total += _spent(run, measure)
+        else:
+            reached += 1
+            total += h[0] if measure == "evaluations" else h[1]
+    return ERT(total / reached if reached else math.inf, reached, len(runs), measure)
+
+
+def trainer_order(runs: Sequence[Run]) -> list[str]:
+    """The trainers of ``runs`` best first, by the one ranking rule (:func:`nnbench.reporting.ranking.rank`)."""
+    return rank([r.record for r in runs])
+
+
+def ert_table(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance],
+              targets: Sequence[Target], measure: str = "evaluations") -> list[dict]:
+    """One row per trainer (best first): ``trainer`` and, per target label, its :class:`ERT`."""
+    rows = []
+    for t in trainer_order(runs):
+        mine = [r for r in runs if r.trainer == t]
+        rows.append({"trainer": t, **{g.label: ert(mine, instances, g, measure) for g in targets}})
+    return rows
+
+
+def runtime_ecdf(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], targets: Sequence[Target],
+                 budgets: Sequence[float], measure: str = "evaluations", per_param: bool = False) -> np.ndarray:
+    """Runtime ECDF over (run, target) pairs (COCO; Hansen et al. 2021, Sec. 5): for each
+    budget b, the share of pairs whose run reached the target within b.
+
+        F(b) = |{(i, t) : runtime_i(t) <= b}| / (n_runs * n_targets)
+
+    :param per_param: divide evaluation runtimes by the run's ``n_params`` (COCO plots
+        evaluations / dimension when problems differ in size).
+    :returns: float64 array of shape ``(len(budgets),)`` in [0, 1]; zeros without runs.
+    """
+    _check_measure(measure)
+    b = np.asarray(budgets, dtype=np.float64)
+    rts = []
+    for run in runs:
+        scale = max(run.n_params, 1) if per_param and measure == "evaluations" else 1
+        for g in targets:
+            rts.append(runtime(run, g.cost(instances[run.instance]), measure) / scale)
+    if not rts:
+        return np.zeros(b.shape)
+    rt = np.sort(np.asarray(rts))
+    return np.searchsorted(rt, b, side="right") / rt.size
+
+
+def runtime_matrix(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: Target,
+                   measure: str = "evaluations",
+                   trainers: Sequence[str] | None = None) -> tuple[list[InstanceKey], list[str], np.ndarray]:
+    """The performance measure ``t[p, s]`` of Dolan & Moré (2002): for each instance p and
+    trainer s, the runtime to ``target`` (its ERT over s's runs on p, which is simply the
+    runtime when there is one run), ``inf`` when s never reached it or did not run on p.
+
+    :returns: ``(instance keys, trainers, t)`` with ``t`` float64 of shape
+        ``(n_instances, n_trainers)``.
+    """
+    trainers = list(trainers) if trainers is not None else trainer_order(runs)
+    keys = sorted({r.instance for r in runs}, key=lambda k: (k[0], k[1], k[2]))
+    col = {t: j for j, t in enumerate(trainers)}
+    row = {k: i for i, k in enumerate(keys)}
+    groups: dict[tuple[InstanceKey, str], list[Run]] = {}
+    for r in runs:
+        if r.trainer in col:
+            groups.setdefault((r.instance, r.trainer), []).append(r)
+    t = np.full((len(keys), len(trainers)), math.inf)
+    for (k, tr), rs in groups.items():
+        t[row[k], col[tr]] = ert(rs, instances, target, measure).value
+    return keys, trainers, t
+
+
+def performance_profile(t: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
+    """Dolan & Moré (2002) performance profiles.
+
+    With ``t[p, s]`` the runtime of solver s on problem p (``inf`` for a failure), the
+    performance ratio is ``r[p, s] = t[p, s] / min_s t[p, s]`` (``inf`` where s failed,
+    and for every s on a problem no solver solved), and the profile is
+
+        rho_s(alpha) = |{p : r[p, s] <= alpha}| / n_p.
+
+    A zero runtime (solved at the start) over a zero minimum counts as ratio 1.
+
+    :param t: float64 ``(n_problems, n_solvers)``; :param alphas: ratios >= 1.
+    :returns: float64 ``(len(alphas), n_solvers)``; zeros if there is no problem.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    a = np.asarray(alphas, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros((a.size, t.shape[1] if t.ndim == 2 else 0))
+    best = t.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(np.isfinite(t), t / best, math.inf)
+    r = np.where(np.isfinite(t) & (t == best), 1.0, r)  # 0/0 and the best itself
+    return (r[None, :, :] <= a[:, None, None]).mean(axis=1)
+
+
+def data_profile(t_evals: np.ndarray, n_params: Sequence[int], kappas: Sequence[float]) -> np.ndarray:
+    """Moré & Wild (2009) data profiles, eq. 2.6:
+
+        d_s(kappa) = |{p : t[p, s] / (n_p + 1) <= kappa}| / n_p_total,
+
+    the share of problems solver s solves within ``kappa`` budgets of ``n_p + 1``
+    evaluations ("simplex gradients", the cost of one forward-difference gradient).
+
+    :param t_evals: evaluations to the target, float64 ``(n_problems, n_solvers)``, ``inf``
+        for a failure; :param n_params: ``n_p`` per problem; :param kappas: budgets.
+    :returns: float64 ``(len(kappas), n_solvers)``.
+    """
+    t = np.asarray(t_evals, dtype=np.float64)
+    k = np.asarray(kappas, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros((k.size, t.shape[1] if t.ndim == 2 else 0))
+    units = t / (np.asarray(n_params, dtype=np.float64)[:, None] + 1.0)
+    return (units[None, :, :] <= k[:, None, None]).mean(axis=1)
+
+
+def budgets_125(max_budget: float) -> list[int]:
+    """The budgets 1, 2, 5, 10, 20, 50, ... (1, 2, 5 x 10^k) up to ``max_budget`` (int list)."""
+    out, k = [], 0
+    while True:
+        for m in (1, 2, 5):
+            b = m * 10 ** k
+            if b > max_budget:
+                return out
+            out.append(b)
+        k += 1
+
+
+def best_at(run: Run, budget: float, measure: str = "evaluations") -> float | None:
+    """Best-so-far cost of ``run`` after ``budget`` evaluations (or seconds): the last
+    history entry within the budget; ``None`` before the first evaluation. A run that
+    stopped before the budget keeps its final best (it spends no more)."""
+    col = 0 if measure == "evaluations" else 1
+    idx = np.flatnonzero(run.history[:, col] <= budget)
+    return float(run.history[idx[-1], 2]) if idx.size else None
+
+
+def fixed_budget(runs: Sequence[Run], budgets: Sequence[float]) -> list[dict]:
+    """The fixed-budget view (COCO, Hansen et al. 2021, Sec. 3): per trainer (best first)
+    the median over its runs of the best-so-far cost at each budget (evaluations).
+
+    :returns: rows ``{"trainer": name, b: median cost or None, ...}`` with one key per
+        budget (int). A run with no evaluation yet at b is left out of that median.
+    """
+    rows = []
+    for t in trainer_order(runs):
+        mine = [r for r in runs if r.trainer == t]
+        row: dict = {"trainer": t}
+        for b in budgets:
+            vals = [v for v in (best_at(r, b) for r in mine) if v is not None]
+            row[b] = float(np.median(vals)) if vals else None
+        rows.append(row)
+    return rows
+
+
+def median_iqr(values: Iterable[float | None]) -> tuple[float, float, float] | NA:
+    """``(median, first quartile, third quartile)`` of the finite values (NumPy's linear
+    quantiles), or :class:`NA` if there is none."""
+    v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=np.float64)
+    if v.size == 0:
+        return NA("no finite value")
+    q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75])
+    return float(med), float(q1), float(q3)
+
+
+def bootstrap_ci(values: Iterable[float | None], confidence: float = 0.95, seed: int = 0,
+                 n_resamples: int = 2000) -> tuple[float, float] | NA:
+    """Bootstrap confidence interval of the median (``scipy.stats.bootstrap``, percentile
+    method, ``rng=numpy.random.default_rng(seed)`` so reports are reproducible).
+
+    The percentile method is used because BCa is undefined (and warns) when resamples
+    are degenerate, as they are for a handful of seeds with equal costs.
+
+    :returns: ``(low, high)``, or :class:`NA` with fewer than 2 finite values.
+    """
+    v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=np.float64)
+    if v.size < 2:
+        return NA(f"{v.size} finite value{'s' if v.size != 1 else ''}, a bootstrap needs 2")
+    if np.ptp(v) == 0:
+        return float(v[0]), float(v[0])
+    res = stats.bootstrap((v,), np.median, confidence_level=confidence, n_resamples=n_resamples,
+                          method="percentile", rng=np.random.default_rng(seed))
+    ci = res.confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm (1979) step-down adjusted p-values, in the input order.
+
+    Sort the m p-values ascending, p_(1) <= ... <= p_(m); the adjusted value of p_(i) is
+    ``max_{j <= i} min(1, (m - j + 1) p_(j))``. Rejecting where adjusted <= alpha controls
+    the family-wise error rate at alpha (the procedure of ``statsmodels``'
+    ``multipletests(method="holm")``).
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adj = np.maximum.accumulate(adj)
+    out = np.empty(m)
+    out[order] = adj
+    return out.tolist()
+
+
+#: The fewest non-zero paired differences for which a two-sided exact Wilcoxon test can
+#: reach p < 0.05: with n pairs the smallest p is 2 / 2^n, 0.0625 for n = 5, 0.03125 for n = 6.
+MIN_WILCOXON_PAIRS = 6
+
+
+def paired_wilcoxon(a: Mapping, b: Mapping) -> float | NA:
+    """Two-sided Wilcoxon signed-rank test (``scipy.stats.wilcoxon``) of ``a[k] - b[k]``
+    over the keys both share (seeds).
+
+    Zero differences are dropped first (Wilcoxon's own convention, ``zero_method="wilcox"``).
+
+    :returns: the p-value (float), or :class:`NA` when fewer than
+        :data:`MIN_WILCOXON_PAIRS` non-zero differences remain (the test could not reject at
+        5 %), naming how many pairs there were.
+    """
+    keys = [k for k in a if k in b and a[k] is not None and b[k] is not None]
+    d = np.array([a[k] - b[k] for k in keys], dtype=np.float64)
+    d = d[np.isfinite(d)]
+    nz = d[d != 0]
+    if d.size and nz.size == 0:
+        return NA(f"equal costs on all {d.size} paired seeds")
+    if nz.size < MIN_WILCOXON_PAIRS:
+        zeros = f", {d.size - nz.size} tied" if d.size != nz.size else ""
+        return NA(f"{d.size} paired seed{'s' if d.size != 1 else ''}{zeros}; needs {MIN_WILCOXON_PAIRS} differences")
+    with warnings.catch_warnings():
+        # ties among |d| make scipy fall back to the normal approximation; that is the intended result
+        warnings.simplefilter("ignore", UserWarning)
+        return float(stats.wilcoxon(nz).pvalue)
+
+
+def _cost_by_seed(runs: Sequence[Run], trainer: str) -> dict:
+    out: dict = {}
+    for r in runs:
+        if r.trainer == trainer and r.best_cost is not None:
+            n = sum(1 for k in out if k[0] == r.seed)
+            out[(r.seed, n)] = r.best_cost
+    return out
+
+
+def compare_to_best(runs: Sequence[Run], confidence: float = 0.95, seed: int = 0) -> list[dict]:
+    """Statistics of the best cost per trainer on one problem, best first.
+
+    Rows: ``trainer``, ``n`` (runs with a finite cost), ``median``, ``q1``, ``q3``,
+    ``ci`` (bootstrap CI of the median, :func:`bootstrap_ci`, or :class:`NA`), ``p``
+    (Wilcoxon signed-rank p against the best trainer on the same seeds, or :class:`NA`),
+    ``p_holm`` (Holm-adjusted over all trainers compared, or :class:`NA`), ``verdict``
+    (``"best"``; ``"worse"`` or ``"better"`` by the sign of the median paired difference if
+    ``p_holm < 0.05``; ``"no difference"``; ``""`` without a test).
+    """
+    order = trainer_order(runs)
+    if not order:
+        return []
+    best = order[0]
+    ref = _cost_by_seed(runs, best)
+    rows, ps = [], []
+    for t in order:
+        costs = _cost_by_seed(runs, t)
+        mi = median_iqr(costs.values())
+        row = {"trainer": t, "n": len(costs),
+               "median": None if isinstance(mi, NA) else mi[0],
+               "q1": None if isinstance(mi, NA) else mi[1], "q3": None if isinstance(mi, NA) else mi[2],
+               "ci": bootstrap_ci(costs.values(), confidence, seed)}
+        if t == best:
+            row.update(p=NA("the reference"), p_holm=NA("the reference"), verdict="best")
+        else:
+            row["p"] = paired_wilcoxon(costs, ref)
+            if not isinstance(row["p"], NA):
+                ps.append(len(rows))
+                row["_sign"] = float(np.median([costs[k] - ref[k] for k in costs if k in ref]))
+        rows.append(row)
+    adj = holm([rows[i]["p"] for i in ps])
+    for i, p in zip(ps, adj):
+        rows[i]["p_holm"] = p
+        sign = rows[i].pop("_sign")
+        rows[i]["verdict"] = ("worse" if sign > 0 else "better") if p < 0.05 else "no difference"
+    for row in rows:
+        row.setdefault("p_holm", row["p"])
+        row.setdefault("verdict", "")
+    return rows
+
+
+def win_rate(runs: Sequence[Run], trainers: Sequence[str] | None = None,
+             rel_tol: float = 1e-9) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The win-rate matrix: ``W[i, j]`` = share of instances run by both trainers i and j
+    on which i's best cost is lower than j's; a tie (``math.isclose`` with ``rel_tol``)
+    counts one half. ``W[i, j] + W[j, i] = 1`` where both ran.
+
+    :returns: ``(trainers, W, n)``: ``W`` float64 ``(m, m)`` (NaN where no instance is
+        shared, and on the diagonal), ``n`` int ``(m, m)`` the number of shared instances.
+    """
+    trainers = list(trainers) if trainers is not None else trainer_order(runs)
+    cost: dict[str, dict] = {}
+    for t in trainers:
+        cost[t] = {}
+        for r in runs:
+            if r.trainer == t and r.best_cost is not None:
+                n = sum(1 for k in cost[t] if k[:3] == r.instance)
+                cost[t][(*r.instance, n)] = r.best_cost
+    m = len(trainers)
+    w = np.full((m, m), np.nan)
+    n = np.zeros((m, m), dtype=int)
+    for i, a in enumerate(trainers):
+        for j, b in enumerate(trainers):
+            if i == j:
+                continue
+            shared = [k for k in cost[a] if k in cost[b]]
+            n[i, j] = len(shared)
+            if shared:
+                score = 0.0
+                for k in shared:
+                    x, y = cost[a][k], cost[b][k]
+                    score += 0.5 if math.isclose(x, y, rel_tol=rel_tol) else float(x < y)
+                w[i, j] = score / len(shared)
+    return trainers, w, n
+
+
+_QUALITY = (("best_cost", None), ("train", "pearson_r"), ("train", "r2"), ("train", "mse"),
+            ("test", "pearson_r"), ("test", "r2"), ("test", "mse"))
+
+
+def final_quality(runs: Sequence[Run]) -> list[dict]:
+    """Final quality per trainer (best first): median and IQR over its runs of the best cost
+    and, at the best weights, Pearson r, R^2 and MSE on the training and test data
+    (:mod:`nnbench.core.fit`).
+
+    :returns: rows ``{"trainer": ..., "best_cost": (median, q1, q3) | NA, "train_pearson_r":
+        ..., "train_r2", "train_mse", "test_pearson_r", "test_r2", "test_mse"}``; test
+        columns are :class:`NA` without a test split.
+    """
+    rows = []
+    for t in trainer_order(runs):
+        mine = [r for r in runs if r.trainer == t]
+        row: dict = {"trainer": t}
+        for part, key in _QUALITY:
+            if key is None:
+                row[part] = median_iqr(r.best_cost for r in mine)
+            else:
+                fits = [getattr(r.record, part) for r in mine]
+                vals = [f[key] if f is not None else None for f in fits]
+                name = f"{part}_{key}"
+                if all(f is None for f in fits):
+                    row[name] = NA("no test split" if part == "test" else "no fit")
+                else:
+                    row[name] = median_iqr(vals)
+        rows.append(row)
+    return rows

@@ -1,0 +1,406 @@
+"""Figures of a comparison (matplotlib, the optional extra ``nnbench[plots]``).
+
+Every function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas
+(no pyplot, no window, no change to the user's backend); :func:`png` turns one into PNG
+bytes. Matplotlib is imported on first use; without it :func:`require` raises a
+:class:`~nnbench.errors.ConfigError` that says how to install it.
+
+Readability with many trainers (the default suite has 26): the ``top`` best trainers of a
+figure get distinct colours (matplotlib's ``tab10``) and a legend entry, drawn on top; the
+others are thin grey lines under them, summarised by one legend entry. Legends sit outside
+the axes, to the right. Box plots colour by trainer family instead.
+
+The measures come from :mod:`nnbench.reporting.measures`; each docstring names the one it draws.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from numbers import Integral
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnbench import defaults
+from nnbench.reporting import measures as M
+from nnbench.errors import ConfigError, NNBenchError
+from nnbench.results.record import TrialRecord
+from nnbench.validation import Interval
+
+__all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
+           "data_profile_plot", "final_cost_box", "predictions", "win_rate_plot", "GREY",
+           "TOP_CONSTRAINTS"]
+
+#: Colour of the trainers outside the top few.
+GREY = "#b0b0b0"
+#: What ``top`` takes: ``tab10`` has 9 colours besides its grey.
+TOP_CONSTRAINTS = (Interval(Integral, 1, 9),)
+_WIDTH = 10.0  # inches; 1000 px at the report's 100 dpi
+
+
+def require() -> Any:
+    """The ``matplotlib.figure`` module (imported on first use).
+
+    :raises ConfigError: matplotlib is not installed, naming the extra to install.
+    """
+    try:
+        import matplotlib.figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401  (the Agg canvas exists)
+    except ImportError:
+        raise ConfigError("plots need matplotlib, which is not installed: "
+                          "pip install 'nnbench[plots]'") from None
+    return matplotlib.figure
+
+
+def _figure(width: float = _WIDTH, height: float = 5.0) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = require().Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png(fig: Any, dpi: int = 100) -> bytes:
+    """PNG bytes of ``fig``."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _colours(order: Sequence[str], top: int) -> dict[str, str]:
+    """Trainer -> colour: ``tab10`` without its grey for the first ``top`` (at most 9),
+    :data:`GREY` for the rest."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    palette = [cmap(i) for i in range(10) if i != 7]
+    return {t: (palette[i] if i < min(top, len(palette)) else GREY) for i, t in enumerate(order)}
+
+
+def _legend(fig: Any, ax: Any, order: Sequence[str], top: int, handles: Mapping[str, Any]) -> None:
+    from matplotlib.lines import Line2D
+
+    shown = [handles[t] for t in order[:top] if t in handles]
+    labels = [t for t in order[:top] if t in handles]
+    rest = len([t for t in order[top:] if t in handles])
+    if rest:
+        shown.append(Line2D([], [], color=GREY, lw=1))
+        labels.append(f"{rest} other trainer{'s' if rest != 1 else ''}")
+    if shown:
+        ax.legend(shown, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                  frameon=False, title="best first", title_fontsize=8)
+
+
+def _problem_title(problem: M.Problem, n_params: int | None = None) -> str:
+    return f"{problem[0]} | {problem[1]}" + (f" | {n_params} weights" if n_params else "")
+
+
+def _curve(run: M.Run, grid: np.ndarray, col: int) -> np.ndarray:
+    h = run.history
+    out = np.full(grid.shape, np.nan)
+    if h.shape[0] == 0:
+        return out
+    idx = np.searchsorted(h[:, col], grid, side="right") - 1
+    ok = idx >= 0
+    out[ok] = h[idx[ok], 2]
+    return out
+
+
+def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = defaults.TOP) -> Any:
+    """Best-so-far cost against evaluations or seconds on one problem (COCO's
+    fixed-budget view as curves): per trainer, the median over its runs (line) and the
+    interquartile range (band, top trainers only), both axes logarithmic.
+
+    A run that stopped keeps its final best until the trainer's longest run ends, where
+    the trainer's curve ends.
+
+    :param runs: the runs of one problem (:func:`nnbench.reporting.measures.runs_of`).
+    :param measure: ``"evaluations"`` or ``"seconds"``.
+    :raises ValueError: no run has a history, or an unknown measure.
+    """
+    col = 0 if measure == "evaluations" else 1
+    with_h = [r for r in runs if r.history.shape[0]]
+    if not with_h:
+        raise ValueError("no run evaluated a finite cost")
+    lo = min(float(r.history[0, col]) for r in with_h)
+    hi = max(float(r.history[-1, col]) if measure == "evaluations" else r.seconds for r in with_h)
+    lo = max(lo, 1.0 if measure == "evaluations" else 1e-6)
+    hi = max(hi, lo * 10, float(max(r.evaluations for r in with_h)) if measure == "evaluations" else hi)
+    grid = np.geomspace(lo, hi, 300)
+    order = M.trainer_order(runs)
+    colours = _colours(order, top)
+    fig = _figure(height=5.5)
+    ax = fig.add_subplot()
+    handles = {}
+    for rank, t in reversed(list(enumerate(order))):
+        mine = [r for r in with_h if r.trainer == t]
+        if not mine:
+            continue
+        end = max(r.evaluations if measure == "evaluations" else r.seconds for r in mine)
+        g = grid[grid <= max(end, grid[0])]
+        v = np.vstack([_curve(r, g, col) for r in mine])
+        keep = ~np.isnan(v).all(axis=0)
+        g, v = g[keep], v[:, keep]
+        if g.size == 0:
+            continue
+        q1, med, q3 = np.nanquantile(v, [0.25, 0.5, 0.75], axis=0)
+        highlight = rank < top
+        (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
+                          zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")
+        if highlight and len(mine) > 1:
+            ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
+        handles[t] = line
+    ax.set_xscale("log")
+    ax.set_yscale("log", nonpositive="mask")
+    ax.set_xlabel("evaluations (calls computing the cost)" if measure == "evaluations"
+                  else "wall-clock time since the trial started (seconds)")
+    ax.set_ylabel("best cost so far (loss, log scale)")
+    ax.grid(True, which="major", alpha=0.3)
+    n_seeds = len({r.seed for r in runs})
+    ax.set_title(f"Best-so-far cost vs {measure}: median over {n_seeds} seed{'s' if n_seeds != 1 else ''}"
+                 + (", band = interquartile range" if n_seeds > 1 else ""), fontsize=10)
+    fig.suptitle(_problem_title(runs[0].problem, runs[0].n_params), fontsize=11)
+    _legend(fig, ax, order, top, handles)
+    return fig
+
+
+def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequence[M.Target],
+                      measure: str = "evaluations", top: int = defaults.TOP) -> Any:
+    """Runtime ECDFs (:func:`nnbench.reporting.measures.runtime_ecdf`) of each trainer on one
+    problem: share of (run, target) pairs reached against the budget, log x axis.
+
+    :raises ValueError: no target can be computed (no run evaluated a finite cost).
+    """
+    if all(g.cost(instances[r.instance]) is None for r in runs for g in targets):
+        raise ValueError("no target: no run evaluated a finite cost")
+    col_hi = max((r.evaluations if measure == "evaluations" else r.seconds) for r in runs)
+    lo = 1.0 if measure == "evaluations" else max(1e-6, min((r.history[0, 1] for r in runs if r.history.shape[0]),
+                                                            default=1e-6))
+    budgets = np.geomspace(lo, max(col_hi, lo * 10), 400)
+    curves = {}
+    for t in M.trainer_order(runs):
+        curves[t] = M.runtime_ecdf([r for r in runs if r.trainer == t], instances, targets, budgets, measure)
+    # order by area under the ECDF (the COCO aggregate), best first
+    order = sorted(curves, key=lambda t: -float(np.trapezoid(curves[t], np.log(budgets))))
+    colours = _colours(order, top)
+    fig = _figure(height=5.0)
+    ax = fig.add_subplot()
+    handles = {}
+    for rank, t in reversed(list(enumerate(order))):
+        hl = rank < top
+        (handles[t],) = ax.plot(budgets, curves[t], drawstyle="steps-post", color=colours[t],
+                                lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("budget: evaluations (calls computing the cost)" if measure == "evaluations"
+                  else "budget: wall-clock seconds")
+    ax.set_ylabel("share of (run, target) pairs reached")
+    ax.grid(True, alpha=0.3)
+    taus = [g.label for g in targets]
+    ax.set_title(f"Runtime ECDF over {len(targets)} targets ({taus[0]} ... {taus[-1]}) and "
+                 f"{len({r.seed for r in runs})} seeds", fontsize=10)
+    fig.suptitle(_problem_title(runs[0].problem, runs[0].n_params), fontsize=11)
+    _legend(fig, ax, order, top, handles)
+    return fig
+
+
+def _profile_order(rho: np.ndarray, trainers: Sequence[str]) -> list[str]:
+    """Best first: most instances solved in the end, then the largest area under the profile."""
+    area = rho.mean(axis=0)
+    return [trainers[j] for j in sorted(range(len(trainers)), key=lambda j: (-rho[-1, j], -area[j]))]
+
+
+def _profile_axes(ax: Any, x: np.ndarray, rho: np.ndarray, trainers: Sequence[str], top: int,
+                  order: Sequence[str] | None = None) -> tuple[list, dict]:
+    order = list(order) if order is not None else _profile_order(rho, trainers)
+    colours = _colours(order, top)
+    handles = {}
+    for rank, t in reversed(list(enumerate(order))):
+        j = trainers.index(t)
+        hl = rank < top
+        (handles[t],) = ax.plot(x, rho[:, j], drawstyle="steps-post", color=colours[t],
+                                lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(True, alpha=0.3)
+    return order, handles
+
+
+def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = defaults.TOP) -> Any:
+    """Dolan & Moré (2002) performance profiles on seconds (left) and on evaluations
+    (right) over every instance (problem x seed) in ``runs``; failures count as infinite.
+
+    :raises ValueError: no trainer reached the target on any instance.
+    """
+    profiles = {}
+    for measure in ("seconds", "evaluations"):
+        keys, trainers, t = M.runtime_matrix(runs, instances, target, measure)
+        finite = np.isfinite(t)
+        if not finite.any():
+            raise ValueError(f"no trainer reached the target {target.label} on any instance")
+        best = t.min(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(finite & (t > best), t / best, 1.0)[finite]
+        alphas = np.geomspace(1.0, max(2.0, float(ratios.max()) * 1.5), 400)
+        profiles[measure] = (alphas, M.performance_profile(t, alphas), trainers)
+    order = _profile_order(profiles["seconds"][1], profiles["seconds"][2])  # one colour per trainer in both
+    fig = _figure(height=4.8)
+    axes = fig.subplots(1, 2, sharey=True)
+    handles: dict = {}
+    for ax, (measure, (alphas, rho, trainers)) in zip(axes, profiles.items()):
+        _, handles = _profile_axes(ax, alphas, rho, trainers, top, order)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(f"ratio alpha to the fastest ({measure})")
+        ax.set_title(f"on {measure}", fontsize=10)
+    axes[0].set_ylabel("share of instances solved within alpha")
+    n_inst = len({r.instance for r in runs})
+    fig.suptitle(f"Performance profiles (Dolan & Moré 2002), target {target.label}, "
+                 f"{n_inst} instances (problem x seed); failures count as never solved", fontsize=11)
+    _legend(fig, axes[1], order, top, handles)
+    return fig
+
+
+def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = defaults.TOP) -> Any:
+    """Moré & Wild (2009) data profile: share of instances solved within ``kappa`` budgets
+    of ``n_params + 1`` evaluations, log x axis.
+
+    :raises ValueError: no trainer reached the target on any instance.
+    """
+    keys, trainers, t = M.runtime_matrix(runs, instances, target, "evaluations")
+    if not np.isfinite(t).any():
+        raise ValueError(f"no trainer reached the target {target.label} on any instance")
+    n = [instances[k].n_params for k in keys]
+    units = t / (np.asarray(n, dtype=np.float64)[:, None] + 1)
+    hi = max(float(np.max(units[np.isfinite(units)])) * 1.5, 2.0)
+    lo = max(min(float(np.min(units[np.isfinite(units)])), 1.0) / 1.5, 1e-3)
+    kappas = np.geomspace(lo, hi, 400)
+    d = M.data_profile(t, n, kappas)
+    fig = _figure(height=4.8)
+    ax = fig.add_subplot()
+    order, handles = _profile_axes(ax, kappas, d, trainers, top)
+    ax.set_xscale("log")
+    ax.set_xlabel("budget kappa, in units of (weights + 1) evaluations")
+    ax.set_ylabel("share of instances solved")
+    fig.suptitle(f"Data profile (Moré & Wild 2009), target {target.label}, {len(keys)} instances", fontsize=11)
+    _legend(fig, ax, order, top, handles)
+    return fig
+
+
+def final_cost_box(runs: Sequence[M.Run]) -> Any:
+    """Box plot of the final best cost per trainer on one problem (best median at the top,
+    log x axis, coloured by family); a trainer without a finite cost is listed as such.
+
+    :raises ValueError: no run has a finite best cost.
+    """
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    order = M.trainer_order(runs)
+    data = {t: [r.best_cost for r in runs if r.trainer == t and r.best_cost is not None and r.best_cost > 0]
+            for t in order}
+    order = [t for t in order if data[t]]
+    if not order:
+        raise ValueError("no run evaluated a finite positive cost")
+    fams = sorted({r.family for r in runs})
+    cmap = colormaps["tab10"]
+    fcol = {f: cmap(i % 10) for i, f in enumerate(fams)}
+    family = {r.trainer: r.family for r in runs}
+    fig = _figure(height=max(3.0, 0.28 * len(order) + 1.5))
+    ax = fig.add_subplot()
+    ys = list(range(len(order), 0, -1))
+    bp = ax.boxplot([data[t] for t in order], positions=ys, orientation="horizontal", widths=0.6,
+                    patch_artist=True, showfliers=True, medianprops={"color": "black"})
+    for box, t in zip(bp["boxes"], order):
+        box.set_facecolor(fcol[family[t]])
+        box.set_alpha(0.6)
+    ax.set_yticks(ys, order, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("best cost reached (loss, log scale; lower is better)")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend([Patch(color=fcol[f], alpha=0.6) for f in fams], fams, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, title="family", title_fontsize=8)
+    n_seeds = len({r.seed for r in runs})
+    fig.suptitle(f"{_problem_title(runs[0].problem, runs[0].n_params)}: final best cost over {n_seeds} "
+                 f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
+    return fig
+
+
+def _data_for(record: TrialRecord) -> tuple[Any, Any]:
+    """``(train, test)`` as the record's trial trained on, from the registered datasets
+    (bundled, and those of installed plugins) or its CSV file."""
+    from nnbench.contract.plugins import registry_for
+
+    return registry_for().catalog().prepare(record.dataset)
+
+
+def predictions(record: TrialRecord) -> Any:
+    """Predictions against targets for one trial at its best weights (training data, and
+    the test split if there is one), with Pearson r (``record.train.pearson_r``)
+    and the identity line. The network is rebuilt from the record
+    (:meth:`nnbench.core.network.NetworkSpec.build`), the data from its dataset description.
+
+    :raises ValueError: the record has no best weights, or its data cannot be loaded
+        (the message says why).
+    """
+    if record.best_x is None:
+        raise ValueError("the trial has no best weights")
+    try:
+        train, test = _data_for(record)
+    except (NNBenchError, OSError, TypeError) as exc:
+        raise ValueError(f"its data cannot be loaded again: {exc}") from None
+    net = record.network.build(record.sizes[0], record.sizes[-1])
+    theta = np.asarray(record.best_x, dtype=np.float64)
+    fig = _figure(width=6.5, height=5.0)
+    ax = fig.add_subplot()
+    parts = [("train", train, "o", "tab:blue")] + ([("test", test, "s", "tab:orange")] if test is not None else [])
+    lo, hi = math.inf, -math.inf
+    for name, data, marker, colour in parts:
+        y = np.asarray(data.y, dtype=np.float64).ravel()
+        p = net.predict(theta, data.X).ravel()
+        fit = getattr(record, name)
+        r = fit.pearson_r if fit is not None else None
+        label = f"{name} ({y.size} samples), r = {r:.4f}" if r is not None else f"{name}, r undefined"
+        ax.scatter(y, p, s=18 if y.size > 50 else 40, marker=marker, alpha=0.6, color=colour, label=label)
+        lo, hi = min(lo, y.min(), p.min()), max(hi, y.max(), p.max())
+    pad = 0.05 * (hi - lo or 1.0)
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=1, ls="--", label="prediction = target")
+    ax.set_xlabel("target y (as trained: after standardization, if any)")
+    ax.set_ylabel("network prediction")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(True, alpha=0.3)
+    ax.set_title(f"{record.trainer}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
+    fig.suptitle(f"{record.dataset_label} | {record.network_label}: predictions of the best trial", fontsize=11)
+    return fig
+
+
+def win_rate_plot(runs: Sequence[M.Run], max_trainers: int = 30) -> Any:
+    """Heat map of the win-rate matrix (:func:`nnbench.reporting.measures.win_rate`) of one problem:
+    row i, column j = share of shared seeds on which trainer i ended with a lower cost
+    than trainer j (ties count 1/2). Best trainers first; at most ``max_trainers``.
+
+    :raises ValueError: fewer than two trainers have a finite cost.
+    """
+    order = [t for t in M.trainer_order(runs) if any(r.best_cost is not None for r in runs if r.trainer == t)]
+    order = order[:max_trainers]
+    if len(order) < 2:
+        raise ValueError("a win rate needs two trainers with a finite cost")
+    trainers, w, _ = M.win_rate(runs, order)
+    m = len(trainers)
+    size = max(4.5, 0.22 * m + 2.5)
+    fig = _figure(width=size + 1.5, height=size)
+    ax = fig.add_subplot()
+    im = ax.imshow(np.ma.masked_invalid(w), cmap="RdBu", vmin=0, vmax=1)
+    ax.set_xticks(range(m), trainers, rotation=90, fontsize=7)
+    ax.set_yticks(range(m), trainers, fontsize=7)
+    if m <= 15:
+        for i in range(m):
+            for j in range(m):
+                if not np.isnan(w[i, j]):
+                    ax.text(j, i, f"{w[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if abs(w[i, j] - 0.5) > 0.35 else "black")
+    ax.set_xlabel("opponent (column)")
+    ax.set_ylabel("trainer (row)")
+    fig.colorbar(im, ax=ax, shrink=0.7, label="share of seeds where the row trainer ends lower")
+    fig.suptitle(f"{_problem_title(runs[0].problem, runs[0].n_params)}: win rates", fontsize=11)
+    return fig

@@ -1,0 +1,433 @@
+"""The trial record and the run metadata: the one place that names, writes and reads their fields.
+
+A results file (:mod:`nnbench.results.store`) is JSON Lines: one :class:`RunMetadata` line, then one
+:class:`TrialRecord` line per trial. These two dataclasses are the only code that knows the
+field names: the harness builds records, the report, resume, plots, measures and the API
+read their attributes, and :meth:`TrialRecord.to_json` / :meth:`TrialRecord.from_json` are
+the only translation to and from JSON. Both allow read-only mapping access
+(``record["best_cost"]``), and observers (``nnbench_trial_finished``) receive
+:meth:`TrialRecord.to_json`'s dict.
+
+Schema versions (:data:`SCHEMA_VERSION`):
+
+* 1 -- nnbench 0.1: untyped records with ``network_spec``, ``options_pairs``, and a
+  ``dataset`` without its delimiter. Still read: those fields are derived again.
+* 2 -- this layout: typed, validated on reading.
+
+Reading checks every field it knows: a missing required field (:data:`REQUIRED`) or a field
+of the wrong type is ``FILE, line N: ...`` (a :class:`~nnbench.errors.ResultsError`); fields
+it does not know are ignored, so files written by a newer nnbench that only *added* fields
+still load. A field that a later version adds is read with its default from files that
+lack it; a field whose *meaning* changes bumps the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from nnbench.datasets import DatasetSpec
+from nnbench.errors import ConfigError
+from nnbench.contract.instrument import CALL_KINDS, EVALUATION_KINDS
+from nnbench.core.fit import Fit
+from nnbench.core.network import NetworkSpec
+from nnbench.contract.trainer import Budget
+from nnbench.validation import FieldMapping
+
+__all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_KINDS", "TrialRecord",
+           "RunMetadata", "FieldError", "trial_key", "jsonable"]
+
+#: The layout version written in the metadata line.
+SCHEMA_VERSION = 2
+
+#: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
+#: declined the problem, or the per-trial time limit ended it.
+STATUSES: tuple[str, ...] = ("ok", "failed", "skipped", "time limit")
+
+#: The fields a trial line must have.
+REQUIRED: tuple[str, ...] = ("dataset", "network", "trainer", "seed", "status")
+
+
+class FieldError(ValueError):
+    """A field of a results line that is missing or of the wrong type (the message names it)."""
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with NumPy scalars and arrays, tuples and records made plain JSON values, and
+    NaN/inf made ``None``."""
+    if isinstance(obj, (TrialRecord, RunMetadata)):
+        return obj.to_json()
+    if isinstance(obj, Fit):
+        return jsonable(obj.as_dict())
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    return obj
+
+
+def trial_key(dataset: DatasetSpec, network: NetworkSpec, trainer: str, options: Mapping[str, Any],
+              seed: int) -> str:
+    """The identity of a trial, for ``--resume``: its data and preparation, network,
+    trainer (case-insensitive), options (parsed values, keys sorted) and seed.
+
+    :returns: a string, equal for a planned trial and the record it produced, however the
+        record was written and read back (tuples and lists compare equal).
+    """
+    return json.dumps([dataset.describe(), jsonable(asdict(network)), trainer.lower(),
+                       sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
+
+
+# -- field decoders: JSON value -> typed value, or FieldError --------------------------------
+
+def _number(v: Any) -> float | None:
+    """A JSON number or null (NaN and inf are written as null)."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise FieldError(f"must be a number or null, got {v!r}")
+    return float(v)
+
+
+def _count(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise FieldError(f"must be a non-negative integer, got {v!r}")
+    return v
+
+
+def _opt_int(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise FieldError(f"must be an integer or null, got {v!r}")
+    return v
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise FieldError(f"must be a string, got {v!r}")
+    return v
+
+
+def _opt_text(v: Any) -> str | None:
+    return None if v is None else _text(v)
+
+
+def _flag(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise FieldError(f"must be true or false, got {v!r}")
+    return v
+
+
+def _opt_flag(v: Any) -> bool | None:
+    return None if v is None else _flag(v)
+
+
+def _status(v: Any) -> str:
+    if v not in STATUSES:
+        raise FieldError(f"must be one of {', '.join(repr(s) for s in STATUSES)}, got {v!r}")
+    return v
+
+
+def _stop(v: Any) -> str | None:
+    if v not in (None, "max_evals", "time_limit"):
+        raise FieldError(f"must be null, 'max_evals' or 'time_limit', got {v!r}")
+    return v
+
+
+def _table(v: Any) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise FieldError(f"must be an object, got {v!r}")
+    return v
+
+
+def _dataset(v: Any) -> DatasetSpec:
+    try:
+        return DatasetSpec.from_dict(_table(v))
+    except ConfigError as exc:
+        raise FieldError(str(exc).replace("DatasetSpec.", "")) from None
+
+
+def _counts(v: Any) -> dict[str, int]:
+    out = dict.fromkeys(CALL_KINDS, 0)
+    for k, n in _table(v).items():
+        out[str(k)] = _count(n)
+    return out
+
+
+def _claimed(v: Any) -> dict[str, int] | None:
+    return None if v is None else {str(k): int(_opt_int(n) or 0) for k, n in _table(v).items()}
+
+
+def _fit(v: Any) -> Fit | None:
+    if v is None:
+        return None
+    try:
+        return Fit.from_dict(_table(v))
+    except ValueError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def _history(v: Any) -> list[tuple[int, float, float]]:
+    if not isinstance(v, list):
+        raise FieldError(f"must be a list of [evaluations, seconds, cost], got {v!r}")
+    out = []
+    for i, h in enumerate(v):
+        if (not isinstance(h, list) or len(h) != 3 or any(isinstance(x, bool) or not isinstance(x, (int, float))
+                                                           for x in h)):
+            raise FieldError(f"entry {i} must be [evaluations, seconds, cost], got {h!r}")
+        out.append((int(h[0]), float(h[1]), float(h[2])))
+    return out
+
+
+def _weights(v: Any) -> np.ndarray | None:
+    if v is None:
+        return None
+    if not isinstance(v, list) or any(x is not None and (isinstance(x, bool) or not isinstance(x, (int, float)))
+                                      for x in v):
+        raise FieldError("must be a list of numbers or null")
+    return np.array([math.nan if x is None else x for x in v], dtype=np.float64)
+
+
+def _lines(v: Any) -> list[str]:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise FieldError(f"must be a list of strings, got {v!r}")
+    return list(v)
+
+
+def _budget(v: Any) -> Budget:
+    d = _table(v)
+    try:
+        return Budget(d.get("max_evals"), d.get("max_seconds"))
+    except ConfigError as exc:
+        raise FieldError(str(exc).replace("Budget.", "")) from None
+
+
+def _seed(v: Any) -> int:
+    return _count(v)
+
+
+# -- the trial record -------------------------------------------------------------------------
+
+def _f(decode: Callable[[Any], Any], default: Any = None, factory: Callable[[], Any] | None = None) -> Any:
+    """A record field with its JSON decoder in the field's metadata."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"decode": decode})
+    return field(default=default, metadata={"decode": decode})
+
+
+@dataclass(eq=False)
+class TrialRecord(FieldMapping):
+    """One trial: what ran, what happened, and what it reached.
+
+    Identity: ``dataset`` (:class:`~nnbench.datasets.DatasetSpec`), ``network``
+    (:class:`~nnbench.core.network.NetworkSpec`) with ``sizes`` (the whole network's layer
+    sizes) and ``n_params``, ``trainer``, ``plugin``, ``family``, ``options`` (parsed
+    values), ``seed``, ``budget`` (:class:`~nnbench.contract.trainer.Budget`) and ``target`` (an
+    absolute target cost or ``None``).
+
+    Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
+    ``optimizer_status``, ``message``, ``nit`` and ``claimed`` counts (``nfev``, ``njev``,
+    ``nhev``); ``stop`` (``None``, ``"max_evals"`` or ``"time_limit"``: the budget ended
+    it); ``initial_cost`` (at ``x0``), ``final_cost`` (what the trainer returned),
+    ``best_cost`` (the lowest cost evaluated) and ``best_x`` (its weights, float64
+    ``(n_params,)``); ``counts`` (calls by kind, :data:`CALL_KINDS`) and ``evaluations``
+    (:data:`EVALUATION_KINDS` calls); ``wall_time_s`` and ``cpu_time_s`` (seconds);
+    ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``; ``test`` is
+    ``None`` without a split); ``reached_target``, ``evals_to_target``,
+    ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost)`` at every
+    improvement of the best-so-far cost); ``error`` and ``traceback`` (a failed trial's
+    exception); ``warnings`` (distinct warnings raised during the trial).
+
+    Costs that were not finite are ``None``.
+    """
+
+    dataset: DatasetSpec = _f(_dataset)
+    network: NetworkSpec = _f(lambda v: v)  # decoded with sizes, see from_json
+    trainer: str = _f(_text, "")
+    seed: int = _f(_seed, 0)
+    sizes: tuple[int, ...] = _f(lambda v: v, ())
+    n_params: int = _f(_count, 0)
+    plugin: str = _f(_text, "")
+    family: str = _f(_text, "")
+    options: dict[str, Any] = _f(_table, factory=dict)
+    budget: Budget = _f(_budget, factory=Budget)
+    target: float | None = _f(_number)
+    status: str = _f(_status, "ok")
+    success: bool = _f(_flag, False)
+    optimizer_status: int | None = _f(_opt_int)
+    message: str = _f(_text, "")
+    stop: str | None = _f(_stop)
+    initial_cost: float | None = _f(_number)
+    final_cost: float | None = _f(_number)
+    best_cost: float | None = _f(_number)
+    best_x: np.ndarray | None = _f(_weights)
+    counts: dict[str, int] = _f(_counts, factory=lambda: dict.fromkeys(CALL_KINDS, 0))
+    evaluations: int = _f(_count, 0)
+    nit: int | None = _f(_opt_int)
+    claimed: dict[str, int] | None = _f(_claimed)
+    wall_time_s: float = _f(_number, 0.0)
+    cpu_time_s: float = _f(_number, 0.0)
+    train: Fit | None = _f(_fit)
+    test: Fit | None = _f(_fit)
+    reached_target: bool | None = _f(_opt_flag)
+    evals_to_target: int | None = _f(_opt_int)
+    time_to_target_s: float | None = _f(_number)
+    history: list[tuple[int, float, float]] = _f(_history, factory=list)
+    error: str | None = _f(_opt_text)
+    traceback: str | None = _f(_opt_text)
+    warnings: list[str] = _f(_lines, factory=list)
+
+    # -- derived --------------------------------------------------------------------------
+    @property
+    def dataset_label(self) -> str:
+        """The dataset's label (:attr:`DatasetSpec.label`)."""
+        return self.dataset.label
+
+    @property
+    def network_label(self) -> str:
+        """The network's label (:attr:`NetworkSpec.label`)."""
+        return self.network.label
+
+    @property
+    def problem(self) -> tuple[str, str]:
+        """The problem this trial is on: ``(dataset_label, network_label)``."""
+        return self.dataset.label, self.network.label
+
+    @property
+    def ran(self) -> bool:
+        """Whether the trainer ran (any status but ``skipped``)."""
+        return self.status != "skipped"
+
+    @property
+    def key(self) -> str:
+        """:func:`trial_key` of this trial (the ``--resume`` identity)."""
+        return trial_key(self.dataset, self.network, self.trainer, self.options, self.seed)
+
+    # -- JSON -------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready dict written as one line (and given to ``nnbench_trial_finished``):
+        every field, ``"kind": "trial"`` first, the labels for readers of the raw file,
+        non-finite numbers as ``None``."""
+        out: dict[str, Any] = {"kind": "trial"}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "dataset":
+                out["dataset"] = value.describe()
+                out["dataset_label"] = value.label
+            elif f.name == "network":
+                out["network"] = value.describe(self.sizes)
+                out["network_label"] = value.label
+            elif f.name == "sizes":
+                continue  # inside "network"
+            elif f.name == "budget":
+                out["budget"] = {"max_evals": value.max_evals, "max_seconds": value.max_seconds}
+            else:
+                out[f.name] = value
+        return jsonable(out)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> TrialRecord:
+        """The record of one results line (schema 1 or 2).
+
+        :raises FieldError: a missing required field or a field of the wrong type, naming it
+            (``field 'best_cost': must be a number or null, got 'abc'``).
+        """
+        for name in REQUIRED:
+            if name not in obj:
+                raise FieldError(f"trial record has no {name!r} field")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in obj or f.name in ("network", "sizes"):
+                continue
+            try:
+                values[f.name] = f.metadata["decode"](obj[f.name])
+            except FieldError as exc:
+                raise FieldError(f"field {f.name!r}: {exc}") from None
+        try:
+            values["network"], values["sizes"] = NetworkSpec.from_dict(_table(obj["network"]))
+        except (ConfigError, FieldError) as exc:
+            raise FieldError(f"field 'network': {str(exc).replace('NetworkSpec.', '')}") from None
+        return cls(**values)
+
+
+# -- the run metadata -------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class RunMetadata(FieldMapping):
+    """The first line of a results file: what ran where.
+
+    :param schema: :data:`SCHEMA_VERSION` of the file.
+    :param nnbench, numpy, scipy, pluggy, python: versions.
+    :param platform: ``platform.platform()``; :param cpu: the CPU model; :param cpu_count: cores.
+    :param blas: per BLAS library (threadpoolctl): ``internal_api``, ``version``,
+        ``num_threads``, ``threading_layer``, ``architecture``, ``filepath``.
+    :param blas_threads_per_trial: BLAS threads each trial was pinned to (``None``: not pinned).
+    :param command: the command line (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
+    :param executor: how the trials ran (``"process x2"``); :param suite_file: its path or ``None``.
+    :param extra: fields this nnbench does not know (kept, not interpreted).
+    """
+
+    schema: int = SCHEMA_VERSION
+    nnbench: str | None = None
+    numpy: str | None = None
+    scipy: str | None = None
+    pluggy: str | None = None
+    python: str | None = None
+    platform: str | None = None
+    cpu: str | None = None
+    cpu_count: int | None = None
+    blas: list[dict[str, Any]] = field(default_factory=list)
+    blas_threads_per_trial: int | None = None
+    command: str | None = None
+    started: str | None = None
+    executor: str | None = None
+    suite_file: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready metadata line, ``"kind": "metadata"`` first."""
+        out: dict[str, Any] = {"kind": "metadata"}
+        out.update({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"})
+        out.update(self.extra)
+        return jsonable(out)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> RunMetadata:
+        """The metadata of a results file's first line.
+
+        :raises FieldError: a known field of the wrong type.
+        """
+        known = {f.name for f in fields(cls)} - {"extra"}
+        values: dict[str, Any] = {}
+        for name in known & set(obj):
+            v = obj[name]
+            try:
+                if name == "schema":
+                    values[name] = _count(v)
+                elif name in ("cpu_count", "blas_threads_per_trial"):
+                    values[name] = _opt_int(v)
+                elif name == "blas":
+                    if not isinstance(v, list) or not all(isinstance(b, dict) for b in v):
+                        raise FieldError(f"must be a list of objects, got {v!r}")
+                    values[name] = v
+                else:
+                    values[name] = _opt_text(v)
+            except FieldError as exc:
+                raise FieldError(f"field {name!r}: {exc}") from None
+        values["extra"] = {k: v for k, v in obj.items() if k not in known and k != "kind"}
+        return cls(**values)

@@ -1,0 +1,470 @@
+"""Executors: where the trials of a suite run.
+
+An executor has ``map(specs, registry, capacity) -> iterator of records``: it takes the trials
+(:class:`~nnbench.running.trial.TrialSpec`, an iterable consumed lazily, so that a plan is never
+held whole in memory) and yields each trial's :class:`~nnbench.results.record.TrialRecord` (see
+:func:`nnbench.running.trial.run_trial`) as it finishes, in finishing order. BLAS is
+pinned to ``spec.blas_threads`` threads (threadpoolctl) while trials run: on a 2-core
+machine numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizations run
+5-20x slower.
+
+* :class:`SerialExecutor` runs the trials one after another in this process: no start-up
+  cost, but no hard time limit and no protection from a trainer that kills its process.
+* :class:`ProcessExecutor` runs them in ``jobs`` worker processes (``nnbench run --jobs N``).
+  Each worker is started with the ``"spawn"`` method (no fork of a process that holds BLAS
+  threads; no DeprecationWarning about forking a multi-threaded process on Python 3.12+),
+  pins BLAS to one thread, and copies every improvement of its trial's best-so-far cost
+  into a shared-memory array. A trial still running ``grace`` seconds after its time limit
+  (a trainer stuck in a C loop or a sleep, which never calls the objective again) has its
+  worker ended and replaced; it is recorded as ``"time limit"`` with the best point it
+  reported. A worker that dies (``os._exit``, a segfault) gives a ``"failed"`` record that
+  names the exit code or signal, with the best point it reported; a new worker takes its
+  place and the suite goes on.
+* :class:`DaskExecutor` runs them on a Dask distributed cluster (``--executor dask``); the
+  optional extra ``nnbench[dask]``. The time limit there is the soft one of the
+  instrumentation (a call of the objective after the limit raises).
+
+``nnbench run`` uses the process executor with ``os.cpu_count()`` workers unless told
+otherwise (``--jobs``, ``--executor``, or the suite file's ``[executor]``). ``--jobs 1``
+still runs the trials in one worker process, so the hard time limit and the crash
+isolation hold; ``--executor serial`` runs them in the ``nnbench`` process itself (no
+start-up cost, about 1-2 s per worker for importing numpy and scipy, but a trainer that
+never returns or kills its process stops the run). The Python API
+(:func:`nnbench.api.run`) is serial unless given an executor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import wait
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+
+from nnbench import defaults
+from nnbench.errors import ConfigError
+from nnbench.running.trial import TrialSpec, lost_trial_record, run_trial
+from nnbench.contract.plugins import Registry
+from nnbench.results.record import TrialRecord
+from nnbench.validation import Constraint, Interval, check
+
+__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "EXECUTORS", "JOBS_CONSTRAINTS"]
+
+#: The executor kinds ``--executor`` and a suite file's ``[executor] kind`` may name.
+EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+
+#: What ``jobs`` (``--jobs``, a suite file's ``[executor] jobs``) takes: worker processes,
+#: ``None`` for one per core.
+JOBS_CONSTRAINTS: tuple[Constraint | None, ...] = (Interval(Integral, 1, None, closed="left"), None)
+
+# A worker's shared best-so-far array: [published slot, slot 0, slot 1], each slot
+# [evaluations, seconds, cost, n_params (-1: none yet), x (capacity floats)]. The worker
+# writes the slot not published, then publishes it with one aligned store: a worker
+# killed in the middle of a write leaves the previous point intact (double buffering).
+_HEAD = 4
+
+
+def _slot(best: np.ndarray, k: int) -> np.ndarray:
+    size = (best.size - 1) // 2
+    return best[1 + k * size:1 + (k + 1) * size]
+
+
+def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
+    """A context that pins every BLAS library to ``threads`` threads (``None``: no change)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+class SerialExecutor:
+    """Run trials one after another in this process."""
+
+    def __enter__(self) -> "SerialExecutor":
+        """Nothing to start (every executor is a context manager)."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
+        """Yield the record of each of ``specs`` in order, BLAS pinned to each spec's ``blas_threads``.
+
+        :param specs: the trials, consumed one at a time.
+        :param registry: the :class:`nnbench.contract.plugins.Registry` that resolves trainer names.
+        :param capacity: unused here (the process executor sizes its buffers with it).
+        """
+        for spec in specs:
+            with blas_limited(spec.blas_threads):
+                yield run_trial(spec, registry)
+
+
+# -- the process executor -------------------------------------------------------------------
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this process with SIGKILL when its parent dies (``prctl
+    PR_SET_PDEATHSIG``, prctl(2)), so that a ``kill -9`` of ``nnbench run`` leaves no worker
+    spinning in a trainer that never returns. Elsewhere the worker stops at its next
+    message instead."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _worker_main(conn: Any, shared: Any, parent: int) -> None:
+    """A worker process: run each ``(index, spec)`` received on ``conn``, send back
+    ``("done", index, record)``; stop on ``None`` or when the parent (pid ``parent``) is gone.
+
+    Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
+    decide (the parent ends its workers when it is interrupted).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+    best = np.frombuffer(shared, dtype=np.float64)
+    capacity = (best.size - 1) // 2 - _HEAD
+
+    def report(inst: Any) -> None:
+        x = inst.best_x
+        if x is None or x.size > capacity:
+            return
+        k = 1 - int(best[0])
+        slot = _slot(best, k)
+        slot[:_HEAD] = inst.evaluations, inst.elapsed(), inst.best_cost, x.size
+        slot[_HEAD:_HEAD + x.size] = x
+        best[0] = k  # publish
+
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            index, spec = task
+            try:
+                with blas_limited(spec.blas_threads):
+                    conn.send(("done", index, run_trial(spec, on_improve=report)))
+            except Exception as exc:  # a bad plugin or data in the worker: a failed row
+                conn.send(("error", index, f"{type(exc).__name__}: {exc}"))
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return  # the parent is gone or ended us
+
+
+def _read_best(shared: Any) -> tuple[int, float, float, np.ndarray] | None:
+    """The last best point a worker published, ``(evaluations, seconds, cost, x)``, or
+    ``None``. Read only while the worker writes nothing (it is dead, ended, or done)."""
+    best = np.frombuffer(shared, dtype=np.float64)
+    slot = _slot(best, int(best[0]))
+    n = int(slot[3])
+    if n < 0:
+        return None
+    return int(slot[0]), float(slot[1]), float(slot[2]), slot[_HEAD:_HEAD + n].copy()
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "the worker process stopped answering"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"the worker process died (signal {name})"
+    return f"the worker process died (exit code {exitcode})"
+
+
+class _Worker:
+    """One worker process, its pipe, its shared best-so-far array and its current trial."""
+
+    def __init__(self, ctx: Any, capacity: int) -> None:
+        self.capacity = capacity
+        self.shared = ctx.RawArray("d", 1 + 2 * (_HEAD + capacity))
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid()), daemon=True,
+                                   name="nnbench-worker")
+        # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
+        # process group) never interrupts it, not even while it imports numpy
+        main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self.process.start()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, old)
+        child.close()
+        self.ready = False
+        self.task: tuple[int, Any] | None = None
+        self.started = 0.0
+
+    def send(self, index: int, spec: Any) -> None:
+        best = np.frombuffer(self.shared, dtype=np.float64)
+        best[0], _slot(best, 0)[3] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
+        self.task = (index, spec)
+        self.started = time.monotonic()
+        self.conn.send((index, spec))
+
+    def deadline(self, grace: float) -> float:
+        if self.task is None or self.task[1].budget.max_seconds is None:
+            return math.inf
+        return self.started + self.task[1].budget.max_seconds + grace
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """End the process: ask, then terminate, then kill."""
+        if self.process.is_alive() and self.task is None and self.ready:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout)
+        self.conn.close()
+        with contextlib.suppress(ValueError):
+            self.process.close()
+
+
+class ProcessExecutor:
+    """Run trials in ``jobs`` worker processes, each pinned to one BLAS thread (the spec's
+    ``blas_threads``), with hard time limits and crash isolation (see the module docstring).
+
+    :param jobs: worker processes (default ``os.cpu_count()``).
+    :param grace: seconds past a trial's ``budget.max_seconds`` before its worker is ended.
+    :param start_method: a :mod:`multiprocessing` start method; ``"spawn"`` (default) or
+        ``"forkserver"``.
+    :raises ConfigError: ``jobs`` below 1 or an unknown start method.
+    """
+
+    def __init__(self, jobs: int | None = None, grace: float = defaults.GRACE_S, start_method: str = "spawn") -> None:
+        jobs = check(jobs, JOBS_CONSTRAINTS, "--jobs")
+        self.jobs = int(os.cpu_count() or 1) if jobs is None else jobs
+        if start_method not in ("spawn", "forkserver"):
+            raise ConfigError(f"start method must be spawn or forkserver, not {start_method!r}")
+        self.grace = float(grace)
+        self._ctx = multiprocessing.get_context(start_method)
+        self._workers: list[_Worker] = []
+        self._keep = False
+
+    def __enter__(self) -> "ProcessExecutor":
+        """Keep the worker processes between calls of :meth:`map` until the ``with`` ends
+        (a benchmark or a caller running several suites pays their start-up once)."""
+        self._keep = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._keep = False
+        self.close()
+
+    def close(self) -> None:
+        """End every worker process."""
+        while self._workers:
+            self._workers.pop().stop()
+
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
+        """Yield each trial's record as it finishes (finishing order).
+
+        :param specs: the trials, consumed as workers become free; the trainers must be
+            importable in a fresh process (built-ins, entry points, or ``spec.plugins``
+            modules on ``sys.path``/``PYTHONPATH``).
+        :param registry: resolves trainer names for the records of trials whose worker
+            died or was ended.
+        :param capacity: the most weights of any trial's network (the size of each
+            worker's shared best-so-far buffer).
+        :raises ConfigError: a worker process could not start.
+        :raises KeyboardInterrupt: re-raised after every worker was ended.
+        """
+        source = iter(enumerate(specs))
+        pending: deque[tuple[int, TrialSpec]] = deque()  # a look-ahead of at most `jobs` trials
+        workers = self._workers
+        for w in [w for w in workers if w.capacity < capacity]:
+            workers.remove(w)
+            w.stop()
+        try:
+            while True:
+                pending.extend(itertools.islice(source, self.jobs - len(pending)))
+                if not pending and all(w.task is None for w in workers):
+                    return
+                idle = sum(1 for w in workers if w.task is None)
+                while len(workers) < self.jobs and len(pending) > idle:
+                    workers.append(_Worker(self._ctx, capacity))
+                    idle += 1
+                for w in workers:
+                    if w.ready and w.task is None and pending:
+                        w.send(*pending.popleft())
+                timeout = min((w.deadline(self.grace) for w in workers), default=math.inf) - time.monotonic()
+                ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers],
+                             timeout=None if timeout == math.inf else max(timeout, 0.0))
+                for w in list(workers):
+                    record, dead = self._poll(w, ready, registry)
+                    if dead:
+                        w.stop()
+                        workers.remove(w)
+                    if record is not None:
+                        yield record
+        finally:
+            for w in [w for w in workers if w.task is not None or not self._keep]:
+                workers.remove(w)  # interrupted: a busy worker's trial is abandoned
+                w.stop()
+
+    def _poll(self, w: _Worker, ready: list, registry: Registry) -> tuple[TrialRecord | None, bool]:
+        """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
+        if w.conn in ready or w.process.sentinel in ready or w.conn.poll():  # poll: a record sent just now
+            try:
+                msg = w.conn.recv() if w.conn.poll() else None
+            except (EOFError, OSError):
+                msg = None
+            if msg is not None and msg[0] == "ready":
+                w.ready = True
+                return None, False
+            if msg is not None and msg[0] in ("done", "error"):
+                spec = w.task[1]
+                w.task = None
+                if msg[0] == "error":
+                    return lost_trial_record(spec, registry, "failed", msg[2], time.monotonic() - w.started,
+                                             _read_best(w.shared)), False
+                return msg[2], False
+            # end of file or the process ended: it died
+            w.process.join(1.0)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            if w.task is None:
+                if not w.ready:
+                    raise ConfigError(f"a worker process could not start: {_death(w.process.exitcode)}")
+                return None, True
+            spec = w.task[1]
+            w.task = None
+            return lost_trial_record(spec, registry, "failed", _death(w.process.exitcode),
+                                     time.monotonic() - w.started, _read_best(w.shared)), True
+        if time.monotonic() >= w.deadline(self.grace):
+            spec = w.task[1]
+            w.task = None
+            w.process.kill()
+            w.process.join()
+            return lost_trial_record(
+                spec, registry, "time limit",
+                f"time limit of {spec.budget.max_seconds:g} s reached; the trainer did not return within "
+                f"{self.grace:g} s more, so its worker process was ended",
+                time.monotonic() - w.started, _read_best(w.shared)), True
+        return None, False
+
+
+# -- Dask -------------------------------------------------------------------------------------
+
+def _dask_trial(spec: TrialSpec) -> TrialRecord | str:
+    """Run one trial on a Dask worker, BLAS pinned to ``spec.blas_threads``; a trial that
+    raises outside the trainer (plugin or data missing on the worker) gives the error's
+    text, which the parent records as a failed row."""
+    with blas_limited(spec.blas_threads):
+        try:
+            return run_trial(spec)
+        except Exception as exc:  # reported by the parent as a failed row
+            return f"{type(exc).__name__}: {exc}"
+
+
+class DaskExecutor:
+    """Run trials on a Dask distributed cluster (``pip install nnbench[dask]``).
+
+    :param scheduler: the scheduler's address (``tcp://host:8786``), or ``None`` to start
+        a :class:`distributed.LocalCluster` of ``jobs`` worker processes with one thread
+        each, on 127.0.0.1, dashboard off, closed when the run ends.
+    :param jobs: workers of that local cluster (default ``os.cpu_count()``).
+    :param connect_timeout: seconds to wait for the scheduler.
+    :raises ConfigError: dask.distributed is not installed.
+
+    The workers must be able to import the trainers' plugins. A trial whose worker dies
+    is a failed row with Dask's reason. Time limits are the soft ones of the
+    instrumentation.
+    """
+
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None, connect_timeout: float = 10.0) -> None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ConfigError("--executor dask needs dask.distributed: pip install 'nnbench[dask]'") from None
+        self.scheduler = scheduler
+        self.jobs = int(jobs or os.cpu_count() or 1)
+        self.connect_timeout = connect_timeout
+        self._stack: contextlib.ExitStack | None = None
+        self._open: Any = None
+
+    def __enter__(self) -> "DaskExecutor":
+        """Connect (or start the LocalCluster) now, and keep the client until the ``with``
+        ends: a bad address is reported before anything is written.
+
+        :raises ConfigError: the scheduler cannot be reached within 10 s.
+        """
+        self._stack = contextlib.ExitStack()
+        self._open = self._stack.enter_context(self._client())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stack, self._stack, self._open = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[Any]:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(f"--scheduler {self.scheduler}: cannot connect: {exc}") from None
+            with client:
+                yield client
+            return
+        with LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+
+    def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
+        """Yield each trial's record as it finishes (finishing order).
+
+        :param specs: the trials.
+        :param registry: resolves trainer names for the records of trials that failed on
+            the cluster.
+        :param capacity: unused here.
+        """
+        from distributed import as_completed
+
+        specs = list(specs)
+        if not specs:
+            return
+        with contextlib.nullcontext(self._open) if self._open is not None else self._client() as client:
+            futures = [client.submit(_dask_trial, spec, pure=False) for spec in specs]
+            spec_of = {f.key: spec for f, spec in zip(futures, specs)}
+            started = time.monotonic()
+            try:
+                for fut in as_completed(futures):
+                    spec = spec_of.pop(fut.key)
+                    try:
+                        record = fut.result()
+                    except Exception as exc:  # the worker died (KilledWorker) or could not unpickle
+                        record = f"{type(exc).__name__}: {exc}"
+                    fut.release()
+                    if isinstance(record, str):
+                        record = lost_trial_record(spec, registry, "failed", record, time.monotonic() - started)
+                    yield record
+            finally:
+                client.cancel([f for f in futures if f.key in spec_of])

@@ -1,0 +1,291 @@
+"""A suite, its one validated plan, and running it.
+
+:class:`Suite` describes a comparison: problems (datasets x networks), trainers, their
+options, seeds, a budget. It is what ``nnbench.run`` takes, what a suite file
+(:mod:`nnbench.running.suitefile`) is read into, and what ``nnbench run``'s options are put over:
+three sources, one description, whose defaults are :mod:`nnbench.defaults`'. A
+:class:`Suite` checks its own fields when it is made (``Suite(seeds=[1.5])`` is a
+:class:`~nnbench.errors.ConfigError` naming ``Suite.seeds[0]``).
+
+:func:`make_plan` turns a suite into the one :class:`Plan` a run executes, once, before any
+trial: trainer names resolved, options merged and checked (:func:`nnbench.contract.options.resolve`),
+datasets found in the registry, data prepared and one objective built per problem (its
+size known, its memory checked). The plan's trials are generated lazily, in the order
+problem, seed, trainer. :func:`run` executes a plan through an executor
+(:mod:`nnbench.running.executors`), writing each record as it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any
+
+from nnbench import defaults
+from nnbench.datasets import DatasetSpec
+from nnbench.errors import ConfigError
+from nnbench.running.executors import SerialExecutor
+from nnbench.running.trial import TrialSpec, build_objective
+from nnbench.core.network import NetworkSpec
+from nnbench.contract.options import OptionSetting, resolve, settings_from_mapping
+from nnbench.contract.plugins import Registry, registry_for
+from nnbench.results.record import TrialRecord
+from nnbench.results.store import ResultsWriter
+from nnbench.contract.trainer import Budget, Trainer
+from nnbench.validation import Constraint, Interval, check, strings
+
+__all__ = ["Suite", "Problem", "Plan", "make_plan", "run", "check_seeds", "SUITE_CONSTRAINTS", "MAX_SEEDS"]
+
+#: The most seeds a suite may have (a plan of more is a mistake, not a benchmark).
+MAX_SEEDS = 10**6
+
+#: What the scalar fields of a :class:`Suite` take (a suite file and the command line check
+#: the same).
+SUITE_CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
+    "target": [Interval(Real, None, None), None],
+    "blas_threads": [Interval(Integral, 1, None, closed="left"), None],
+}
+
+
+def check_seeds(value: Any, where: str) -> range | tuple[int, ...]:
+    """The seeds a suite runs: ``n`` means seeds ``0 .. n-1``; a list is taken as given.
+
+    :param value: a positive integer, or a sequence of distinct non-negative integers.
+    :param where: the error's prefix (``--seeds``, ``Suite.seeds``, ``suite.toml, line 3: seeds``).
+    :returns: a ``range`` (lazy, for a count) or a tuple of ints.
+    :raises ConfigError: ``0``, a negative or fractional seed, a repeated seed, an empty
+        list, or more than :data:`MAX_SEEDS` seeds.
+    """
+    if isinstance(value, range) and len(value) and value.start >= 0 and value.step > 0:
+        if len(value) > MAX_SEEDS:
+            raise ConfigError(f"{where}: {len(value)} seeds; at most {MAX_SEEDS} are allowed")
+        return value
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        n = check(value, [Interval(Integral, 1, MAX_SEEDS)], where)
+        return range(n)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(f"{where}: must be a positive integer (that many seeds, from 0) or a list of seeds, "
+                          f"got {value!r}")
+    seeds = list(value)
+    if len(seeds) > MAX_SEEDS:
+        raise ConfigError(f"{where}: {len(seeds)} seeds; at most {MAX_SEEDS} are allowed")
+    if not seeds:
+        raise ConfigError(f"{where}: is an empty list; give at least one seed")
+    for i, s in enumerate(seeds):
+        check(s, [Interval(Integral, 0, None, closed="left")], f"{where}[{i}]")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"{where}: repeats a seed: {list(seeds)}")
+    return tuple(int(s) for s in seeds)
+
+
+def _dataset(value: Any, where: str) -> DatasetSpec:
+    if isinstance(value, DatasetSpec):
+        return value
+    if isinstance(value, str) and value:
+        return DatasetSpec(value)
+    raise ConfigError(f"{where}: must be a DatasetSpec or a dataset name, got {value!r}")
+
+
+def _network(value: Any, where: str) -> NetworkSpec:
+    if isinstance(value, NetworkSpec):
+        return value
+    raise ConfigError(f"{where}: must be a NetworkSpec, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Datasets x networks x trainers x seeds, with one budget per trial.
+
+    :param datasets: :class:`~nnbench.datasets.DatasetSpec` (or dataset names) to train on.
+    :param networks: :class:`~nnbench.core.network.NetworkSpec` to train; every dataset with every network.
+    :param problems: explicit ``(dataset, network)`` pairs; when given they replace the
+        cross product of ``datasets`` and ``networks``.
+    :param trainers: trainer names, family names, or ``"all"``, as a list or one
+        comma-separated string (see :meth:`nnbench.contract.plugins.Registry.select`).
+    :param exclude: names or families to leave out.
+    :param options: per trainer name (any case), its own options
+        (``{"adam": {"learning_rate": 0.01}}``), checked against the trainer's declaration.
+    :param seeds: a count ``n`` (seeds ``0 .. n-1``) or a list of seeds; every trainer runs
+        once per seed from that seed's ``x0``.
+    :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget`.
+    :param target: an absolute target cost, or ``None``.
+    :param plugins: extra plugin modules (``-p``).
+    :param blas_threads: BLAS threads per trial (``None``: library default).
+    :raises ConfigError: a field of the wrong type or value, naming it (``Suite.target:
+        must be a finite number or None, got 'x'``).
+
+    Defaults: the tutorial data with a 2-hidden-unit sigmoid network,
+    :data:`nnbench.defaults.TRAINERS`, :data:`~nnbench.defaults.SEEDS` seeds,
+    ``Budget()`` (:data:`~nnbench.defaults.MAX_EVALS` evaluations,
+    :data:`~nnbench.defaults.TIME_LIMIT_S` seconds), :data:`~nnbench.defaults.BLAS_THREADS`.
+    A suite is immutable: derive another with :func:`dataclasses.replace`, which checks again.
+    """
+
+    datasets: Sequence[DatasetSpec] = (DatasetSpec("tutorial"),)
+    networks: Sequence[NetworkSpec] = (NetworkSpec(),)
+    trainers: str | Sequence[str] = defaults.TRAINERS
+    exclude: str | Sequence[str] = ()
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    seeds: int | Sequence[int] = defaults.SEEDS
+    budget: Budget = field(default_factory=Budget)
+    target: float | None = None
+    plugins: Sequence[str] = ()
+    blas_threads: int | None = defaults.BLAS_THREADS
+    problems: Sequence[tuple[DatasetSpec, NetworkSpec]] = ()
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "datasets", tuple(_dataset(d, f"Suite.datasets[{i}]")
+                                    for i, d in enumerate(_seq(self.datasets, "Suite.datasets"))))
+        put(self, "networks", tuple(_network(n, f"Suite.networks[{i}]")
+                                    for i, n in enumerate(_seq(self.networks, "Suite.networks"))))
+        pairs = []
+        for i, p in enumerate(_seq(self.problems, "Suite.problems")):
+            if not isinstance(p, (tuple, list)) or len(p) != 2:
+                raise ConfigError(f"Suite.problems[{i}]: must be a (dataset, network) pair, got {p!r}")
+            pairs.append((_dataset(p[0], f"Suite.problems[{i}][0]"), _network(p[1], f"Suite.problems[{i}][1]")))
+        put(self, "problems", tuple(pairs))
+        put(self, "trainers", self.trainers if isinstance(self.trainers, str)
+            else tuple(strings(self.trainers, "Suite.trainers")))
+        put(self, "exclude", tuple(strings(self.exclude, "Suite.exclude")) if self.exclude else ())
+        settings_from_mapping(self.options, "Suite.options")  # its shape; values are checked in make_plan
+        put(self, "options", {t: dict(o) for t, o in self.options.items()})
+        put(self, "seeds", check_seeds(self.seeds, "Suite.seeds"))
+        if not isinstance(self.budget, Budget):
+            raise ConfigError(f"Suite.budget: must be a nnbench.Budget, got {self.budget!r}")
+        for name, constraints in SUITE_CONSTRAINTS.items():
+            put(self, name, check(getattr(self, name), constraints, f"Suite.{name}", name))
+        put(self, "plugins", tuple(strings(self.plugins, "Suite.plugins")) if self.plugins else ())
+
+    def pairs(self) -> list[tuple[DatasetSpec, NetworkSpec]]:
+        """The problems: :attr:`problems`, or every dataset with every network."""
+        return list(self.problems) or [(d, n) for d in self.datasets for n in self.networks]
+
+
+def _seq(value: Any, where: str) -> Sequence[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(f"{where}: must be a list, got {value!r}")
+    return list(value)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a plan: its data and network, with what building it told.
+
+    :param dataset: the data; :param network: the network shape.
+    :param n_params: the network's number of weights on this data.
+    :param n_samples: training samples.
+    """
+
+    dataset: DatasetSpec
+    network: NetworkSpec
+    n_params: int
+    n_samples: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A suite made ready to run: every name resolved and every value checked.
+
+    :param suite: the suite it was made from.
+    :param trainers: the selected trainers, in listing order.
+    :param options: per trainer name, its checked options.
+    :param problems: the :class:`Problem` of each (dataset, network) pair, in suite order.
+    """
+
+    suite: Suite
+    trainers: tuple[Trainer, ...]
+    options: Mapping[str, Mapping[str, Any]]
+    problems: tuple[Problem, ...]
+
+    def __len__(self) -> int:
+        """The number of trials."""
+        return len(self.problems) * len(self.suite.seeds) * len(self.trainers)
+
+    @property
+    def max_params(self) -> int:
+        """The most weights of any problem's network (sizes the workers' shared buffers)."""
+        return max(p.n_params for p in self.problems)
+
+    def trials(self, skip: Container[str] = ()) -> Iterator[TrialSpec]:
+        """The trials, generated one at a time, ordered problem, seed, trainer.
+
+        :param skip: :attr:`TrialSpec.key` of trials already done (``--resume``).
+        """
+        s = self.suite
+        for p in self.problems:
+            for seed in s.seeds:
+                for t in self.trainers:
+                    spec = TrialSpec(p.dataset, p.network, t.name, int(seed), s.budget,
+                                     tuple(sorted(self.options.get(t.name, {}).items())), s.target,
+                                     tuple(s.plugins), s.blas_threads)
+                    if spec.key not in skip:
+                        yield spec
+
+
+def make_plan(suite: Suite, registry: Registry | None = None,
+              option_layers: Sequence[Iterable[OptionSetting]] | None = None,
+              where: Mapping[str, str] | None = None) -> Plan:
+    """Check ``suite`` against the registry and make its :class:`Plan`, before any trial runs.
+
+    :param registry: the plugin registry (default: built-ins, entry points and ``suite.plugins``).
+    :param option_layers: the options as their sources gave them (a suite file's, then the
+        command line's, each :class:`~nnbench.contract.options.OptionSetting` with its origin), in
+        place of ``suite.options``: errors then name the option where it was typed.
+    :param where: per field (``"trainers"``, ``"exclude"``, ``"datasets"``), the name of the
+        option it came from, for errors (default ``Suite.<field>``).
+    :raises ConfigError: an unknown trainer or family, an empty selection, an unknown,
+        ill-typed or conflicting option, options for a trainer not selected, a network too
+        large for this machine.
+    :raises DatasetError: a dataset that is neither registered nor a readable, valid CSV.
+    """
+    where = dict(where or {})
+    registry = registry if registry is not None else registry_for(tuple(suite.plugins))
+    trainers = registry.select(suite.trainers, suite.exclude, where=where.get("trainers", "Suite.trainers"))
+    layers = option_layers if option_layers is not None else [settings_from_mapping(suite.options)]
+    options = resolve(layers, registry, trainers)
+    catalog = registry.catalog()
+    problems = []
+    for d, n in suite.pairs():
+        catalog.check_source(d.source, where.get("datasets", "dataset"))
+        objective, _ = build_objective(d, n, catalog)
+        problems.append(Problem(d, n, objective.n_params, objective.X.shape[0]))
+    if not problems:
+        raise ConfigError("the suite has no problem: give a dataset and a network")
+    return Plan(suite, tuple(trainers), options, tuple(problems))
+
+
+def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWriter | None = None,
+        executor: Any = None, on_result: Callable[[TrialRecord], None] | None = None,
+        skip_keys: Container[str] = (), keep: bool = True) -> list[TrialRecord]:
+    """Run every trial of ``plan`` and return the records in the order they finished.
+
+    :param plan: a :class:`Plan`, or a :class:`Suite` to plan first (:func:`make_plan`).
+    :param registry: the :class:`nnbench.contract.plugins.Registry` (default: built-ins, entry
+        points and the suite's plugins).
+    :param writer: a :class:`nnbench.results.store.ResultsWriter`; each record is written and
+        flushed as its trial ends.
+    :param executor: an executor from :mod:`nnbench.running.executors` (default: serial).
+    :param on_result: called with each record as it arrives (progress bars).
+    :param skip_keys: :attr:`TrialSpec.key` of trials already done (``--resume``).
+    :param keep: return the records; ``False`` returns ``[]`` and holds no record longer
+        than it takes to write it (large suites: read the results file afterwards).
+    :raises ConfigError, DatasetError: before any trial runs, for a bad suite.
+    :raises KeyboardInterrupt: after the trials finished so far were written.
+    """
+    if isinstance(plan, Suite):
+        registry = registry if registry is not None else registry_for(tuple(plan.plugins))
+        plan = make_plan(plan, registry)
+    registry = registry if registry is not None else registry_for(tuple(plan.suite.plugins))
+    executor = executor or SerialExecutor()
+    records: list[TrialRecord] = []
+    for rec in executor.map(plan.trials(skip_keys), registry, plan.max_params):
+        if keep:
+            records.append(rec)
+        if writer is not None:
+            writer.write(rec)
+        registry.call_trial_finished(rec.to_json())
+        if on_result is not None:
+            on_result(rec)
+    return records

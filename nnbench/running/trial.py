@@ -1,0 +1,304 @@
+"""One trial: run a trainer against an instrumented objective and build its record.
+
+A :class:`TrialSpec` is everything a trial needs, in any process: the data and network,
+the trainer and its (checked) options, the seed, the budget. :func:`run_trial` runs it and
+returns its :class:`~nnbench.results.record.TrialRecord`; :func:`lost_trial_record` builds the
+record of a trial whose worker process was ended or died. Planning a whole suite is
+:mod:`nnbench.running.suite`'s; running many trials is the executors' (:mod:`nnbench.running.executors`).
+
+Fairness (DESIGN.md, "Budget and fairness"): for a given seed every trainer starts from
+the same ``x0`` (drawn from ``numpy.random.default_rng(seed)`` alone); a stochastic
+trainer's generator is seeded from the seed and the trainer's name through CRC-32 (stable
+across runs and processes, unlike Python's ``hash``); the counts come from the
+instrumentation; a trainer is judged on the best point it evaluated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+import warnings
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnbench.datasets import Catalog, Dataset, DatasetSpec
+from nnbench.errors import BudgetExhausted, ConfigError
+from nnbench.contract.instrument import CALL_KINDS, InstrumentedObjective
+from nnbench.core.fit import Fit, fit_metrics
+from nnbench.core.network import NetworkSpec
+from nnbench.core.objective import Objective
+from nnbench.contract.plugins import Registry, registry_for
+from nnbench.results.record import TrialRecord, trial_key
+from nnbench.contract.trainer import Budget, Trainer, TrainResult
+
+__all__ = ["TrialSpec", "run_trial", "lost_trial_record", "trainer_seed", "build_objective"]
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """One trial: everything needed to run it in any process.
+
+    :param dataset: the data and its preparation.
+    :param network: the network shape.
+    :param trainer: the trainer's name (as registered).
+    :param seed: the seed of ``x0`` (and of a stochastic trainer).
+    :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget`.
+    :param options: the trainer's own options, checked, as sorted ``(key, value)`` pairs.
+    :param target: an absolute target cost, or ``None``.
+    :param plugins: extra plugin modules (``-p``) the worker must load to find the trainer.
+    :param blas_threads: BLAS threads to pin the trial to, or ``None`` to leave them.
+    """
+
+    dataset: DatasetSpec
+    network: NetworkSpec
+    trainer: str
+    seed: int
+    budget: Budget
+    options: tuple[tuple[str, Any], ...] = ()
+    target: float | None = None
+    plugins: tuple[str, ...] = ()
+    blas_threads: int | None = 1
+
+    @property
+    def key(self) -> str:
+        """The identity of the trial for ``--resume`` (:func:`nnbench.results.record.trial_key`)."""
+        return trial_key(self.dataset, self.network, self.trainer, dict(self.options), self.seed)
+
+
+def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
+    """The generator of a (stochastic) trainer: ``default_rng([seed, crc32(name.lower())])``."""
+    return np.random.default_rng([int(seed), zlib.crc32(trainer.lower().encode("utf-8"))])
+
+
+def _physical_memory() -> int:
+    """Bytes of physical memory, or 0 where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 0
+
+
+def build_objective(dataset: DatasetSpec, network: NetworkSpec, catalog: Catalog) -> tuple[Objective, Dataset | None]:
+    """``(objective on the training data, test dataset or None)`` for a problem.
+
+    :raises DatasetError: the data cannot be loaded.
+    :raises ConfigError: a network whose weights and buffers (about ``8 (4 n_params +
+        4 n_samples * sum(layer widths))`` bytes) would not fit in half the physical memory.
+    """
+    train, test = catalog.prepare(dataset)
+    sizes = network.sizes(train.n_features, train.n_outputs)
+    n_params = sum(a * b + (b if network.bias else 0) for a, b in zip(sizes[:-1], sizes[1:]))
+    need = 8 * (4 * n_params + 4 * train.n_samples * sum(sizes[1:]))
+    have = _physical_memory()
+    if have and need > have // 2:
+        hidden = ",".join(map(str, network.hidden))
+        raise ConfigError(f"--hidden {hidden}: a network of {n_params} weights on {train.n_samples} samples needs "
+                          f"about {need / 2**30:.1f} GiB per trial; this machine has {have / 2**30:.1f} GiB")
+    return Objective(network.build(train.n_features, train.n_outputs), train, network.loss), test
+
+
+def _fit(objective: Objective, x: np.ndarray | None, data: Dataset | None) -> Fit | None:
+    if x is None or data is None:
+        return None
+    pred = objective.predict(x, data.X)
+    return fit_metrics(data.y, pred, classifier=objective.network.output_activation.name == "sigmoid")
+
+
+class _ReportingObjective(InstrumentedObjective):
+    """An :class:`InstrumentedObjective` that calls ``on_improve(self)`` after each
+    improvement of the best-so-far cost (the process executor copies the best point to
+    shared memory there, so a worker killed at its hard time limit still has a result)."""
+
+    def __init__(self, *args: Any, on_improve: Callable[[InstrumentedObjective], None], **kw: Any) -> None:
+        self._on_improve = on_improve
+        super().__init__(*args, **kw)
+
+    def _after(self, cost: float, theta: np.ndarray) -> None:
+        n = len(self.history)
+        super()._after(cost, theta)
+        if len(self.history) != n:
+            self._on_improve(self)
+
+
+def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray) -> TrialRecord:
+    """The record of a trial as it starts: what runs, and the cost at ``x0``."""
+    return TrialRecord(
+        dataset=spec.dataset, network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
+        trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
+        seed=spec.seed, budget=spec.budget, target=spec.target, initial_cost=objective.fun(x0),
+        counts=dict.fromkeys(CALL_KINDS, 0))
+
+
+def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:
+    """Distinct ``"Category: message (file:line)"`` lines of the warnings a trial raised, at
+    most ``most`` of them, with a count of the rest."""
+    lines: dict[str, int] = {}
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message} ({w.filename.rsplit('/', 1)[-1]}:{w.lineno})"
+        lines[text] = lines.get(text, 0) + 1
+    out = [f"{t} x{n}" if n > 1 else t for t, n in list(lines.items())[:most]]
+    if len(lines) > most:
+        out.append(f"... and {len(lines) - most} more distinct warnings")
+    return out
+
+
+def _note(rec: TrialRecord, text: str) -> None:
+    rec.message = f"{rec.message}; {text}" if rec.message else text
+
+
+def run_trial(spec: TrialSpec, registry: Registry | None = None, clock: Callable[[], float] = time.perf_counter,
+              on_improve: Callable[[InstrumentedObjective], None] | None = None) -> TrialRecord:
+    """Run one trial and return its :class:`~nnbench.results.record.TrialRecord`.
+
+    A trainer that raises gives status ``failed`` with the error, and the best point it
+    evaluated before; a declined problem gives ``skipped`` with the reason; the per-trial
+    time limit gives ``time limit``. Every warning raised during the trial goes to the
+    record's ``warnings``.
+
+    :param registry: a :class:`nnbench.contract.plugins.Registry` (:func:`registry_for` of
+        ``spec.plugins`` if ``None``).
+    :param clock: seconds as a float (the trial's clock).
+    :param on_improve: called with the instrumented objective after every improvement of
+        the best-so-far cost (its ``best_x``, ``best_cost``, ``evaluations``, ``elapsed()``).
+    :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
+        the data cannot be loaded.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        # warnings outside the trainer too (the fit at weights that overflow) go to the record
+        warnings.simplefilter("always")
+        rec = _run_trial(spec, registry if registry is not None else registry_for(spec.plugins), clock, on_improve)
+    if caught:
+        rec.warnings = rec.warnings + _warning_lines(caught)
+    return rec
+
+
+def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
+               on_improve: Callable[[InstrumentedObjective], None] | None) -> TrialRecord:
+    trainer = registry.trainer(spec.trainer)
+    objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
+    x0 = objective.x0(np.random.default_rng(spec.seed))
+    rec = _base_record(spec, trainer, objective, x0)
+    refusal = trainer.refusal(objective)
+    if refusal is not None:
+        rec.status, rec.message = "skipped", refusal
+        return rec
+    if on_improve is None:
+        inst = InstrumentedObjective(objective, spec.budget, target=spec.target, clock=clock)
+    else:
+        inst = _ReportingObjective(objective, spec.budget, target=spec.target, clock=clock, on_improve=on_improve)
+    result: Any = None
+    cpu0 = time.process_time()
+    inst.restart()
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            # an optimizer's warnings belong to its trial's record, not to the terminal
+            warnings.simplefilter("always")
+            result = trainer.train(inst, x0.copy(), spec.budget, trainer_seed(spec.seed, trainer.name),
+                                   **dict(spec.options))
+    except BudgetExhausted as exc:
+        rec.stop, rec.message = exc.reason, str(exc)
+        if exc.reason == "time_limit":
+            rec.status = "time limit"
+    except Exception as exc:  # a faulty trainer is a result, not a crash of the suite
+        rec.status = "failed"
+        rec.error = rec.message = f"{type(exc).__name__}: {exc}"
+        rec.traceback = traceback.format_exc(limit=-3)
+    rec.wall_time_s = inst.elapsed()
+    rec.cpu_time_s = time.process_time() - cpu0
+    if result is not None:
+        _take_result(rec, result, objective.n_params)
+    if rec.stop is None and inst.exhausted is not None:
+        rec.stop = inst.exhausted  # the trainer caught the budget error and returned
+    if rec.stop is None and rec.status == "ok":
+        # a trainer that guards the budget itself stops before the instrumentation raises:
+        # classify the trial by what it spent, whoever stopped it
+        if spec.budget.max_seconds is not None and rec.wall_time_s >= spec.budget.max_seconds:
+            rec.stop = "time_limit"
+        elif spec.budget.max_evals is not None and inst.evaluations >= spec.budget.max_evals:
+            rec.stop = "max_evals"
+    if rec.stop == "time_limit" and rec.status == "ok":
+        rec.status = "time limit"
+    rec.counts, rec.evaluations, rec.history = dict(inst.counts), inst.evaluations, list(inst.history)
+    rec.warnings = _warning_lines(caught)
+    if rec.status != "skipped":
+        best = inst.best_x
+        rec.best_cost = inst.best_cost if best is not None else None
+        rec.best_x = best
+        rec.train = _fit(objective, best, objective.dataset)
+        rec.test = _fit(objective, best, test)
+        if spec.target is not None:
+            rec.reached_target = inst.evals_to_target is not None
+            rec.evals_to_target, rec.time_to_target_s = inst.evals_to_target, inst.seconds_to_target
+        if best is None and rec.status == "ok":
+            if rec.evaluations:
+                reason = (f"no finite cost was evaluated: the objective returned NaN or inf at all "
+                          f"{rec.evaluations} points")
+                rec.status, rec.error = "failed", reason
+                _note(rec, reason)
+            else:
+                _note(rec, "no finite cost was evaluated")
+            rec.success = False
+    return rec
+
+
+def _take_result(rec: TrialRecord, result: Any, n_params: int) -> None:
+    """Put what the trainer returned into ``rec`` (or fail it if that is not a TrainResult)."""
+    if not isinstance(result, TrainResult):
+        rec.status = "failed"
+        rec.error = f"TypeError: train returned {type(result).__name__}, not TrainResult"
+        rec.message = "the trainer returned something other than a TrainResult"
+        return
+    if result.skipped:
+        rec.status, rec.message = "skipped", result.message
+        return
+    x = np.asarray(result.x, dtype=np.float64)
+    rec.success, rec.optimizer_status, rec.message = bool(result.success), result.status, result.message
+    rec.final_cost, rec.nit = result.fun, result.nit
+    rec.claimed = {"nfev": result.nfev, "njev": result.njev, "nhev": result.nhev}
+    if result.error is not None and rec.error is None:
+        rec.error = result.error
+    if x.shape != (n_params,):
+        rec.status, rec.success = "failed", False
+        rec.error = f"ValueError: the trainer returned x of shape {x.shape}, expected ({n_params},)"
+        rec.message = f"the trainer returned x of shape {x.shape}, expected ({n_params},)"
+
+
+def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, message: str, wall_time_s: float,
+                      best: tuple[int, float, float, np.ndarray] | None = None) -> TrialRecord:
+    """The record of a trial whose process was ended (hard time limit) or died (a crash).
+
+    :param status: ``"time limit"`` or ``"failed"``.
+    :param message: why, e.g. ``"the worker process died (signal SIGSEGV)"``; also the
+        ``error`` of a failed trial.
+    :param wall_time_s: seconds from the trial's start to its end, as the parent saw them.
+    :param best: the last best-so-far point the trial reported, ``(evaluations, seconds,
+        cost, x)`` with ``x`` float64 of shape ``(n_params,)``, or ``None`` if it reported none.
+    :returns: a record like :func:`run_trial`'s; ``counts`` and ``nit`` are unknown (zeros
+        and ``None``); ``evaluations`` is the count at the best point; ``history`` holds
+        only that point.
+    """
+    registry = registry if registry is not None else registry_for(spec.plugins)
+    trainer = registry.trainer(spec.trainer)
+    objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
+    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)))
+    rec.status, rec.message, rec.wall_time_s = status, message, wall_time_s
+    rec.stop = "time_limit" if status == "time limit" else None
+    rec.error = message if status == "failed" else None
+    if best is not None:
+        evals, seconds, cost, x = best
+        x = np.asarray(x, dtype=np.float64)
+        rec.best_cost, rec.best_x, rec.evaluations = cost, x, int(evals)
+        rec.history = [(int(evals), seconds, cost)]
+        rec.train, rec.test = _fit(objective, x, objective.dataset), _fit(objective, x, test)
+        if spec.target is not None:
+            hit = cost <= spec.target
+            rec.reached_target = hit
+            rec.evals_to_target = int(evals) if hit else None
+            rec.time_to_target_s = seconds if hit else None
+    return rec
