@@ -29,7 +29,7 @@ from nnbench.errors import ConfigError
 from nnbench.core.losses import Loss, get_loss
 from nnbench.core.network import Network
 
-__all__ = ["Objective", "tutorial_objective"]
+__all__ = ["Objective"]
 
 #: Most float64 elements a block of Hessian-vector products may hold at once (32 MB).
 _HESS_BLOCK_ELEMENTS = 4_000_000
@@ -288,12 +288,3 @@ class Objective:
             d["l2"] = self.l2
         return d
 
-
-def tutorial_objective() -> Objective:
-    """The tutorial's problem: its four rows, a 2-2-1 sigmoid network without biases, SSE.
-
-    6 weights, 4 residuals. See ``nnbench tutorial``.
-    """
-    from nnbench.datasets import load
-
-    return Objective(Network((2, 2, 1), bias=False), load("tutorial"), "sse")
