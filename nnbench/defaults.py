@@ -7,7 +7,7 @@ and the README quote these values, never restate them.
 
 from __future__ import annotations
 
-__all__ = ["MAX_EVALS", "TIME_LIMIT_S", "SEEDS", "BLAS_THREADS", "TRAINERS", "GRACE_S", "PROFILE_TAU", "TOP"]
+__all__ = ["MAX_EVALS", "TIME_LIMIT_S", "SEEDS", "BLAS_THREADS", "TRAINERS", "GRACE_S", "SETUP_TIMEOUT_S", "PROFILE_TAU", "TOP"]
 
 #: Evaluations per trial (calls that compute the cost).
 MAX_EVALS: int = 1000
@@ -26,6 +26,11 @@ TRAINERS: str = "all"
 
 #: Seconds a trial may run past its time limit before the process executor ends its worker.
 GRACE_S: float = 1.0
+
+#: Seconds a worker may spend preparing a trial (importing a plugin's library, loading the
+#: data, building the objective) before it is ended and the trial recorded as failed; this
+#: time is never part of the trial's clock.
+SETUP_TIMEOUT_S: float = 600.0
 
 #: ``nnbench report``: the relative target precision of the profiles and the seconds ERT.
 PROFILE_TAU: float = 1e-3

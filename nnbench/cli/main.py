@@ -284,11 +284,12 @@ def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
     return _Run(Suite(**fields, budget=Budget(**budget)), layers, where)
 
 
-def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
+def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, str]:
     """The executor for ``nnbench run`` and a description of it for the metadata line.
 
     ``--executor`` (else the suite file's ``executor.kind``, else ``process``); ``--jobs``
-    (else the file's, else ``os.cpu_count()``); ``--scheduler`` implies dask.
+    (else the file's, else ``os.cpu_count()``), never more than the ``n_trials`` trials to
+    run, with a warning when asked for more workers than cores; ``--scheduler`` implies dask.
     """
     import os
 
@@ -301,7 +302,12 @@ def _executor(args: argparse.Namespace, sf: Any) -> tuple[Any, str]:
     if scheduler and kind != "dask":
         raise ConfigError(f"--scheduler is for --executor dask, not --executor {kind}")
     given = _value(args.jobs, JOBS_CONSTRAINTS, "--jobs")
-    jobs = given or (sf.jobs if sf is not None else None) or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    jobs = given or (sf.jobs if sf is not None else None) or cores
+    if kind != "serial" and jobs > cores:
+        print(f"nnbench: warning: {jobs} workers on {cores} cores: the trials will share the cores, and their "
+              "times include the waiting", file=sys.stderr)
+    jobs = max(1, min(jobs, n_trials))
     if kind == "serial":
         if given is not None and given > 1:
             raise ConfigError(f"--jobs {given} needs --executor process or dask, not serial")
@@ -353,7 +359,6 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
     suite = plan.suite
-    executor, how = _executor(args, sf)
     out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out else None)
     if args.resume and args.force:
         raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
@@ -375,6 +380,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         _drop_damaged_tail(out)
         mode = "append"
     n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
+    executor, how = _executor(args, sf, n_todo)
     meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                         suite_file=str(sf.path) if sf is not None else None)
     with executor:  # a Dask scheduler is reached before the results file is opened

@@ -11,6 +11,8 @@ The harness hands every trainer an :class:`InstrumentedObjective` instead of the
   counts as an improvement;
 * keeps the weights of the best cost, since a trainer is judged on the best point it
   evaluated (as COCO does), not on where it stopped;
+* is safe to call from several threads: one call at a time, so counts and the budget are
+  exact (a trainer that evaluates in threads gets exactly ``max_evals`` evaluations);
 * enforces the :class:`~nnbench.contract.trainer.Budget`: the call that would exceed
   ``max_evals`` evaluations, or any call after ``max_seconds``, raises
   :class:`~nnbench.errors.BudgetExhausted` instead of computing.
@@ -21,6 +23,7 @@ Counts come from here, never from what an optimizer claims.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -64,6 +67,9 @@ class InstrumentedObjective:
             if hasattr(objective, name):
                 setattr(self, name, getattr(objective, name))
         self._max_evals = math.inf if self.budget.max_evals is None else self.budget.max_evals
+        # one call at a time: the counts and the budget stay exact when a trainer calls from
+        # several threads, and the objective's buffers are not shared by two calls
+        self._lock = threading.Lock()
         self.restart()
 
     def restart(self) -> None:
@@ -110,46 +116,53 @@ class InstrumentedObjective:
     # -- the cost interface ---------------------------------------------------------------
     def fun(self, theta: np.ndarray) -> float:
         """:meth:`Objective.fun <nnbench.core.objective.Objective.fun>`, counted as one evaluation."""
-        self._before("fun", True)
-        cost = self.objective.fun(theta)
-        self._after(cost, theta)
-        return cost
+        with self._lock:
+            self._before("fun", True)
+            cost = self.objective.fun(theta)
+            self._after(cost, theta)
+            return cost
 
     def fun_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """:meth:`Objective.fun_and_grad <nnbench.core.objective.Objective.fun_and_grad>`, one evaluation."""
-        self._before("fun_and_grad", True)
-        cost, g = self.objective.fun_and_grad(theta)
-        self._after(cost, theta)
-        return cost, g
+        with self._lock:
+            self._before("fun_and_grad", True)
+            cost, g = self.objective.fun_and_grad(theta)
+            self._after(cost, theta)
+            return cost, g
 
     def residuals(self, theta: np.ndarray) -> np.ndarray:
         """:meth:`Objective.residuals <nnbench.core.objective.Objective.residuals>`, one evaluation
         (the cost is the sum of squared residuals)."""
-        self._before("residuals", True)
-        r = self.objective.residuals(theta)
-        self._after(float(r @ r), theta)
-        return r
+        with self._lock:
+            self._before("residuals", True)
+            r = self.objective.residuals(theta)
+            self._after(float(r @ r), theta)
+            return r
 
     def grad(self, theta: np.ndarray) -> np.ndarray:
         """:meth:`Objective.grad <nnbench.core.objective.Objective.grad>`; counted, not an evaluation."""
-        self._before("grad", False)
-        return self.objective.grad(theta)
+        with self._lock:
+            self._before("grad", False)
+            return self.objective.grad(theta)
 
     def hessp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         """:meth:`Objective.hessp <nnbench.core.objective.Objective.hessp>`; counted, not an evaluation."""
-        self._before("hessp", False)
-        return self.objective.hessp(theta, v)
+        with self._lock:
+            self._before("hessp", False)
+            return self.objective.hessp(theta, v)
 
     def hess(self, theta: np.ndarray) -> np.ndarray:
         """:meth:`Objective.hess <nnbench.core.objective.Objective.hess>`; counted, not an evaluation."""
-        self._before("hess", False)
-        return self.objective.hess(theta)
+        with self._lock:
+            self._before("hess", False)
+            return self.objective.hess(theta)
 
     def residual_jac(self, theta: np.ndarray) -> np.ndarray:
         """:meth:`Objective.residual_jac <nnbench.core.objective.Objective.residual_jac>`; counted,
         not an evaluation."""
-        self._before("residual_jac", False)
-        return self.objective.residual_jac(theta)
+        with self._lock:
+            self._before("residual_jac", False)
+            return self.objective.residual_jac(theta)
 
     # -- pass-through ---------------------------------------------------------------------
     def x0(self, rng: np.random.Generator) -> np.ndarray:

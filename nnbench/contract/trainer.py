@@ -198,6 +198,14 @@ class Trainer:
     :param probe_options: check given options, before the run, by one dry call of
         ``train`` on a 2-weight quadratic (:func:`nnbench.contract.options.probe`): for trainers
         that pass options to a library that validates them itself (scipy's methods).
+    :param setup: a picklable function with no arguments that makes this process ready to
+        run the trainer (imports its library: ``torch``, ``nevergrad``), or ``None``. Called
+        once per process before the first trial of the trainer, outside every trial's clock.
+    :param state_matrices: how many ``n_params x n_params`` float64 matrices the trainer
+        keeps of its own (BFGS's inverse Hessian: 1; CMA-ES's covariance and its
+        eigendecomposition: 3), for the memory estimate (:meth:`memory_bytes`).
+    :param derivative_copies: how many arrays the size of the dense Hessian or residual
+        Jacobian it is given it holds at once (the matrix and, e.g., its SVD factors: 3).
     :param plugin: the name of the plugin that registered it (filled in by the plugin
         manager).
     :param library: the optimizer library and its version, e.g. ``"torch 2.13.0"``, for
@@ -219,6 +227,9 @@ class Trainer:
     options: Mapping[str, Any] = field(default_factory=dict)
     constraints: Mapping[str, Sequence[Constraint | None]] = field(default_factory=dict)
     probe_options: bool = False
+    setup: Callable[[], object] | None = None
+    state_matrices: float = 0.0
+    derivative_copies: float = 1.0
     plugin: str = ""
     library: str = ""
 
@@ -259,6 +270,23 @@ class Trainer:
             return (f"{self.name} needs at least {self.min_residuals_per_param:g} residual(s) per weight; "
                     f"this problem has {objective.n_residuals} residuals and {n} weights")
         return None
+
+    def memory_bytes(self, objective: "Objective") -> int:
+        """Bytes a trial of this trainer on ``objective`` needs at its peak, estimated from
+        this declaration: the objective's own buffers (:meth:`Objective.memory_bytes`), the
+        dense Hessian (``8 n_params^2``) and the residual Jacobian (``8 n_residuals
+        n_params``) where it ``uses`` them, times :attr:`derivative_copies`, and its own
+        :attr:`state_matrices`.
+
+        :returns: bytes (int).
+        """
+        n = objective.n_params
+        derivative = 0
+        if "hess" in self.uses:
+            derivative += 8 * n * n
+        if "residual_jac" in self.uses:
+            derivative += 8 * objective.n_residuals * n
+        return int(objective.memory_bytes() + derivative * self.derivative_copies + 8 * n * n * self.state_matrices)
 
     def with_plugin(self, plugin: str) -> "Trainer":
         """A copy with ``plugin`` set."""

@@ -272,6 +272,16 @@ class Objective:
             J = np.vstack([J, P])
         return J
 
+    def memory_bytes(self) -> int:
+        """Bytes this objective holds and uses per call, estimated: the data, the forward and
+        backward buffers of its workspace and those of a Hessian-vector product (about 8 per
+        sample per unit), and a few weight-sized vectors (gradient, directions, results).
+
+        :returns: bytes (int).
+        """
+        width = sum(self.network.sizes[1:])
+        return int(8 * (self.X.size + self.y.size + 8 * self.X.shape[0] * width + 4 * self.n_params))
+
     def x0(self, rng: np.random.Generator) -> np.ndarray:
         """Initial weights from ``rng`` (:meth:`Network.init_params`: Glorot uniform)."""
         return self.network.init_params(rng)

@@ -251,7 +251,10 @@ class TrialRecord(FieldMapping):
     ``None`` without a split); ``reached_target``, ``evals_to_target``,
     ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost)`` at every
     improvement of the best-so-far cost); ``error`` and ``traceback`` (a failed trial's
-    exception); ``warnings`` (distinct warnings raised during the trial).
+    exception); ``warnings`` (distinct warnings raised during the trial, and exceptions that
+    ended the trainer's own threads); ``stdout`` (what the trial printed, truncated);
+    ``setup_s`` (seconds its process spent preparing it before its clock started: a
+    library's import, the data, the objective; never part of ``wall_time_s``).
 
     Costs that were not finite are ``None``.
     """
@@ -291,6 +294,8 @@ class TrialRecord(FieldMapping):
     error: str | None = _f(_opt_text)
     traceback: str | None = _f(_opt_text)
     warnings: list[str] = _f(_lines, factory=list)
+    stdout: str = _f(_text, "")
+    setup_s: float = _f(_number, 0.0)
 
     # -- derived --------------------------------------------------------------------------
     @property

@@ -20,9 +20,14 @@ machine numpy's and scipy's OpenBLAS pools otherwise fight, and small optimizati
   reported. A worker that dies (``os._exit``, a segfault) gives a ``"failed"`` record that
   names the exit code or signal, with the best point it reported; a new worker takes its
   place and the suite goes on.
-* :class:`DaskExecutor` runs them on a Dask distributed cluster (``--executor dask``); the
-  optional extra ``nnbench[dask]``. The time limit there is the soft one of the
-  instrumentation (a call of the objective after the limit raises).
+* :class:`DaskExecutor` runs them on a Dask distributed cluster (``--executor dask``; the
+  optional extra ``nnbench[dask]``), each Dask worker thread through one child process of
+  its own, as above: hard time limits and crash isolation hold there too.
+
+In every executor a trial's set-up (its plugin's library, the data, the objective) happens
+before its clock starts (:func:`~nnbench.running.trial.prepare_trial`): the process executor
+starts a trial's deadline when its worker reports the trainer called, not when it sends the
+trial; a set-up that fails is a failed row with the reason.
 
 ``nnbench run`` uses the process executor with ``os.cpu_count()`` workers unless told
 otherwise (``--jobs``, ``--executor``, or the suite file's ``[executor]``). ``--jobs 1``
@@ -54,9 +59,9 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.errors import ConfigError
-from nnbench.running.trial import TrialSpec, lost_trial_record, run_trial
-from nnbench.contract.plugins import Registry
+from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord
+from nnbench.running.trial import TrialSpec, execute_trial, lost_trial_record, prepare_trial
 from nnbench.validation import Constraint, Interval, check
 
 __all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "EXECUTORS", "JOBS_CONSTRAINTS"]
@@ -81,7 +86,10 @@ def _slot(best: np.ndarray, k: int) -> np.ndarray:
 
 
 def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
-    """A context that pins every BLAS library to ``threads`` threads (``None``: no change)."""
+    """A context that pins every BLAS library to ``threads`` threads (``None``: no change).
+
+    :returns: a context manager (threadpoolctl's ``threadpool_limits``, or a no-op).
+    """
     if threads is None:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
@@ -90,7 +98,9 @@ def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
 
 
 class SerialExecutor:
-    """Run trials one after another in this process."""
+    """Run trials one after another in this process (``jobs`` is 1)."""
+
+    jobs = 1
 
     def __enter__(self) -> "SerialExecutor":
         """Nothing to start (every executor is a context manager)."""
@@ -107,8 +117,14 @@ class SerialExecutor:
         :param capacity: unused here (the process executor sizes its buffers with it).
         """
         for spec in specs:
+            try:
+                prepared = prepare_trial(spec, registry)
+            except Exception as exc:  # a set-up that fails (a plugin's library, the data) is a failed row
+                yield lost_trial_record(spec, registry, "failed",
+                                        f"the trial's set-up failed: {type(exc).__name__}: {exc}", 0.0)
+                continue
             with blas_limited(spec.blas_threads):
-                yield run_trial(spec, registry)
+                yield execute_trial(prepared)
 
 
 # -- the process executor -------------------------------------------------------------------
@@ -131,8 +147,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_main(conn: Any, shared: Any, parent: int) -> None:
-    """A worker process: run each ``(index, spec)`` received on ``conn``, send back
-    ``("done", index, record)``; stop on ``None`` or when the parent (pid ``parent``) is gone.
+    """A worker process: for each ``(index, spec)`` received on ``conn``, prepare the trial
+    (plugins, the trainer's set-up, data, objective: :func:`~nnbench.running.trial.prepare_trial`),
+    send ``("start", index)`` just before the trainer is called (the parent starts the trial's
+    deadline then), and send ``("done", index, record)``; a set-up that raises sends
+    ``("error", index, text)``. Stop on ``None`` or when the parent (pid ``parent``) is gone.
 
     Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
     decide (the parent ends its workers when it is interrupted).
@@ -160,10 +179,13 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
                 return
             index, spec = task
             try:
-                with blas_limited(spec.blas_threads):
-                    conn.send(("done", index, run_trial(spec, on_improve=report)))
+                prepared = prepare_trial(spec)
             except Exception as exc:  # a bad plugin or data in the worker: a failed row
-                conn.send(("error", index, f"{type(exc).__name__}: {exc}"))
+                conn.send(("error", index, f"the trial's set-up failed: {type(exc).__name__}: {exc}"))
+                continue
+            with blas_limited(spec.blas_threads):
+                record = execute_trial(prepared, on_improve=report, on_start=lambda: conn.send(("start", index)))
+            conn.send(("done", index, record))
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return  # the parent is gone or ended us
 
@@ -191,6 +213,27 @@ def _death(exitcode: int | None) -> str:
     return f"the worker process died (exit code {exitcode})"
 
 
+@contextlib.contextmanager
+def _may_have_children() -> Iterator[None]:
+    """Let a daemonic process (a Dask worker under its nanny) start a worker process.
+
+    multiprocessing refuses children to daemonic processes only so that they are not left
+    behind when the daemon exits (``multiprocessing.process.BaseProcess.start``); nnbench's
+    workers end with their parent by themselves (:func:`_die_with_parent`), so the flag it
+    checks, ``current_process()._config["daemon"]`` (private, stable since Python 3.4), is
+    cleared while the worker starts.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]  # private: see above
+    daemon = config.get("daemon")
+    if daemon:
+        config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon:
+            config["daemon"] = daemon
+
+
 class _Worker:
     """One worker process, its pipe, its shared best-so-far array and its current trial."""
 
@@ -205,26 +248,39 @@ class _Worker:
         main = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            self.process.start()
+            with _may_have_children():
+                self.process.start()
         finally:
             if main:
                 signal.signal(signal.SIGINT, old)
         child.close()
         self.ready = False
-        self.task: tuple[int, Any] | None = None
-        self.started = 0.0
+        self.task: tuple[int, TrialSpec] | None = None
+        self.sent = 0.0
+        self.started: float | None = None
 
-    def send(self, index: int, spec: Any) -> None:
+    def send(self, index: int, spec: TrialSpec) -> None:
         best = np.frombuffer(self.shared, dtype=np.float64)
         best[0], _slot(best, 0)[3] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
         self.task = (index, spec)
-        self.started = time.monotonic()
+        self.sent, self.started = time.monotonic(), None
         self.conn.send((index, spec))
 
     def deadline(self, grace: float) -> float:
-        if self.task is None or self.task[1].budget.max_seconds is None:
+        """When the worker is ended: the trial's time limit plus ``grace`` after its trainer
+        was called, or :data:`~nnbench.defaults.SETUP_TIMEOUT_S` after the trial was sent
+        while its set-up (plugins, data, objective) runs; ``inf`` when idle."""
+        if self.task is None:
+            return math.inf
+        if self.started is None:
+            return self.sent + defaults.SETUP_TIMEOUT_S
+        if self.task[1].budget.max_seconds is None:
             return math.inf
         return self.started + self.task[1].budget.max_seconds + grace
+
+    def elapsed(self) -> float:
+        """Seconds since the trial's trainer was called (0 before)."""
+        return 0.0 if self.started is None else time.monotonic() - self.started
 
     def stop(self, timeout: float = 1.0) -> None:
         """End the process: ask, then terminate, then kill."""
@@ -335,12 +391,14 @@ class ProcessExecutor:
             if msg is not None and msg[0] == "ready":
                 w.ready = True
                 return None, False
+            if msg is not None and msg[0] == "start":
+                w.started = time.monotonic()  # the trial's clock: its set-up is done
+                return None, False
             if msg is not None and msg[0] in ("done", "error"):
                 spec = w.task[1]
                 w.task = None
                 if msg[0] == "error":
-                    return lost_trial_record(spec, registry, "failed", msg[2], time.monotonic() - w.started,
-                                             _read_best(w.shared)), False
+                    return lost_trial_record(spec, registry, "failed", msg[2], w.elapsed(), _read_best(w.shared)), False
                 return msg[2], False
             # end of file or the process ended: it died
             w.process.join(1.0)
@@ -353,32 +411,46 @@ class ProcessExecutor:
                 return None, True
             spec = w.task[1]
             w.task = None
-            return lost_trial_record(spec, registry, "failed", _death(w.process.exitcode),
-                                     time.monotonic() - w.started, _read_best(w.shared)), True
+            died = _death(w.process.exitcode)
+            return lost_trial_record(spec, registry, "failed", died if w.started is not None else
+                                     f"{died} while preparing the trial", w.elapsed(), _read_best(w.shared)), True
         if time.monotonic() >= w.deadline(self.grace):
             spec = w.task[1]
             w.task = None
             w.process.kill()
             w.process.join()
+            if w.started is None:  # the set-up hung: nothing ran, the trial failed
+                return lost_trial_record(
+                    spec, registry, "failed", f"the trial's set-up (plugins, data, objective) did not finish within "
+                    f"{defaults.SETUP_TIMEOUT_S:g} s, so its worker process was ended", 0.0), True
             return lost_trial_record(
                 spec, registry, "time limit",
                 f"time limit of {spec.budget.max_seconds:g} s reached; the trainer did not return within "
                 f"{self.grace:g} s more, so its worker process was ended",
-                time.monotonic() - w.started, _read_best(w.shared)), True
+                w.elapsed(), _read_best(w.shared)), True
         return None, False
 
 
 # -- Dask -------------------------------------------------------------------------------------
 
-def _dask_trial(spec: TrialSpec) -> TrialRecord | str:
-    """Run one trial on a Dask worker, BLAS pinned to ``spec.blas_threads``; a trial that
-    raises outside the trainer (plugin or data missing on the worker) gives the error's
+#: In a Dask worker process, per worker thread, the one child process that runs its trials
+#: (a :class:`ProcessExecutor` of one job, kept between tasks).
+_CHILDREN: dict[int, ProcessExecutor] = {}
+
+
+def _dask_trial(spec: TrialSpec, capacity: int, grace: float) -> TrialRecord | str:
+    """Run one trial from a Dask worker thread in that thread's own child process (started
+    once, kept between tasks, replaced only when a trial ends it), so that the hard time
+    limit, the crash isolation and the set-up outside the clock hold on Dask as with the
+    process executor. A failure outside the trial (the child cannot start) gives the error's
     text, which the parent records as a failed row."""
-    with blas_limited(spec.blas_threads):
-        try:
-            return run_trial(spec)
-        except Exception as exc:  # reported by the parent as a failed row
-            return f"{type(exc).__name__}: {exc}"
+    try:
+        child = _CHILDREN.get(threading.get_ident())
+        if child is None or child.grace != grace:
+            child = _CHILDREN[threading.get_ident()] = ProcessExecutor(jobs=1, grace=grace).__enter__()
+        return next(iter(child.map([spec], registry_for(spec.plugins), capacity)))
+    except Exception as exc:  # reported by the parent as a failed row
+        return f"{type(exc).__name__}: {exc}"
 
 
 class DaskExecutor:
@@ -389,14 +461,19 @@ class DaskExecutor:
         each, on 127.0.0.1, dashboard off, closed when the run ends.
     :param jobs: workers of that local cluster (default ``os.cpu_count()``).
     :param connect_timeout: seconds to wait for the scheduler.
+    :param grace: seconds past a trial's time limit before its child process is ended.
     :raises ConfigError: dask.distributed is not installed.
 
-    The workers must be able to import the trainers' plugins. A trial whose worker dies
-    is a failed row with Dask's reason. Time limits are the soft ones of the
-    instrumentation.
+    The workers must be able to import the trainers' plugins. Each Dask worker thread runs
+    its trials in one child process of its own, as the process executor's workers do
+    (:func:`_dask_trial`): the time limit is hard, a crash is a failed row, and a trial's
+    set-up is outside its clock. A Dask worker that dies loses no trial: Dask runs its task
+    again elsewhere, and the record comes back once. Trials are submitted a few per worker
+    at a time, so a plan is never held whole.
     """
 
-    def __init__(self, scheduler: str | None = None, jobs: int | None = None, connect_timeout: float = 10.0) -> None:
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None, connect_timeout: float = 10.0,
+                 grace: float = defaults.GRACE_S) -> None:
         try:
             import distributed  # noqa: F401
         except ImportError:
@@ -404,6 +481,7 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.jobs = int(jobs or os.cpu_count() or 1)
         self.connect_timeout = connect_timeout
+        self.grace = float(grace)
         self._stack: contextlib.ExitStack | None = None
         self._open: Any = None
 
@@ -441,30 +519,40 @@ class DaskExecutor:
     def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
         """Yield each trial's record as it finishes (finishing order).
 
-        :param specs: the trials.
+        :param specs: the trials, submitted a few per worker thread at a time.
         :param registry: resolves trainer names for the records of trials that failed on
             the cluster.
-        :param capacity: unused here.
+        :param capacity: the most weights of any trial's network (the children's buffers).
         """
         from distributed import as_completed
 
-        specs = list(specs)
-        if not specs:
-            return
+        source = iter(specs)
         with contextlib.nullcontext(self._open) if self._open is not None else self._client() as client:
-            futures = [client.submit(_dask_trial, spec, pure=False) for spec in specs]
-            spec_of = {f.key: spec for f, spec in zip(futures, specs)}
-            started = time.monotonic()
+            threads = sum(client.nthreads().values()) or self.jobs
+            window = 4 * threads
+            outstanding: dict[str, tuple[TrialSpec, Any]] = {}
+
+            def submit(n: int) -> list[Any]:
+                futures = []
+                for spec in itertools.islice(source, n):
+                    fut = client.submit(_dask_trial, spec, capacity, self.grace, pure=False)
+                    outstanding[fut.key] = (spec, fut)
+                    futures.append(fut)
+                return futures
+
+            pending = as_completed(submit(window))
             try:
-                for fut in as_completed(futures):
-                    spec = spec_of.pop(fut.key)
+                for fut in pending:
+                    spec, _ = outstanding.pop(fut.key)
                     try:
                         record = fut.result()
-                    except Exception as exc:  # the worker died (KilledWorker) or could not unpickle
+                    except Exception as exc:  # the task failed on every worker Dask tried (KilledWorker)
                         record = f"{type(exc).__name__}: {exc}"
                     fut.release()
                     if isinstance(record, str):
-                        record = lost_trial_record(spec, registry, "failed", record, time.monotonic() - started)
+                        record = lost_trial_record(spec, registry, "failed", record, 0.0)
+                    for new in submit(1):
+                        pending.add(new)
                     yield record
-            finally:
-                client.cancel([f for f in futures if f.key in spec_of])
+            finally:  # interrupted: the trials not yet done are abandoned
+                client.cancel([f for _, f in outstanding.values()])

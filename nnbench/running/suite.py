@@ -208,10 +208,11 @@ class Plan:
         """The most weights of any problem's network (sizes the workers' shared buffers)."""
         return max(p.n_params for p in self.problems)
 
-    def trials(self, skip: Container[str] = ()) -> Iterator[TrialSpec]:
+    def trials(self, skip: Container[str] = (), workers: int = 1) -> Iterator[TrialSpec]:
         """The trials, generated one at a time, ordered problem, seed, trainer.
 
         :param skip: :attr:`TrialSpec.key` of trials already done (``--resume``).
+        :param workers: trials that run at once (for each trial's memory estimate).
         """
         s = self.suite
         for p in self.problems:
@@ -219,7 +220,7 @@ class Plan:
                 for t in self.trainers:
                     spec = TrialSpec(p.dataset, p.network, t.name, int(seed), s.budget,
                                      tuple(sorted(self.options.get(t.name, {}).items())), s.target,
-                                     tuple(s.plugins), s.blas_threads)
+                                     tuple(s.plugins), s.blas_threads, workers)
                     if spec.key not in skip:
                         yield spec
 
@@ -279,8 +280,9 @@ def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWri
         plan = make_plan(plan, registry)
     registry = registry if registry is not None else registry_for(tuple(plan.suite.plugins))
     executor = executor or SerialExecutor()
+    workers = max(1, min(int(getattr(executor, "jobs", 1)), len(plan)))
     records: list[TrialRecord] = []
-    for rec in executor.map(plan.trials(skip_keys), registry, plan.max_params):
+    for rec in executor.map(plan.trials(skip_keys, workers), registry, plan.max_params):
         if keep:
             records.append(rec)
         if writer is not None:

@@ -34,9 +34,11 @@ from nnbench.core.network import NetworkSpec
 from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord, trial_key
+from nnbench.running.capture import captured_stdout, quiet_threads
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
-__all__ = ["TrialSpec", "run_trial", "lost_trial_record", "trainer_seed", "build_objective"]
+__all__ = ["TrialSpec", "PreparedTrial", "prepare_trial", "execute_trial", "run_trial", "lost_trial_record",
+           "trainer_seed", "build_objective", "memory_limit", "MEMORY_SHARE"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class TrialSpec:
     :param target: an absolute target cost, or ``None``.
     :param plugins: extra plugin modules (``-p``) the worker must load to find the trainer.
     :param blas_threads: BLAS threads to pin the trial to, or ``None`` to leave them.
+    :param workers: trials that run at once beside this one (itself included), for the
+        memory estimate.
     """
 
     dataset: DatasetSpec
@@ -63,6 +67,7 @@ class TrialSpec:
     target: float | None = None
     plugins: tuple[str, ...] = ()
     blas_threads: int | None = 1
+    workers: int = 1
 
     @property
     def key(self) -> str:
@@ -151,52 +156,135 @@ def _note(rec: TrialRecord, text: str) -> None:
     rec.message = f"{rec.message}; {text}" if rec.message else text
 
 
+#: Trainers made ready in this process (their :attr:`Trainer.setup` ran), by plugin and name.
+_READY: set[tuple[str, str]] = set()
+
+
+def memory_limit() -> int:
+    """The most bytes the trials running at once may need: :data:`MEMORY_SHARE` of the physical
+    memory (0 where the system does not say, meaning no limit)."""
+    return int(MEMORY_SHARE * _physical_memory())
+
+
+#: The share of physical memory the trials running at once may need; a trial estimated above
+#: its part is skipped, with the estimate in its message.
+MEMORY_SHARE = 0.75
+
+
+@dataclass
+class PreparedTrial:
+    """A trial with everything it needs built, before its clock starts.
+
+    :param spec: the trial; :param trainer: its trainer (made ready in this process);
+    :param objective: the objective on the training data; :param test: the test split or ``None``;
+    :param x0: the seed's initial weights; :param record: the record so far (status
+        ``skipped`` when the trainer declined, or the memory estimate was too large);
+    :param setup_s: seconds the preparation took.
+    """
+
+    spec: TrialSpec
+    trainer: Trainer
+    objective: Objective
+    test: Dataset | None
+    x0: np.ndarray
+    record: TrialRecord
+    setup_s: float
+
+
+def prepare_trial(spec: TrialSpec, registry: Registry | None = None) -> PreparedTrial:
+    """Everything a trial needs before its clock starts: the plugins (``spec.plugins``), the
+    trainer's own set-up once per process (:attr:`Trainer.setup`: a library's import), the
+    data (loaded once per process), the objective, ``x0`` and the cost there.
+
+    Declines (status ``skipped``, with the reason) a problem the trainer's declaration
+    refuses, and a trial whose memory estimate (:meth:`Trainer.memory_bytes`, times
+    ``spec.workers`` trials at once) is above :data:`MEMORY_SHARE` of the physical memory.
+
+    :raises Exception: whatever the set-up raised (a plugin that does not import, data that
+        does not load); the executors record it as a failed trial.
+    """
+    t0 = time.perf_counter()
+    registry = registry if registry is not None else registry_for(spec.plugins)
+    trainer = registry.trainer(spec.trainer)
+    if trainer.setup is not None and (trainer.plugin, trainer.name) not in _READY:
+        trainer.setup()
+        _READY.add((trainer.plugin, trainer.name))
+    objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
+    x0 = objective.x0(np.random.default_rng(spec.seed))
+    rec = _base_record(spec, trainer, objective, x0)
+    refusal = trainer.refusal(objective)
+    if refusal is None:
+        need, have = trainer.memory_bytes(objective) * spec.workers, memory_limit()
+        if have and need > have:
+            each = f" ({spec.workers} trials at once)" if spec.workers > 1 else ""
+            refusal = (f"{trainer.name} would need about {need / 2**30:.1f} GiB for this network of "
+                       f"{objective.n_params} weights{each}; over {MEMORY_SHARE:.0%} of this machine's "
+                       f"{_physical_memory() / 2**30:.1f} GiB")
+    if refusal is not None:
+        rec.status, rec.message = "skipped", refusal
+    rec.setup_s = time.perf_counter() - t0
+    return PreparedTrial(spec, trainer, objective, test, x0, rec, rec.setup_s)
+
+
 def run_trial(spec: TrialSpec, registry: Registry | None = None, clock: Callable[[], float] = time.perf_counter,
-              on_improve: Callable[[InstrumentedObjective], None] | None = None) -> TrialRecord:
-    """Run one trial and return its :class:`~nnbench.results.record.TrialRecord`.
+              on_improve: Callable[[InstrumentedObjective], None] | None = None,
+              on_start: Callable[[], None] | None = None) -> TrialRecord:
+    """Run one trial and return its :class:`~nnbench.results.record.TrialRecord`:
+    :func:`prepare_trial`, then :func:`execute_trial`.
 
-    A trainer that raises gives status ``failed`` with the error, and the best point it
-    evaluated before; a declined problem gives ``skipped`` with the reason; the per-trial
-    time limit gives ``time limit``. Every warning raised during the trial goes to the
-    record's ``warnings``.
+    :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
+        the data cannot be loaded (from :func:`prepare_trial`).
+    """
+    return execute_trial(prepare_trial(spec, registry), clock, on_improve, on_start)
 
-    :param registry: a :class:`nnbench.contract.plugins.Registry` (:func:`registry_for` of
-        ``spec.plugins`` if ``None``).
+
+def execute_trial(prepared: PreparedTrial, clock: Callable[[], float] = time.perf_counter,
+                  on_improve: Callable[[InstrumentedObjective], None] | None = None,
+                  on_start: Callable[[], None] | None = None) -> TrialRecord:
+    """Run a prepared trial: its clock starts here, just before the trainer is called.
+
+    A trainer that raises (``SystemExit`` included) gives status ``failed`` with the error,
+    and the best point it evaluated before; a declined problem gives ``skipped`` with the
+    reason; the per-trial time limit gives ``time limit``, whoever stopped it. Everything the
+    trial prints (file descriptor 1) goes to the record's ``stdout``; every warning it raises
+    to its ``warnings``; a budget stopping the trainer's own threads prints nothing.
+
     :param clock: seconds as a float (the trial's clock).
     :param on_improve: called with the instrumented objective after every improvement of
         the best-so-far cost (its ``best_x``, ``best_cost``, ``evaluations``, ``elapsed()``).
-    :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
-        the data cannot be loaded.
+    :param on_start: called just before the trainer is (the process executor starts the
+        trial's hard deadline there).
     """
     with warnings.catch_warnings(record=True) as caught:
         # warnings outside the trainer too (the fit at weights that overflow) go to the record
         warnings.simplefilter("always")
-        rec = _run_trial(spec, registry if registry is not None else registry_for(spec.plugins), clock, on_improve)
+        rec = _execute(prepared, clock, on_improve, on_start)
     if caught:
         rec.warnings = rec.warnings + _warning_lines(caught)
     return rec
 
 
-def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
-               on_improve: Callable[[InstrumentedObjective], None] | None) -> TrialRecord:
-    trainer = registry.trainer(spec.trainer)
-    objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
-    x0 = objective.x0(np.random.default_rng(spec.seed))
-    rec = _base_record(spec, trainer, objective, x0)
-    refusal = trainer.refusal(objective)
-    if refusal is not None:
-        rec.status, rec.message = "skipped", refusal
+def _execute(prepared: PreparedTrial, clock: Callable[[], float],
+             on_improve: Callable[[InstrumentedObjective], None] | None,
+             on_start: Callable[[], None] | None) -> TrialRecord:
+    spec, trainer, objective, test, x0, rec = (prepared.spec, prepared.trainer, prepared.objective, prepared.test,
+                                               prepared.x0, prepared.record)
+    if rec.status == "skipped":
         return rec
     if on_improve is None:
         inst = InstrumentedObjective(objective, spec.budget, target=spec.target, clock=clock)
     else:
         inst = _ReportingObjective(objective, spec.budget, target=spec.target, clock=clock, on_improve=on_improve)
     result: Any = None
+    thread_errors: list[str] = []
+    caught: list[warnings.WarningMessage] = []
+    if on_start is not None:
+        on_start()
     cpu0 = time.process_time()
     inst.restart()
-    caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with captured_stdout() as printed, quiet_threads(thread_errors), \
+                warnings.catch_warnings(record=True) as caught:
             # an optimizer's warnings belong to its trial's record, not to the terminal
             warnings.simplefilter("always")
             result = trainer.train(inst, x0.copy(), spec.budget, trainer_seed(spec.seed, trainer.name),
@@ -205,12 +293,13 @@ def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
         rec.stop, rec.message = exc.reason, str(exc)
         if exc.reason == "time_limit":
             rec.status = "time limit"
-    except Exception as exc:  # a faulty trainer is a result, not a crash of the suite
+    except (Exception, SystemExit) as exc:  # a faulty trainer is a result, not a crash of the suite
         rec.status = "failed"
         rec.error = rec.message = f"{type(exc).__name__}: {exc}"
         rec.traceback = traceback.format_exc(limit=-3)
     rec.wall_time_s = inst.elapsed()
     rec.cpu_time_s = time.process_time() - cpu0
+    rec.stdout = printed.text
     if result is not None:
         _take_result(rec, result, objective.n_params)
     if rec.stop is None and inst.exhausted is not None:
@@ -225,7 +314,7 @@ def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
     if rec.stop == "time_limit" and rec.status == "ok":
         rec.status = "time limit"
     rec.counts, rec.evaluations, rec.history = dict(inst.counts), inst.evaluations, list(inst.history)
-    rec.warnings = _warning_lines(caught)
+    rec.warnings = _warning_lines(caught) + thread_errors
     if rec.status != "skipped":
         best = inst.best_x
         rec.best_cost = inst.best_cost if best is not None else None

@@ -103,7 +103,8 @@ CONSTRAINTS = {"sigma0": [Interval(Real, 0, None, closed="neither")],
 TRAINERS: tuple[Trainer, ...] = (
     Trainer(name="cma-CMA-ES", family="global", train=LibraryTrain("cma-CMA-ES", "CMA-ES", solve, tuple(DEFAULTS.items())),
             summary="pycma CMA-ES (Hansen & Ostermeier 2001), every population member charged",
-            stochastic=True, options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True),
+            stochastic=True, state_matrices=3.0,  # the covariance, its eigenvectors, and a copy
+            options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True, setup=prepare),
 ) if LIBRARY else ()
 
 

@@ -114,7 +114,7 @@ CONSTRAINTS = {"sigma": [Interval(Real, 0, None, closed="neither")]}
 def _declare(method: str) -> Trainer:
     name = f"ng-{method}"
     return Trainer(name=name, family="global", train=LibraryTrain(name, method, solve, tuple(DEFAULTS.items())),
-                   summary=METHODS[method], stochastic=True, options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True)
+                   summary=METHODS[method], stochastic=True, options=dict(DEFAULTS), constraints=CONSTRAINTS, library=LIBRARY, probe_options=True, setup=prepare)
 
 
 #: Every trainer of this plugin, in listing order; none when nevergrad is not installed.

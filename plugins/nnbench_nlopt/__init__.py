@@ -156,7 +156,7 @@ def _declare(method: str) -> Trainer:
     return Trainer(name=name, family="local-gradient" if gradient else "local-derivative-free",
                    train=LibraryTrain(name, method, solve, tuple(defaults.items())), summary=summary,
                    uses=frozenset({"gradient"}) if gradient else frozenset(), options=defaults,
-                   constraints={k: CONSTRAINTS[k] for k in defaults}, library=LIBRARY, probe_options=True)
+                   constraints={k: CONSTRAINTS[k] for k in defaults}, library=LIBRARY, probe_options=True, setup=prepare)
 
 
 #: Every trainer of this plugin, in listing order; none when nlopt is not installed.

@@ -136,7 +136,7 @@ TRAINERS: list[Trainer] = [
             stochastic=True, options=_options(scipy.optimize.basinhopping)),
     declare("differential_evolution", "global", solve_differential_evolution,
             "scipy differential_evolution in [-10, 10]^n, then L-BFGS-B", uses=frozenset({"gradient"}),
-            needs_bounds=True, stochastic=True, max_params=1000,
+            needs_bounds=True, stochastic=True, max_params=1000, state_matrices=30.0,  # popsize 15: 2 x 15 n x n
             options=_options(scipy.optimize.differential_evolution, bound=DEFAULT_BOUND, maxiter=None, polish=False),
             constraints=_BOUND),
     declare("dual_annealing", "global", solve_dual_annealing,

@@ -138,8 +138,15 @@ def _make(method: str, uses: tuple[str, ...]) -> Any:
     return solve
 
 
+#: ``n_params x n_params`` matrices a method keeps of its own, for the memory estimate: the dense
+#: inverse Hessian of BFGS and the BFGS approximation of SLSQP, the simplex of Nelder-Mead and
+#: COBYLA, Powell's direction set, COBYQA's quadratic models.
+STATE_MATRICES: dict[str, float] = {"BFGS": 1, "SLSQP": 1, "Nelder-Mead": 1, "COBYLA": 1, "Powell": 1, "COBYQA": 2}
+
 TRAINERS: list[Trainer] = [
     declare(name, family, _make(name, uses), f"scipy minimize {name}: {summary}", uses=frozenset(uses),
-            max_params=max_params, options=method_options(name))
+            max_params=max_params, options=method_options(name), state_matrices=STATE_MATRICES.get(name, 0.0),
+            # trust-exact and dogleg factorise the Hessian (Cholesky, eigenvalues) beside it
+            derivative_copies=3.0 if "hess" in uses else 1.0)
     for name, family, uses, max_params, summary in _METHODS
 ]

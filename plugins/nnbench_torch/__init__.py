@@ -154,7 +154,7 @@ def _declare(method: str) -> Trainer:
     _, _, family, defaults, summary = METHODS[method]
     name = f"torch-{method}"
     return Trainer(name=name, family=family, train=LibraryTrain(name, method, solve, tuple(defaults.items())),
-                   summary=summary, uses=frozenset({"gradient"}), options=dict(defaults), library=LIBRARY, probe_options=True)
+                   summary=summary, uses=frozenset({"gradient"}), options=dict(defaults), library=LIBRARY, probe_options=True, setup=prepare)
 
 
 #: Every trainer of this plugin, in listing order; none when torch is not installed.
