@@ -20,6 +20,7 @@ __all__ = [
     "BudgetExhausted",
     "closest_names",
     "did_you_mean",
+    "unreadable",
 ]
 
 
@@ -96,3 +97,21 @@ def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
         return ""
     names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
     return f" (did you mean {names}?)"
+
+
+def unreadable(path: object, exc: Exception, noun: str) -> str:
+    """The one-line reason a file cannot be read, for every reader of nnbench's own files.
+
+    :param path: the file as given; :param exc: what reading it raised (``OSError`` or
+        ``UnicodeDecodeError``); :param noun: what the file should be (``"results file"``,
+        ``"TOML suite file"``).
+    :returns: e.g. ``"run.jsonl: no such results file"``, ``"x: is a directory, not a results
+        file"``, ``"x: not a results file (not UTF-8 text: invalid start byte)"``.
+    """
+    if isinstance(exc, FileNotFoundError):
+        return f"{path}: no such {noun}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path}: is a directory, not a {noun}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{path}: not a {noun} (not UTF-8 text: {exc.reason})"
+    return f"{path}: cannot read the {noun}: {getattr(exc, 'strerror', None) or exc}"

@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from _plugins import plugin_module
 
 from nnbench.errors import ConfigError
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
@@ -73,12 +74,8 @@ FAULTS = textwrap.dedent('''
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory):
     """``(registry, plugin module name)`` with the fault trainers importable in workers."""
-    folder = tmp_path_factory.mktemp("plugins")
-    (folder / "nnbench_test_faults.py").write_text(FAULTS)
-    mp = pytest.MonkeyPatch()
-    mp.syspath_prepend(str(folder))
-    yield Registry(get_plugin_manager(extra=("nnbench_test_faults",))), "nnbench_test_faults"
-    mp.undo()
+    with plugin_module(tmp_path_factory.mktemp("plugins"), "nnbench_test_faults", FAULTS) as name:
+        yield Registry(get_plugin_manager(extra=(name,))), name
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from _plugins import plugin_module
 
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
 from nnbench.cli import main
@@ -79,13 +80,8 @@ SLOW_PLUGIN = textwrap.dedent('''
 
 @pytest.fixture(scope="module")
 def slow_plugin(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("plugins")
-    (folder / "nnbench_test_slow.py").write_text(SLOW_PLUGIN)
-    mp = pytest.MonkeyPatch()
-    mp.syspath_prepend(str(folder))
-    mp.setenv("PYTHONPATH", str(folder) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    yield "nnbench_test_slow"
-    mp.undo()
+    with plugin_module(tmp_path_factory.mktemp("plugins"), "nnbench_test_slow", SLOW_PLUGIN) as name:
+        yield name
 
 
 def _registry(module):

@@ -22,7 +22,7 @@ from typing import IO
 
 import numpy as np
 
-from nnbench.errors import ResultsError
+from nnbench.errors import ResultsError, unreadable
 from nnbench.results.record import SCHEMA_VERSION, FieldError, RunMetadata, TrialRecord, jsonable
 
 __all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "read_results", "read_many", "default_results_path",
@@ -136,14 +136,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         with open(path, encoding="utf-8") as f:
             yield from enumerate(f, start=1)
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such results file") from None
-    except IsADirectoryError:
-        raise ResultsError(f"{path}: is a directory, not a results file") from None
-    except UnicodeDecodeError as exc:
-        raise ResultsError(f"{path}: not a results file (not UTF-8 text: {exc.reason})") from None
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read the results file: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(unreadable(path, exc, "results file")) from None
 
 
 def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord]]:

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, Catalog, DatasetSpec
-from nnbench.errors import ConfigError, NNBenchError, did_you_mean
+from nnbench.errors import ConfigError, NNBenchError, did_you_mean, unreadable
 from nnbench.running.executors import EXECUTORS, JOBS_CONSTRAINTS
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, check_option
@@ -230,12 +230,8 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
     """
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such suite file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not a TOML suite file (not UTF-8 text: {exc.reason})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the suite file: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(unreadable(path, exc, "suite file")) from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
