@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import inspect
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -148,3 +151,12 @@ def test_options_reach_torch():
     with pytest.raises(ConfigError, match=r"^o: torch-Adam refused -1 in a dry run on a 2-weight quadratic "
                                           r"\(ValueError: Invalid learning rate: -1\)$"):
         probe(TRAINERS["torch-Adam"], {"lr": -1}, {"lr": "o"})
+
+
+def test_prepare_does_torchs_first_use_work_outside_the_trials():
+    # torch's first optimizer imports torch._dynamo (about 1 s); the set-up, outside every
+    # trial's clock, builds one of each class so that no trial pays for it
+    code = ("import sys, nnbench_torch; assert 'torch._dynamo' not in sys.modules; nnbench_torch.prepare(); "
+            "import torch; print('torch._dynamo' in sys.modules, torch.get_num_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "1"]
