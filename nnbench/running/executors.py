@@ -336,6 +336,8 @@ class ProcessExecutor:
                 w.ready = True
                 return None, False
             if msg is not None and msg[0] in ("done", "error"):
+                if w.task is None:  # a worker answers only the trial it was sent
+                    raise RuntimeError(f"a worker sent {msg[0]!r} with no trial running")
                 spec = w.task[1]
                 w.task = None
                 if msg[0] == "error":
@@ -355,7 +357,7 @@ class ProcessExecutor:
             w.task = None
             return lost_trial_record(spec, registry, "failed", _death(w.process.exitcode),
                                      time.monotonic() - w.started, _read_best(w.shared)), True
-        if time.monotonic() >= w.deadline(self.grace):
+        if w.task is not None and time.monotonic() >= w.deadline(self.grace):  # no task: no deadline
             spec = w.task[1]
             w.task = None
             w.process.kill()
