@@ -49,11 +49,11 @@ class RunResult:
 
         :raises ValueError: no trial with a finite best cost.
         """
-        recs = [r for r in self.records if r.best_cost is not None
-                and (trainer is None or r.trainer.lower() == trainer.lower())]
-        if not recs:
+        costs = [(r.best_cost, r) for r in self.records if r.best_cost is not None
+                 and (trainer is None or r.trainer.lower() == trainer.lower())]
+        if not costs:
             raise ValueError(f"no trial{' of ' + trainer if trainer else ''} evaluated a finite cost")
-        return min(recs, key=lambda r: r.best_cost)
+        return min(costs, key=lambda c: c[0])[1]
 
     @staticmethod
     def network(record: TrialRecord) -> Network:

@@ -26,8 +26,9 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import Field
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 from nnbench.errors import ConfigError, did_you_mean
 
@@ -103,18 +104,18 @@ class Interval(Constraint):
         c = self.closed
         lo, hi = (self.left, self.right) if self.kind is not Integral else (
             None if self.left is None else int(self.left), None if self.right is None else int(self.right))
-        if lo is None and hi is None:
-            return "an integer" if self.kind is Integral else "a finite number"
-        if hi is None and lo == 0:
-            return f"a {'non-negative' if c in ('left', 'both') else 'positive'} {noun}"
-        if hi is None and lo == 1 and self.kind is Integral and c in ("left", "both"):
-            return "a positive integer"
-        if lo == 0 and c == "right" and hi is not None:
-            return f"a positive {noun} of at most {_num(hi)}"
         if hi is None:
+            if lo is None:
+                return "an integer" if self.kind is Integral else "a finite number"
+            if lo == 0:
+                return f"a {'non-negative' if c in ('left', 'both') else 'positive'} {noun}"
+            if lo == 1 and self.kind is Integral and c in ("left", "both"):
+                return "a positive integer"
             return f"{'an' if noun == 'integer' else 'a'} {noun} {'>=' if c in ('left', 'both') else '>'} {_num(lo)}"
         if lo is None:
             return f"{'an' if noun == 'integer' else 'a'} {noun} {'<=' if c in ('right', 'both') else '<'} {_num(hi)}"
+        if lo == 0 and c == "right":
+            return f"a positive {noun} of at most {_num(hi)}"
         return (f"{'an' if noun == 'integer' else 'a'} {noun} in {'[' if c in ('left', 'both') else '('}{_num(lo)}, "
                 f"{_num(hi)}{']' if c in ('right', 'both') else ')'}")
 
@@ -274,14 +275,16 @@ class FieldMapping(Mapping[str, Any]):
     Mix it into a dataclass; the keys are the dataclass's field names, in order."""
 
     __slots__ = ()
+    #: set by ``@dataclass`` on the class this is mixed into
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.__dataclass_fields__:  # type: ignore[attr-defined]  # a dataclass mixin
+        if key not in self.__dataclass_fields__:
             raise KeyError(key)
         return getattr(self, key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.__dataclass_fields__)  # type: ignore[attr-defined]  # a dataclass mixin
+        return iter(self.__dataclass_fields__)
 
     def __len__(self) -> int:
-        return len(self.__dataclass_fields__)  # type: ignore[attr-defined]  # a dataclass mixin
+        return len(self.__dataclass_fields__)

@@ -467,8 +467,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if target is not None and Path(target).resolve() in inputs:
             raise ConfigError(f"{option} {target} is one of the results files being read; "
                               "choose another output path")
-    seen: set[Path] = set()
-    paths = [p for p in args.results if not (Path(p).resolve() in seen or seen.add(Path(p).resolve()))]
+    first: dict[Path, str] = {}  # each file once, under the name it was first given
+    for p in args.results:
+        first.setdefault(Path(p).resolve(), p)
+    paths = list(first.values())
     if len(paths) < len(args.results):
         print("nnbench: a results file named twice is read once", file=sys.stderr)
     args.results = paths

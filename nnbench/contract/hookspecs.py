@@ -37,7 +37,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def nnbench_trainers() -> list[Trainer]:
+def nnbench_trainers() -> list[Trainer]:  # type: ignore[empty-body]  # a spec: no body
     """Contribute trainers (optimizers).
 
     :returns: a list of :class:`nnbench.contract.trainer.Trainer` descriptions. The plugin manager
@@ -60,7 +60,7 @@ def nnbench_trainers() -> list[Trainer]:
 
 
 @hookspec
-def nnbench_datasets() -> dict[str, Callable[[], Dataset]]:
+def nnbench_datasets() -> dict[str, Callable[[], Dataset]]:  # type: ignore[empty-body]  # a spec: no body
     """Contribute datasets.
 
     :returns: a mapping from a dataset name to a loader that takes no arguments and

@@ -93,6 +93,13 @@ def _nnbench_version() -> str:
         return ""
 
 
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's plugin manager with ``nnbench_versions``: each plugin's name mapped to its
+    version string, filled by :func:`get_plugin_manager`, read by :meth:`Registry.plugin_info`."""
+
+    nnbench_versions: dict[str, str]
+
+
 def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
                        autoload: bool | None = None,
                        builtins: Iterable[str] = BUILTIN_PLUGINS) -> pluggy.PluginManager:
@@ -116,10 +123,10 @@ def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
     """
     strict = _env_flag("NNBENCH_STRICT_PLUGINS") if strict is None else strict
     autoload = not _env_flag("NNBENCH_DISABLE_PLUGIN_AUTOLOAD") if autoload is None else autoload
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm = _PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     versions: dict[str, str] = {}
-    pm.nnbench_versions = versions  # type: ignore[attr-defined]
+    pm.nnbench_versions = versions
     extra = list(extra)
     for item in extra:
         if item.startswith("no:"):

@@ -192,8 +192,9 @@ class _NaNObjective:
 
     def __init__(self, objective: Objective) -> None:
         self._objective = objective
-        for name in ("n_params", "n_residuals", "has_residuals", "loss", "network", "dataset", "X", "y"):
-            setattr(self, name, getattr(objective, name))
+        self.n_params, self.n_residuals = objective.n_params, objective.n_residuals
+        self.has_residuals, self.loss = objective.has_residuals, objective.loss
+        self.network, self.dataset, self.X, self.y = objective.network, objective.dataset, objective.X, objective.y
 
     def _nan(self, *shape: int) -> np.ndarray:
         return np.full(shape, np.nan)

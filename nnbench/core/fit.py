@@ -13,7 +13,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsFloat
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class Fit(FieldMapping):
         return cls(**values)
 
 
-def _finite(x: float) -> float | None:
+def _finite(x: SupportsFloat) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Network", "NetworkSpec", "Workspace"]
 
+#: Per layer ``(W, b)``, as :meth:`Network.unpack` gives them: ``W`` float64 ``(fan_in, fan_out)``,
+#: ``b`` float64 ``(fan_out,)`` or ``None`` without biases.
+Layers = Sequence[tuple[np.ndarray, np.ndarray | None]]
+
 
 def _merged(ranges: list[tuple[int, int]]) -> tuple[slice, ...]:
     """Slices of the half-open ``(start, stop)`` ranges (sorted), adjacent ones merged."""
@@ -123,7 +127,7 @@ class Network:
         return [(theta[w0:w1].reshape(fi, fo), theta[b0:b1] if b1 > b0 else None)
                 for fi, fo, w0, w1, b0, b1 in self.layout]
 
-    def pack(self, layers: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+    def pack(self, layers: Layers) -> np.ndarray:
         """The flat float64 vector of per-layer ``(W, b)`` (the inverse of :meth:`unpack`).
 
         :raises ConfigError: a layer of the wrong shape.
@@ -137,7 +141,7 @@ class Network:
             Wv[...] = W
             if bv is not None:
                 if b is None or np.shape(b) != bv.shape:
-                    raise ConfigError(f"bias of shape {np.shape(b)}, expected {bv.shape}")
+                    raise ConfigError(f"bias of shape {() if b is None else np.shape(b)}, expected {bv.shape}")
                 bv[...] = b
         return theta
 
@@ -182,7 +186,7 @@ class Network:
         """Preallocated buffers for ``n_samples`` rows (see :class:`Workspace`)."""
         return Workspace(self, n_samples)
 
-    def forward(self, layers, X: np.ndarray, ws: "Workspace") -> np.ndarray:
+    def forward(self, layers: Layers, X: np.ndarray, ws: "Workspace") -> np.ndarray:
         """Fill ``ws.Z`` and ``ws.A`` for inputs ``X``; returns ``a_L`` (a buffer of ``ws``).
 
         :param layers: :meth:`unpack` of theta.
@@ -197,7 +201,7 @@ class Network:
         return a
 
     # -- derivatives ----------------------------------------------------------------------
-    def backward(self, layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
+    def backward(self, layers: Layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
                  grad: np.ndarray) -> np.ndarray:
         """Backpropagation: the gradient of the loss from ``delta = dL/dz_L``.
 
@@ -221,7 +225,7 @@ class Network:
                 delta = prev
         return grad
 
-    def hvp(self, layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
+    def hvp(self, layers: Layers, X: np.ndarray, ws: "Workspace", delta: np.ndarray,
             hz: "ZHessian", V: np.ndarray) -> np.ndarray:
         """Exact Hessian-vector products by Pearlmutter's R-operator, for ``k`` directions at once.
 
@@ -251,11 +255,9 @@ class Network:
         rb = ws.r_buffers(k)
         # deltas of the ordinary backward pass, kept per layer, and back[l - 1] =
         # delta_l W_l^T, the delta before f' (delta_{l-1} = back[l - 1] f'(z_{l-1}))
-        deltas = [None] * L
-        deltas[L - 1] = delta
-        fp = [None] * L  # f'(z_l) of hidden layers
+        fp = [self.activation.d1(ws.Z[l], ws.A[l], ws.G[l]) for l in range(L - 1)]  # f'(z_l), hidden l
+        deltas = [delta] * L  # deltas[l] for l < L - 1 are set here, from the last layer down
         for l in range(L - 1, 0, -1):
-            fp[l - 1] = self.activation.d1(ws.Z[l - 1], ws.A[l - 1], ws.G[l - 1])
             _dot(deltas[l], layers[l][0].T, out=rb.back[l - 1])
             deltas[l - 1] = np.multiply(rb.back[l - 1], fp[l - 1], out=ws.D[l - 1])
         # forward R-pass: Rz[l] = R{z_l}, Ra[l] = R{a_l} = f'(z_l) R{z_l}
@@ -303,7 +305,7 @@ class Network:
                 Rd = Rd_prev
         return out
 
-    def output_jacobian(self, layers, X: np.ndarray, ws: "Workspace", scale: np.ndarray) -> np.ndarray:
+    def output_jacobian(self, layers: Layers, X: np.ndarray, ws: "Workspace", scale: np.ndarray) -> np.ndarray:
         """The Jacobian of ``scale * z_L`` with respect to theta, one row per (sample, output).
 
         Needs :meth:`forward` at the same weights. Used for the residual Jacobian:

@@ -26,13 +26,17 @@ from typing import Any
 import numpy as np
 
 from nnbench.errors import ConfigError
-from nnbench.core.losses import Loss, get_loss
-from nnbench.core.network import Network
+from nnbench.validation import Interval
+from nnbench.core.losses import Loss, ZHessian, get_loss
+from nnbench.core.network import Layers, Network
 
 __all__ = ["Objective"]
 
 #: Most float64 elements a block of Hessian-vector products may hold at once (32 MB).
 _HESS_BLOCK_ELEMENTS = 4_000_000
+
+#: What ``l2`` may be: a finite number >= 0 (not a bool).
+_L2_CONSTRAINT = Interval(Real, 0, None, closed="left")
 
 
 class Objective:
@@ -60,7 +64,7 @@ class Objective:
     """
 
     def __init__(self, network: Network, dataset: Any, loss: str | Loss = "sse", l2: float = 0.0) -> None:
-        if isinstance(l2, bool) or not isinstance(l2, Real) or not math.isfinite(l2) or l2 < 0:
+        if not _L2_CONSTRAINT.is_satisfied_by(l2):
             raise ConfigError(f"l2 (the penalty alpha/2 ||W||^2 on the weights) must be a finite "
                               f"number >= 0, got {l2!r}")
         self.network = network
@@ -120,7 +124,7 @@ class Objective:
         return f"Objective({self.network!r}, dataset={name!r}, loss={self.loss.name!r}{l2})"
 
     # -- helpers --------------------------------------------------------------------------
-    def _layers(self, theta: Any) -> tuple[np.ndarray, list]:
+    def _layers(self, theta: Any) -> tuple[np.ndarray, Layers]:
         """``theta`` as a C-contiguous float64 vector, and its per-layer views."""
         if (type(theta) is not np.ndarray or theta.dtype != np.float64 or theta.ndim != 1
                 or not theta.flags.c_contiguous):
@@ -145,7 +149,7 @@ class Objective:
         """The positions of the weight-matrix entries in theta, int ``(n_weights,)``."""
         return np.concatenate([np.arange(s.start, s.stop) for s in self.network.weight_slices])
 
-    def _output_derivatives(self, second: bool = False):
+    def _output_derivatives(self, second: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(g'(z_L), g''(z_L)) of the output activation at the last forward pass, or Nones
         when the loss does not use them."""
         if not self._out_derivs:
@@ -186,7 +190,7 @@ class Objective:
         """The gradient, float64 ``(n_params,)``."""
         return self.fun_and_grad(theta)[1]
 
-    def _delta_and_z_hessian(self, theta: np.ndarray):
+    def _delta_and_z_hessian(self, theta: np.ndarray) -> tuple[Layers, np.ndarray, ZHessian]:
         """(layers, dL/dz_L, the loss's Hessian in z_L) at ``theta``: one forward pass."""
         ws = self._ws
         _, layers = self._layers(theta)

@@ -70,11 +70,12 @@ def _g(v: object, digits: int = 4) -> str:
     return str(v)
 
 
-def _iqr(v: object, fixed: bool = False) -> tuple[str, str]:
-    """``(median, "[q1, q3]")`` as text; ``fixed``: four decimals (for r and R^2)."""
+def _iqr(v: tuple[float, float, float] | M.NA, fixed: bool = False) -> tuple[str, str]:
+    """``(median, "[q1, q3]")`` (:func:`~nnbench.reporting.measures.median_iqr`) as text;
+    ``fixed``: four decimals (for r and R^2)."""
     if isinstance(v, M.NA):
         return str(v), ""
-    med, q1, q3 = v  # type: ignore[misc]
+    med, q1, q3 = v
     if fixed:
         return f"{med:.4f}", f"[{q1:.4f}, {q3:.4f}]"
     return _g(med), f"[{_g(q1, 3)}, {_g(q3, 3)}]"
@@ -145,7 +146,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         blocks.append(Block("note", f"No trial ran on this problem ({n} skipped: {why}), so no measure "
                                     "can be computed."))
         return blocks
-    with_cost = [r for r in runs if r.best_cost is not None]
+    with_cost = [(r.best_cost, r) for r in runs if r.best_cost is not None]
     if not with_cost:
         errs = "; ".join(sorted({(r.record.error or r.record.message or r.record.status)[:120] for r in runs}))
         blocks.append(Block("note", f"No run evaluated a finite cost ({len(runs)} ran: "
@@ -253,7 +254,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
                 lambda: plots.runtime_ecdf_plot(runs, instances, _target_set(None, M.TAUS)
                                                 if targets[0].tau is not None else targets, "evaluations", top))
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
-        best = min(with_cost, key=lambda r: r.best_cost).record
+        best = min(with_cost, key=lambda c: c[0])[1].record
         _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "
                 f"{best.seed}) against the targets", lambda: plots.predictions(best))
         _figure(blocks, f"{stem}-winrate", "Win rates: share of seeds where the row trainer ends lower",
@@ -281,7 +282,7 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     """
     check(profile_tau, M.TAU_CONSTRAINTS, "--tau")
     check(top, TOP_CONSTRAINTS, "--top")
-    with_plots = plots
+    with_plots = False
     if plots is not False:
         try:
             from nnbench.reporting.plots import require
@@ -323,7 +324,7 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
         blocks.append(Block("note", "No profiles: performance and data profiles compare trainers, and fewer than two "
                                     "trainers have a run with a finite cost."))
     elif with_plots:
-        from nnbench.reporting import plots
+        from nnbench.reporting import plots as P  # the parameter ``plots`` is the flag
 
         blocks.append(Block("p", f"Over {len({r.instance for r in runs})} instances (problem x seed), target "
                                  f"{profile_target.label}. A performance profile (Dolan & Moré 2002) gives, for each "
@@ -331,9 +332,9 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
                                  "trainer on that instance; a data profile (Moré & Wild 2009) the share solved within "
                                  "kappa x (weights + 1) evaluations. Failures never count as solved."))
         _figure(blocks, "performance-profiles", "Performance profiles: seconds and evaluations",
-                lambda: plots.performance_profile_plot(runs, instances, profile_target, top))
+                lambda: P.performance_profile_plot(runs, instances, profile_target, top))
         _figure(blocks, "data-profile", "Data profile: evaluations in units of weights + 1",
-                lambda: plots.data_profile_plot(runs, instances, profile_target, top))
+                lambda: P.data_profile_plot(runs, instances, profile_target, top))
     return blocks
 
 

@@ -140,7 +140,7 @@ class Target:
         """The target cost on ``inst`` (``None`` if relative and ``f0`` or ``f_best`` is unknown)."""
         if self.value is not None:
             return float(self.value)
-        if inst.f0 is None or inst.f_best is None:
+        if self.tau is None or inst.f0 is None or inst.f_best is None:  # tau is set: __post_init__
             return None
         return relative_target(inst.f0, inst.f_best, self.tau)
 
@@ -155,10 +155,10 @@ def relative_target(f0: float, f_best: float, tau: float) -> float:
     return f_best + tau * (f0 - f_best)
 
 
-def _finite(v: object) -> float | None:
+def _finite(v: float | None) -> float | None:
     if v is None:
         return None
-    x = float(v)  # type: ignore[arg-type]
+    x = float(v)
     return x if math.isfinite(x) else None
 
 
@@ -272,7 +272,8 @@ def ert_table(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance],
 
 
 def runtime_ecdf(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], targets: Sequence[Target],
-                 budgets: Sequence[float], measure: str = "evaluations", per_param: bool = False) -> np.ndarray:
+                 budgets: Sequence[float] | np.ndarray, measure: str = "evaluations",
+                 per_param: bool = False) -> np.ndarray:
     """Runtime ECDF over (run, target) pairs (COCO; Hansen et al. 2021, Sec. 5): for each
     budget b, the share of pairs whose run reached the target within b.
 
@@ -319,7 +320,7 @@ def runtime_matrix(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance
     return keys, trainers, t
 
 
-def performance_profile(t: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
+def performance_profile(t: np.ndarray, alphas: Sequence[float] | np.ndarray) -> np.ndarray:
     """Dolan & Moré (2002) performance profiles.
 
     With ``t[p, s]`` the runtime of solver s on problem p (``inf`` for a failure), the
@@ -344,7 +345,7 @@ def performance_profile(t: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
     return (r[None, :, :] <= a[:, None, None]).mean(axis=1)
 
 
-def data_profile(t_evals: np.ndarray, n_params: Sequence[int], kappas: Sequence[float]) -> np.ndarray:
+def data_profile(t_evals: np.ndarray, n_params: Sequence[int], kappas: Sequence[float] | np.ndarray) -> np.ndarray:
     """Moré & Wild (2009) data profiles, eq. 2.6:
 
         d_s(kappa) = |{p : t[p, s] / (n_p + 1) <= kappa}| / n_p_total,
@@ -366,7 +367,8 @@ def data_profile(t_evals: np.ndarray, n_params: Sequence[int], kappas: Sequence[
 
 def budgets_125(max_budget: float) -> list[int]:
     """The budgets 1, 2, 5, 10, 20, 50, ... (1, 2, 5 x 10^k) up to ``max_budget`` (int list)."""
-    out, k = [], 0
+    out: list[int] = []
+    k = 0
     while True:
         for m in (1, 2, 5):
             b = m * 10 ** k
@@ -506,7 +508,8 @@ def compare_to_best(runs: Sequence[Run], confidence: float = 0.95, seed: int = 0
         return []
     best = order[0]
     ref = _cost_by_seed(runs, best)
-    rows, ps = [], []
+    rows: list[dict] = []
+    ps: list[int] = []  # the rows with a p-value
     for t in order:
         costs = _cost_by_seed(runs, t)
         mi = median_iqr(costs.values())
@@ -548,8 +551,8 @@ def win_rate(runs: Sequence[Run], trainers: Sequence[str] | None = None,
         cost[t] = {}
         for r in runs:
             if r.trainer == t and r.best_cost is not None:
-                n = sum(1 for k in cost[t] if k[:3] == r.instance)
-                cost[t][(*r.instance, n)] = r.best_cost
+                rep = sum(1 for k in cost[t] if k[:3] == r.instance)
+                cost[t][(*r.instance, rep)] = r.best_cost
     m = len(trainers)
     w = np.full((m, m), np.nan)
     n = np.zeros((m, m), dtype=int)

@@ -69,9 +69,9 @@ def png(fig: Any, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def _colours(order: Sequence[str], top: int) -> dict[str, str]:
-    """Trainer -> colour: ``tab10`` without its grey for the first ``top`` (at most 9),
-    :data:`GREY` for the rest."""
+def _colours(order: Sequence[str], top: int) -> dict[str, tuple[float, float, float, float] | str]:
+    """Trainer -> colour: ``tab10`` without its grey (RGBA tuples) for the first ``top`` (at
+    most 9), :data:`GREY` for the rest."""
     from matplotlib import colormaps
 
     cmap = colormaps["tab10"]

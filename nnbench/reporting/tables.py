@@ -204,8 +204,8 @@ def render(records: Sequence[TrialRecord], fmt: str = "plain", per_trial: bool =
     if not records:
         return "(no trials)\n"
     out = []
-    for title, headers, rows in tables(records, per_trial):
-        table = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True)
+    for title, headers, cells in tables(records, per_trial):
+        table = tabulate(cells, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True)
         if fmt == "html":
             out.append(f"<h3>{html.escape(title)}</h3>\n{table}")
         elif fmt == "latex":

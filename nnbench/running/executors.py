@@ -395,6 +395,8 @@ class ProcessExecutor:
                 w.started = time.monotonic()  # the trial's clock: its set-up is done
                 return None, False
             if msg is not None and msg[0] in ("done", "error"):
+                if w.task is None:  # a worker answers only the trial it was sent
+                    raise RuntimeError(f"a worker sent {msg[0]!r} with no trial running")
                 spec = w.task[1]
                 w.task = None
                 if msg[0] == "error":
@@ -414,7 +416,7 @@ class ProcessExecutor:
             died = _death(w.process.exitcode)
             return lost_trial_record(spec, registry, "failed", died if w.started is not None else
                                      f"{died} while preparing the trial", w.elapsed(), _read_best(w.shared)), True
-        if time.monotonic() >= w.deadline(self.grace):
+        if w.task is not None and time.monotonic() >= w.deadline(self.grace):  # no task: no deadline
             spec = w.task[1]
             w.task = None
             w.process.kill()

@@ -201,7 +201,19 @@ class Plan:
 
     def __len__(self) -> int:
         """The number of trials."""
-        return len(self.problems) * len(self.suite.seeds) * len(self.trainers)
+        return len(self.problems) * len(self.seeds) * len(self.trainers)
+
+    @property
+    def seeds(self) -> Sequence[int]:
+        """The suite's seeds: a ``range`` for a count, else a tuple of ints (:func:`check_seeds`).
+
+        :raises TypeError: the suite's seeds are still a count (only possible by going
+            around :class:`Suite`'s own checks, which always replace one).
+        """
+        seeds = self.suite.seeds
+        if isinstance(seeds, int):
+            raise TypeError(f"Suite.seeds is the count {seeds}, not checked by check_seeds")
+        return seeds
 
     @property
     def max_params(self) -> int:
@@ -216,7 +228,7 @@ class Plan:
         """
         s = self.suite
         for p in self.problems:
-            for seed in s.seeds:
+            for seed in self.seeds:
                 for t in self.trainers:
                     spec = TrialSpec(p.dataset, p.network, t.name, int(seed), s.budget,
                                      tuple(sorted(self.options.get(t.name, {}).items())), s.target,

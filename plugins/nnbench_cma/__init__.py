@@ -31,14 +31,16 @@ Output: ``verbose=-9``, ``verb_disp=0`` and ``verb_log=0``: nothing is printed a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
+from nnbench.adapter import (DEFAULT_MAX_EVALS, LibraryTrain, Outcome, Tracked, import_library, library_version,
+                             seed_from)
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Interval, Trainer
+from nnbench.trainer import Budget, Constraint, Interval, Trainer
 
 __all__ = ["CONVERGED", "DEFAULTS", "LIBRARY", "LIMITS", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -74,7 +76,7 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     cma = prepare()
     # pycma stops when ``countevals - 1 >= maxfevals`` (evolution_strategy.py, _CMAStopDict):
     # maxfevals = max_evals - 1 stops it at max_evals evaluations, not one generation later
-    inopts: dict[str, Any] = {"seed": seed_from(rng), "maxfevals": int(budget.max_evals) - 1,  # type: ignore[arg-type]
+    inopts: dict[str, Any] = {"seed": seed_from(rng), "maxfevals": budget.evals_or(DEFAULT_MAX_EVALS) - 1,
                               "verbose": -9, "verb_disp": 0, "verb_log": 0}
     if popsize is not None:
         inopts["popsize"] = int(popsize)
@@ -96,8 +98,9 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
 
 #: What each option takes: ``sigma0`` > 0; ``popsize`` an integer >= 2, or ``None`` for
 #: pycma's default 4 + 3 ln n.
-CONSTRAINTS = {"sigma0": [Interval(Real, 0, None, closed="neither")],
-               "popsize": [Interval(Integral, 2, None, closed="left"), None]}
+CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
+    "sigma0": [Interval(Real, 0, None, closed="neither")],
+    "popsize": [Interval(Integral, 2, None, closed="left"), None]}
 
 #: The one trainer of this plugin; none when pycma is not installed.
 TRAINERS: tuple[Trainer, ...] = (

@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.adapter import LibraryTrain, Outcome, Tracked, import_library, library_version, seed_from
+from nnbench.adapter import (DEFAULT_MAX_EVALS, LibraryTrain, Outcome, Tracked, import_library, library_version,
+                             seed_from)
 from nnbench.hookspecs import hookimpl
 from nnbench.trainer import Budget, Interval, Trainer
 
@@ -81,7 +82,7 @@ def prepare() -> Any:
     import nevergrad.optimization.metamodel as metamodel
 
     if np.lib.NumpyVersion(np.__version__) >= "2.4.0" and "float" not in vars(metamodel):
-        metamodel.float = _float  # type: ignore[attr-defined]
+        metamodel.float = _float
     return nevergrad
 
 
@@ -95,7 +96,7 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
     ng = prepare()
     parametrization = ng.p.Array(init=x0).set_mutation(sigma=options["sigma"])
     parametrization.random_state = np.random.RandomState(seed_from(rng))
-    limit = int(budget.max_evals)  # type: ignore[arg-type]
+    limit = budget.evals_or(DEFAULT_MAX_EVALS)
     optimizer = ng.optimizers.registry[method](parametrization=parametrization, budget=limit, num_workers=1)
     tracked.nit = 0
     with warnings.catch_warnings():

@@ -34,14 +34,15 @@ draws random numbers in some of its code paths.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from nnbench.adapter import LibraryTrain, Outcome, Tracked, library_version, seed_from
+from nnbench.adapter import DEFAULT_MAX_EVALS, LibraryTrain, Outcome, Tracked, library_version, seed_from
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Interval, Trainer
+from nnbench.trainer import Budget, Constraint, Interval, Trainer
 
 __all__ = ["LIBRARY", "METHODS", "RESULTS", "TOLERANCES", "TRAINERS", "nnbench_trainers", "prepare", "solve"]
 
@@ -114,7 +115,7 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
             return math.nan
 
     opt.set_min_objective(objective)
-    opt.set_maxeval(int(budget.max_evals))  # type: ignore[arg-type]
+    opt.set_maxeval(budget.evals_or(DEFAULT_MAX_EVALS))
     if budget.max_seconds is not None:
         opt.set_maxtime(budget.max_seconds)
     opt.set_ftol_rel(options["ftol_rel"])
@@ -143,9 +144,10 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
 
 #: What each option takes: tolerances >= 0 (0: off), ``initial_step`` > 0 or ``None`` (NLopt's
 #: heuristic), ``vector_storage`` >= 0 (0: NLopt's default).
-CONSTRAINTS = {**dict.fromkeys(TOLERANCES, [Interval(Real, 0, None, closed="left")]),
-               "initial_step": [Interval(Real, 0, None, closed="neither"), None],
-               "vector_storage": [Interval(Integral, 0, None, closed="left")]}
+CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
+    **dict.fromkeys(TOLERANCES, [Interval(Real, 0, None, closed="left")]),
+    "initial_step": [Interval(Real, 0, None, closed="neither"), None],
+    "vector_storage": [Interval(Integral, 0, None, closed="left")]}
 
 
 def _declare(method: str) -> Trainer:

@@ -10,7 +10,7 @@ Reference: https://docs.scipy.org/doc/scipy/reference/generated/scipy.optimize.l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.optimize
@@ -19,7 +19,7 @@ from nnbench.trainer import Budget, Trainer, TrainResult
 from nnbench_scipy._common import Tracked, declare, from_scipy, signature_options
 
 
-def solve_least_squares(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget,
+def solve_least_squares(method: Literal["trf", "dogbox", "lm"], tracked: Tracked, x0: np.ndarray, budget: Budget,
                         options: dict[str, Any]) -> TrainResult:
     """``least_squares(residuals, x0, jac=residual_jac, method=method)``."""
     kwargs: dict[str, Any] = {} if budget.max_evals is None else {"max_nfev": int(budget.max_evals)}
@@ -46,17 +46,23 @@ def solve_lm(tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np.random.Ge
     return solve_least_squares("lm", tracked, x0, budget, options)
 
 
-# derivative_copies: trf and dogbox hold the Jacobian and its SVD or QR factors at once (measured:
-# 11.8 GB peak for a 4.2 GB Jacobian of 442 x 1.2M)
-_DECL = {"uses": frozenset({"residual_jac"}), "needs_residuals": True, "derivative_copies": 3.0,
-         "options": {**signature_options(scipy.optimize.least_squares), "max_nfev": None}}
+#: What the three methods share: the residual Jacobian, squared-error losses only, and the
+#: options of ``least_squares`` (``max_nfev`` set from the budget).
+_USES = frozenset({"residual_jac"})
+_OPTIONS = {**signature_options(scipy.optimize.least_squares), "max_nfev": None}
+#: Copies of the residual Jacobian a method holds at once: the matrix and its SVD or QR factors
+#: (measured: an 11.8 GB peak for the 4.2 GB Jacobian of 442 residuals x 1.2M weights).
+_JACOBIAN_COPIES = 3.0
 
 TRAINERS: list[Trainer] = [
     declare("least_squares-trf", "least-squares", solve_trf,
-            "scipy least_squares trf: trust region reflective on the residuals", **_DECL),
+            "scipy least_squares trf: trust region reflective on the residuals", _OPTIONS,
+            uses=_USES, needs_residuals=True, derivative_copies=_JACOBIAN_COPIES),
     declare("least_squares-dogbox", "least-squares", solve_dogbox,
-            "scipy least_squares dogbox: rectangular trust-region dogleg", **_DECL),
+            "scipy least_squares dogbox: rectangular trust-region dogleg", _OPTIONS,
+            uses=_USES, needs_residuals=True, derivative_copies=_JACOBIAN_COPIES),
     declare("least_squares-lm", "least-squares", solve_lm,
-            "scipy least_squares lm: MINPACK Levenberg-Marquardt (residuals >= weights)",
-            min_residuals_per_param=1.0, **_DECL),
+            "scipy least_squares lm: MINPACK Levenberg-Marquardt (residuals >= weights)", _OPTIONS,
+            uses=_USES, needs_residuals=True, min_residuals_per_param=1.0,
+            derivative_copies=_JACOBIAN_COPIES),
 ]

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.adapter import LibraryTrain, Outcome, Tracked, library_version
+from nnbench.adapter import DEFAULT_MAX_EVALS, LibraryTrain, Outcome, Tracked, library_version
 from nnbench.hookspecs import hookimpl
 from nnbench.trainer import Budget, Trainer
 
@@ -141,7 +141,7 @@ def solve(method: str, tracked: Tracked, x0: np.ndarray, budget: Budget, rng: np
         return cost
 
     if class_name == "LBFGS":
-        limit = int(budget.max_evals)  # type: ignore[arg-type]
+        limit = budget.evals_or(DEFAULT_MAX_EVALS)
         optimizer = torch.optim.LBFGS([weights], max_iter=limit, max_eval=limit, **kwargs)
         try:
             optimizer.step(closure)
