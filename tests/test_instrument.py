@@ -114,3 +114,26 @@ def test_budget_validates():
                                           r"None, got -1$"):
         Budget(max_seconds=-1)
     assert Budget() == Budget(1000, 2.0)  # nnbench.defaults: the same as the command line's
+
+
+def test_a_target_predicate_is_asked_at_improvements_and_neither_counted_nor_timed():
+    costs = iter([5.0, 4.0, 3.0, 2.0, 1.0, 0.5])
+    objective = type("Falling", (), {"fun": lambda self, theta: next(costs)})()
+    now = [0.0]
+    asked = []
+
+    def reached(theta):
+        asked.append(theta.copy())
+        now[0] += 100.0  # a slow predicate: 100 s that must not count
+        return len(asked) == 3
+
+    inst = InstrumentedObjective(objective, Budget(max_evals=10, max_seconds=5.0), clock=lambda: now[0],
+                                 reached=reached)
+    x = np.ones(3)
+    for k in range(6):
+        now[0] += 0.5
+        inst.fun(x * (1 - 0.1 * k))  # each a new best
+    assert len(asked) == 3  # asked until it first held
+    assert (inst.evals_to_target, inst.seconds_to_target) == (3, 1.5)
+    assert inst.evaluations == 6 and inst.counts["fun"] == 6 and inst.elapsed() == 3.0  # 300 s paused
+    np.testing.assert_array_equal(asked[-1], x * 0.8)

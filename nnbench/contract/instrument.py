@@ -48,6 +48,10 @@ class InstrumentedObjective:
     :param budget: the trial's :class:`~nnbench.contract.trainer.Budget`.
     :param target: a target cost; the first evaluation at or below it sets
         :attr:`evals_to_target` and :attr:`seconds_to_target`. ``None`` for none.
+    :param reached: instead of (or beside) a target cost, a predicate of the weights
+        (``reached(theta) -> bool``: all training points classified, an R^2 reached) asked
+        at each improvement of the best-so-far cost until it first holds. It is neither
+        counted nor timed: the clock (and the time limit) is paused while it runs.
     :param clock: seconds as a float (default ``time.perf_counter``).
 
     The clock starts at construction (or at :meth:`restart`). Attributes after a run:
@@ -58,10 +62,12 @@ class InstrumentedObjective:
     """
 
     def __init__(self, objective: Any, budget: Budget | None = None, target: float | None = None,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 reached: Callable[[np.ndarray], bool] | None = None) -> None:
         self.objective = objective
         self.budget = budget or Budget(max_evals=None, max_seconds=None)
         self.target = target
+        self.reached = reached
         self._clock = clock
         for name in ("n_params", "n_residuals", "has_residuals", "loss", "network", "dataset", "X", "y"):
             if hasattr(objective, name):
@@ -109,9 +115,25 @@ class InstrumentedObjective:
                            else np.array(theta, dtype=np.float64))
             t = self._clock() - self.t0
             self.history.append((self.evaluations, t, cost))
-            if self.target is not None and self.evals_to_target is None and cost <= self.target:
-                self.evals_to_target = self.evaluations
-                self.seconds_to_target = t
+            if self.evals_to_target is None and (self.target is not None or self.reached is not None):
+                self._check_target(cost, self.best_x, t)
+
+    def _check_target(self, cost: float, theta: np.ndarray, t: float) -> None:
+        """Whether this new best point reaches the target: the cost, and the predicate asked
+        with the clock paused (its seconds are added to the start, so they are in no
+        measurement and move the deadline too)."""
+        if self.target is not None and not cost <= self.target:
+            return
+        if self.reached is not None:
+            start = self._clock()
+            hit = bool(self.reached(theta))
+            paused = self._clock() - start
+            self.t0 += paused
+            self._deadline += paused
+            if not hit:
+                return
+        self.evals_to_target = self.evaluations
+        self.seconds_to_target = t
 
     # -- the cost interface ---------------------------------------------------------------
     def fun(self, theta: np.ndarray) -> float:
