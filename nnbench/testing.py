@@ -13,6 +13,7 @@ from nnbench.contract.testing import (
     check_nan_objective,
     check_not_worse_than_x0,
     check_same_seed_same_result,
+    check_search_space,
     check_trainer,
     check_trains_tutorial,
     check_x0_not_mutated,
@@ -23,7 +24,7 @@ from nnbench.contract.testing import (
 
 __all__ = [
     "CHECKS", "KIT_BUDGET", "check_budget_honoured", "check_declared_refusals", "check_description",
-    "check_nan_objective", "check_not_worse_than_x0", "check_same_seed_same_result", "check_trainer",
-    "check_trains_tutorial", "check_x0_not_mutated", "parametrize_with_checks", "tutorial_objective",
-    "tutorial_problem",
+    "check_nan_objective", "check_not_worse_than_x0", "check_same_seed_same_result", "check_search_space",
+    "check_trainer", "check_trains_tutorial", "check_x0_not_mutated", "parametrize_with_checks",
+    "tutorial_objective", "tutorial_problem",
 ]

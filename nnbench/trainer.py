@@ -17,10 +17,16 @@ from nnbench.contract.trainer import (
     Interval,
     OneOf,
     InstanceOf,
+    Distribution,
+    LogUniform,
+    Uniform,
+    IntUniform,
+    Choice,
     closest_names,
 )
 
 __all__ = [
     "FAMILIES", "DERIVATIVES", "Budget", "TrainResult", "Trainer", "TrainFunction", "MAX_SECONDS",
-    "BUDGET_CONSTRAINTS", "Constraint", "Interval", "OneOf", "InstanceOf", "closest_names",
+    "BUDGET_CONSTRAINTS", "Constraint", "Interval", "OneOf", "InstanceOf", "Distribution", "LogUniform",
+    "Uniform", "IntUniform", "Choice", "closest_names",
 ]

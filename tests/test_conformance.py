@@ -26,7 +26,7 @@ BUILTINS = Registry(get_plugin_manager(autoload=False)).trainers()
 
 def test_every_builtin_is_checked(n_builtin_trainers):
     assert len(BUILTINS) == n_builtin_trainers
-    assert len(CHECKS) == 8
+    assert len(CHECKS) == 9
 
 
 @parametrize_with_checks(BUILTINS)

@@ -24,6 +24,8 @@ trainer and what went wrong. The checks (:data:`CHECKS`) follow scipy.optimize's
   returns a skipped result with exactly that reason instead of running;
 - :func:`check_nan_objective`: an objective whose cost is NaN gives ``success=False``, not
   an exception;
+- :func:`check_search_space`: a declared search space names declared options and gives
+  values their constraints accept;
 - :func:`check_budget_honoured`: :class:`~nnbench.errors.BudgetExhausted` raised by the
   harness's objective propagates (swallowing it fails), and the trainer's own stopping
   keeps within twice ``max_evals`` of a budget it is given.
@@ -37,12 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.errors import BudgetExhausted
 from nnbench.contract.instrument import InstrumentedObjective
+from nnbench.contract.trainer import DERIVATIVES, FAMILIES, Budget, Trainer, TrainResult
 from nnbench.core.network import Network
 from nnbench.core.objective import Objective
 from nnbench.datasets import load
-from nnbench.contract.trainer import DERIVATIVES, FAMILIES, Budget, Trainer, TrainResult
+from nnbench.errors import BudgetExhausted
+from nnbench.validation import violation
 
 __all__ = [
     "CHECKS",
@@ -53,6 +56,7 @@ __all__ = [
     "check_nan_objective",
     "check_not_worse_than_x0",
     "check_same_seed_same_result",
+    "check_search_space",
     "check_trainer",
     "check_trains_tutorial",
     "check_x0_not_mutated",
@@ -280,6 +284,24 @@ def check_budget_honoured(trainer: Trainer) -> None:
         f"{trainer.name}: given a budget of {SMALL_EVALS} evaluations it spent {counted.evaluations}")
 
 
+def check_search_space(trainer: Trainer) -> None:
+    """Its search space (if any) names only options it declares, and every value a distribution
+    gives (at coordinates 0, 0.25, 0.5, 0.75 and just below 1) satisfies that option's declared
+    constraints; and the trainer trains the tutorial problem at the space's middle point."""
+    for key, dist in trainer.search_space.items():
+        assert key in trainer.options, f"{trainer.name}: search space for undeclared option {key!r}"
+        for u in (0.0, 0.25, 0.5, 0.75, 1.0 - 1e-12):
+            value = dist.value(u)
+            why = violation(value, trainer.option_constraints(key))
+            assert why is None, f"{trainer.name}: search space of {key!r} gives {value!r}, which {why}"
+    if trainer.search_space:
+        middle = {k: d.value(0.5) for k, d in trainer.search_space.items()}
+        objective, x0 = tutorial_problem()
+        result = trainer.train(objective, x0, KIT_BUDGET, np.random.default_rng(0), **middle)
+        assert isinstance(result, TrainResult) and not result.fun > objective.fun(x0), (
+            f"{trainer.name}: at the middle of its search space {middle} it ended above its start")
+
+
 #: Every check, in the order :func:`check_trainer` runs them.
 CHECKS: tuple[Callable[[Trainer], None], ...] = (
     check_description,
@@ -290,6 +312,7 @@ CHECKS: tuple[Callable[[Trainer], None], ...] = (
     check_declared_refusals,
     check_nan_objective,
     check_budget_honoured,
+    check_search_space,
 )
 
 

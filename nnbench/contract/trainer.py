@@ -26,6 +26,7 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.errors import closest_names
+from nnbench.contract.search import Choice, Distribution, IntUniform, LogUniform, Uniform
 from nnbench.validation import Constraint, InstanceOf, Interval, OneOf, check, from_default
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +45,11 @@ __all__ = [
     "Interval",
     "OneOf",
     "InstanceOf",
+    "Distribution",
+    "LogUniform",
+    "Uniform",
+    "IntUniform",
+    "Choice",
     "closest_names",
 ]
 
@@ -195,6 +201,9 @@ class Trainer:
         constraints per name, e.g. ``{"learning_rate": [Interval(Real, 0, None,
         closed="neither")]}``); an option without an entry takes a value of its default's
         type (:func:`nnbench.validation.from_default`).
+    :param search_space: where tuning may search: per option, a distribution
+        (:mod:`nnbench.contract.search`: ``LogUniform``, ``Uniform``, ``IntUniform``,
+        ``Choice``); empty for a trainer that is not tuned (scipy's).
     :param probe_options: check given options, before the run, by one dry call of
         ``train`` on a 2-weight quadratic (:func:`nnbench.contract.options.probe`): for trainers
         that pass options to a library that validates them itself (scipy's methods).
@@ -210,8 +219,8 @@ class Trainer:
         manager).
     :param library: the optimizer library and its version, e.g. ``"torch 2.13.0"``, for
         listings; empty for nnbench's own.
-    :raises ValueError: an unknown family or derivative, or constraints for an option
-        that ``options`` does not name.
+    :raises ValueError: an unknown family or derivative, or constraints or a search space
+        for an option that ``options`` does not name.
     """
 
     name: str
@@ -226,6 +235,7 @@ class Trainer:
     min_residuals_per_param: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
     constraints: Mapping[str, Sequence[Constraint | None]] = field(default_factory=dict)
+    search_space: Mapping[str, Distribution] = field(default_factory=dict)
     probe_options: bool = False
     setup: Callable[[], object] | None = None
     state_matrices: float = 0.0
@@ -242,9 +252,10 @@ class Trainer:
             raise ValueError(f"trainer {self.name!r}: unknown derivatives {sorted(unknown)}; expected some of {', '.join(DERIVATIVES)}")
         if not self.name or not self.summary:
             raise ValueError("a trainer needs a non-empty name and summary")
-        stray = set(self.constraints) - set(self.options)
-        if stray:
-            raise ValueError(f"trainer {self.name!r}: constraints for options it does not declare: {sorted(stray)}")
+        for what, names in (("constraints", self.constraints), ("a search space", self.search_space)):
+            stray = set(names) - set(self.options)
+            if stray:
+                raise ValueError(f"trainer {self.name!r}: {what} for options it does not declare: {sorted(stray)}")
 
     def option_constraints(self, key: str) -> Sequence[Constraint | None] | None:
         """The constraints of option ``key``: declared, or derived from its default

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from nnbench.hookspecs import hookimpl
-from nnbench.trainer import Budget, Interval, Trainer, TrainResult
+from nnbench.trainer import Budget, Distribution, Interval, LogUniform, Trainer, TrainResult, Uniform
 
 __all__ = ["TRAINERS", "CONSTRAINTS", "nnbench_trainers", "gd_step", "momentum_step", "adam_step"]
 
@@ -134,11 +134,20 @@ class FirstOrder:
                            status=status, message=message, nit=max(evals - 1, 0), nfev=evals, njev=evals)
 
 
+#: Where tuning searches (``nnbench run --tune N``): the step sizes on a log scale over four
+#: decades around the defaults, momentum's beta over [0.5, 0.99).
+SEARCH_SPACES: dict[str, dict[str, Distribution]] = {
+    "gradient-descent": {"learning_rate": LogUniform(1e-3, 10.0)},
+    "momentum": {"learning_rate": LogUniform(1e-4, 1.0), "beta": Uniform(0.5, 0.99)},
+    "adam": {"learning_rate": LogUniform(1e-4, 1.0)},
+}
+
+
 def _trainer(name: str, step: Step, summary: str, **hyper: float) -> Trainer:
     defaults = {**hyper, **_COMMON}
     return Trainer(name=name, family="first-order", train=FirstOrder(name, step, tuple(defaults.items())),
                    summary=summary, uses=frozenset({"gradient"}), options=defaults,
-                   constraints={k: CONSTRAINTS[k] for k in defaults})
+                   constraints={k: CONSTRAINTS[k] for k in defaults}, search_space=SEARCH_SPACES[name])
 
 
 #: The three trainers, in listing order.
