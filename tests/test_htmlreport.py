@@ -52,7 +52,9 @@ def test_tables_of_a_real_run(results):
     bfgs = next(r for r in ert.rows if r[0] == "BFGS")
     assert all(c.endswith("(2/2)") for c in bfgs[1:5])
     text = _text(blocks)
-    assert "2 seeds: the Wilcoxon test needs 6 paired seeds" in text
+    assert ("2 seeds for 2 comparisons with the best: even a trainer worse on every seed gets p = 2^-2, which "
+            "Holm's correction over 2 cannot bring below 0.05, so no verdict can be 'worse'; run with --seeds 6 "
+            "or more.") in text
     assert "Plots left out" in text and "every test is n/a: 2 paired seeds; needs 6 differences" in text
     fixed = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median best-so-far"))
     assert fixed.headers == ["trainer", "1 evals", "2 evals", "5 evals", "10 evals", "20 evals", "50 evals",
@@ -79,7 +81,7 @@ def test_one_trial_renders_and_says_why(results):
     stats = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median, interquartile"))
     assert stats.rows == [[recs[0]["trainer"], "1", f"{recs[0]['best_cost']:.4g}", f"[{recs[0]['best_cost']:.3g}, "
                            f"{recs[0]['best_cost']:.3g}]", "n/a (1 finite value, a bootstrap needs 2)",
-                           "reference", "reference", "best"]]
+                           "reference", "1", "reference", "best"]]
 
 
 def test_only_skipped_trials(results):

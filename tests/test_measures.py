@@ -151,32 +151,61 @@ def test_holm_step_down():
     assert M.holm([]) == []
 
 
-def test_paired_wilcoxon_and_its_limits():
+def test_the_paired_test_is_one_sided_exact_with_its_effect_size():
     a = {s: 1.0 + s for s in range(6)}
     b = {s: 0.5 + s for s in range(6)}
-    # six positive differences: the exact two-sided p is 2 / 2**6
-    assert M.paired_wilcoxon(a, b) == pytest.approx(2 / 64)
-    assert str(M.paired_wilcoxon({0: 1.0, 1: 2.0}, {0: 0.0, 1: 1.0, 2: 5.0})) == (
-        "n/a (2 paired seeds; needs 6 differences)")
-    assert str(M.paired_wilcoxon(a, dict(a))) == "n/a (equal costs on all 6 paired seeds)"
-    c = dict(b)
-    c[0] = a[0]
-    assert str(M.paired_wilcoxon(a, c)) == "n/a (6 paired seeds, 1 tied; needs 6 differences)"
+    # worse on all six seeds, no ties (distinct |d| needed by Wilcoxon): make the gaps distinct
+    a = {s: b[s] + 0.1 * (s + 1) for s in b}
+    w = M.paired_worse(a, b)
+    assert (w.test, w.pairs, w.ties) == ("wilcoxon", 6, 0) and w.p == pytest.approx(2 ** -6)
+    assert w.ratio == pytest.approx(np.median([a[s] / b[s] for s in b]))
+    # better on every seed: the one-sided p of being worse is 1
+    assert M.paired_worse(b, a).p == pytest.approx(1.0)
+    # equal gaps tie in |d|: the sign test, still 2^-n when worse everywhere
+    s6 = M.paired_worse({s: 1.0 + s for s in range(6)}, b)
+    assert s6.test == "sign" and s6.p == pytest.approx(2 ** -6)
+    # costs below the solved level tie: 3 solved seeds, 3 worse seeds -> a sign test over 3
+    solved = {0: 1e-20, 1: 1e-25, 2: 1e-18, 3: 2.0, 4: 3.0, 5: 4.0}
+    ref = {0: 1e-30, 1: 1e-12, 2: 1e-30, 3: 1.0, 4: 1.0, 5: 1.0}
+    t = M.paired_worse(solved, ref, floor=1e-9)
+    assert (t.test, t.ties) == ("sign", 3) and t.p == pytest.approx(1 / 8)
+    assert t.ratio == pytest.approx(1.5)  # median of 1, 1, 1, 2, 3, 4
+    assert str(M.paired_worse({0: 1.0}, {1: 1.0})) == "n/a (no paired seed)"
+
+
+def test_seeds_needed_for_a_verdict():
+    # 2^-n * m < 0.05: 10 seeds cover up to 51 comparisons (2^-10 * 51 = 0.0498), 52 need 11
+    assert [M.seeds_needed(m) for m in (1, 2, 25, 51, 52)] == [5, 6, 9, 10, 11]
+    assert 2.0 ** -10 * 51 < 0.05 <= 2.0 ** -10 * 52
+
+
+def test_a_trainer_worse_on_each_of_10_seeds_is_significantly_worse():
+    recs = []
+    for s in range(10):
+        recs.append(rec("best", s, [[1, 0.1, 0.1 + 0.01 * s]], 1, 0.1))
+        recs.append(rec("bad", s, [[1, 0.1, 0.2 + 0.011 * s]], 1, 0.1))
+        for k in range(20):  # 20 more trainers, each a little worse on some seeds and better on others
+            recs.append(rec(f"mixed{k:02d}", s, [[1, 0.1, 0.1 + 0.01 * s + (-1) ** (s + k) * 1e-4 * (k + 1)]],
+                            1, 0.1))
+    rows = {r["trainer"]: r for r in M.compare_to_best(M.runs_of(recs))}
+    assert rows["bad"]["p"] == pytest.approx(2 ** -10) and rows["bad"]["p_holm"] < 0.05
+    assert rows["bad"]["verdict"] == "worse" and rows["bad"]["ratio"] > 1.5
+    assert all(rows[f"mixed{k:02d}"]["verdict"] == "no difference" for k in range(20))
 
 
 def test_compare_to_best_column_and_holm():
     recs = []
     for s in range(7):
         recs.append(rec("good", s, [[1, 0.1, 0.1 + 0.01 * s]], 1, 0.1))
-        recs.append(rec("bad", s, [[1, 0.1, 0.5 + 0.01 * s]], 1, 0.1))
+        recs.append(rec("bad", s, [[1, 0.1, 0.5 + 0.011 * s]], 1, 0.1))
         recs.append(rec("same", s, [[1, 0.1, 0.1 + 0.01 * s + (1e-3 if s % 2 else -1e-3)]], 1, 0.1))
     rows = M.compare_to_best(M.runs_of(recs))
     by = {r["trainer"]: r for r in rows}
     assert rows[0]["trainer"] == "good" and rows[0]["verdict"] == "best"
-    assert by["bad"]["p"] == pytest.approx(2 / 128)
+    assert by["bad"]["p"] == pytest.approx(2 ** -7)
     assert by["bad"]["p_holm"] == pytest.approx(min(1, 2 * min(by["bad"]["p"], by["same"]["p"])))
     assert by["bad"]["verdict"] == "worse" and by["same"]["verdict"] == "no difference"
-    assert by["bad"]["median"] == pytest.approx(0.53)
+    assert by["bad"]["median"] == pytest.approx(0.533)
 
 
 def test_win_rate_matrix():

@@ -115,8 +115,9 @@ _HOW = ("How to read this report. An instance is a problem (dataset and network)
         "ERT (COCO's aRT, Hansen et al. 2021) is the evaluations spent by all runs, until the target for the "
         "runs that reached it and in full for the others, divided by the number of runs that reached it. "
         "Median [IQR] are over seeds; the confidence interval is a seeded percentile bootstrap of the median; "
-        "p is a two-sided Wilcoxon signed-rank test of the best costs against the best trainer on the same "
-        "seeds, Holm-corrected over all trainers compared. Skipped trials (a trainer that declined the "
+        "p is a one-sided exact paired test (Wilcoxon signed-rank, or the sign test where costs tie) that a "
+        "trainer's best costs are higher than the best trainer's on the same seeds, beside its effect size, the "
+        "median paired cost ratio; p is Holm-corrected over all trainers compared. Skipped trials (a trainer that declined the "
         "problem) count nowhere.")
 
 
@@ -156,14 +157,18 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         return blocks
     trainers = M.trainer_order(runs)
     seeds = sorted({r.seed for r in runs})
+    comparisons = len(trainers) - 1
     if len(runs) == 1:
         blocks.append(Block("note", "A single run on this problem: statistics across seeds need at least two "
-                                    "values (bootstrap) and six paired seeds (Wilcoxon), and win rates need two "
-                                    "trainers, so those columns say n/a."))
-    elif len(seeds) < M.MIN_WILCOXON_PAIRS:
-        blocks.append(Block("note", f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}: the Wilcoxon test needs "
-                                    f"{M.MIN_WILCOXON_PAIRS} paired seeds with different costs to reach p < 0.05, "
-                                    f"so its column says n/a; run with --seeds {M.MIN_WILCOXON_PAIRS} or more."))
+                                    "values (bootstrap) and paired seeds, and win rates need two trainers, so those "
+                                    "columns say n/a."))
+    elif comparisons and len(seeds) < M.seeds_needed(comparisons):
+        need = M.seeds_needed(comparisons)
+        blocks.append(Block("note", f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} for {comparisons} "
+                                    f"comparison{'s' if comparisons != 1 else ''} with the best: even a trainer worse "
+                                    f"on every seed gets p = 2^-{len(seeds)}, which Holm's correction over "
+                                    f"{comparisons} cannot bring below {M.SIGNIFICANCE:g}, so no verdict can be "
+                                    f"'worse'; run with --seeds {need} or more."))
 
     # success by target, beside the optimizer's own flag
     rows = []
@@ -203,14 +208,17 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         stat_rows.append([row["trainer"], str(row["n"]), _g(row["median"]),
                           f"[{_g(row['q1'], 3)}, {_g(row['q3'], 3)}]" if row["q1"] is not None else "-",
                           str(ci) if isinstance(ci, M.NA) else f"[{_g(ci[0], 3)}, {_g(ci[1], 3)}]",
-                          *(("reference", "reference") if row["verdict"] == "best" else
-                            (_g(row["p"], 3), _g(row["p_holm"], 3))), row["verdict"]])
+                          *(("reference", "1", "reference") if row["verdict"] == "best" else
+                            (_g(row["p"], 3), _g(row["ratio"], 3), _g(row["p_holm"], 3))), row["verdict"]])
     blocks.append(Block("h3", "Best cost across seeds"))
     blocks.append(Block("table", f"Median, interquartile range and 95% bootstrap interval of the best cost; "
-                        f"Wilcoxon signed-rank p against {trainers[0]} (the lowest median), Holm-adjusted"
+                        f"one-sided exact paired test that the trainer is worse than {trainers[0]} (the best by the "
+                        f"ranking rule) on the same seeds (Wilcoxon signed-rank, or the sign test where costs tie), "
+                        f"with its effect size, the median paired cost ratio (costs floored at the solved level); "
+                        f"Holm-adjusted over the {comparisons} comparisons"
                         + (f"; every test is n/a: {next(iter(reasons))[5:-1]}" if same_na else ""),
-                        ["trainer", "runs", "median best cost", "IQR", "95% CI of the median", "p vs best",
-                         "p (Holm)", "verdict"], stat_rows))
+                        ["trainer", "runs", "median best cost", "IQR", "95% CI of the median", "p (worse than best)",
+                         "cost ratio", "p (Holm)", "verdict"], stat_rows))
 
     # fixed budget
     max_evals = max(r.evaluations for r in runs)

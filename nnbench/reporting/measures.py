@@ -26,7 +26,6 @@ Everything here is plain NumPy/SciPy and needs no plotting library.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -34,14 +33,15 @@ from numbers import Real
 import numpy as np
 from scipy import stats
 
-from nnbench.reporting.ranking import rank
+from nnbench.reporting.ranking import rank, solved_level
 from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval, check
 
 __all__ = [
     "TAUS", "TAU_CONSTRAINTS", "MEASURES", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
     "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_profile", "data_profile",
-    "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_wilcoxon",
+    "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest",
+    "seeds_needed", "SIGNIFICANCE",
     "compare_to_best", "win_rate", "final_quality", "trainer_order",
 ]
 
@@ -454,34 +454,73 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return out.tolist()
 
 
-#: The fewest non-zero paired differences for which a two-sided exact Wilcoxon test can
-#: reach p < 0.05: with n pairs the smallest p is 2 / 2^n, 0.0625 for n = 5, 0.03125 for n = 6.
-MIN_WILCOXON_PAIRS = 6
+#: The significance level of every paired test (after Holm's correction).
+SIGNIFICANCE = 0.05
 
 
-def paired_wilcoxon(a: Mapping, b: Mapping) -> float | NA:
-    """Two-sided Wilcoxon signed-rank test (``scipy.stats.wilcoxon``) of ``a[k] - b[k]``
-    over the keys both share (seeds).
+def seeds_needed(comparisons: int, alpha: float = SIGNIFICANCE) -> int:
+    """The fewest paired seeds with which a trainer worse than the best on every seed can be
+    reported worse after Holm's correction over ``comparisons`` tests: the smallest ``n``
+    with ``2^-n * comparisons < alpha`` (the one-sided exact tests' smallest p-value is
+    ``2^-n``; Holm multiplies the smallest by ``comparisons``), i.e. about
+    ``ceil(log2(comparisons / alpha))``: 10 seeds for up to 51 comparisons at 5 %.
 
-    Zero differences are dropped first (Wilcoxon's own convention, ``zero_method="wilcox"``).
-
-    :returns: the p-value (float), or :class:`NA` when fewer than
-        :data:`MIN_WILCOXON_PAIRS` non-zero differences remain (the test could not reject at
-        5 %), naming how many pairs there were.
+    :param comparisons: trainers compared with the best (at least 1).
+    :returns: seeds (int).
     """
-    keys = [k for k in a if k in b and a[k] is not None and b[k] is not None]
-    d = np.array([a[k] - b[k] for k in keys], dtype=np.float64)
-    d = d[np.isfinite(d)]
+    return int(math.floor(math.log2(max(comparisons, 1) / alpha))) + 1
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """A one-sided paired comparison of a trainer with the reference on the same seeds.
+
+    :param p: the exact p-value that the trainer's costs are higher (it is worse).
+    :param test: ``"wilcoxon"`` (signed-rank, exact) or ``"sign"``.
+    :param pairs: paired seeds; :param ties: those with equal (floored) costs.
+    :param ratio: the effect size: the median over paired seeds of the trainer's cost over
+        the reference's, both floored at the solved level.
+    """
+
+    p: float
+    test: str
+    pairs: int
+    ties: int
+    ratio: float
+
+
+def paired_worse(a: Mapping, b: Mapping, floor: float = 0.0) -> PairedTest | NA:
+    """Whether ``a`` (a trainer's cost by seed) is worse than ``b`` (the reference's): a
+    one-sided exact test over the seeds both have, costs floored at ``floor`` (the solved
+    level, :func:`nnbench.reporting.ranking.solved_level`: below it costs are equal).
+
+    With no tie, the exact Wilcoxon signed-rank test (``scipy.stats.wilcoxon``,
+    ``alternative="greater"``, ``method="exact"``; Wilcoxon 1945); with ties (two trainers
+    that both solved a seed), the exact sign test on the untied seeds (``scipy.stats.binomtest``
+    of the seeds where ``a`` is higher, ``p = 1/2``, ``alternative="greater"``; Conover 1999,
+    sec. 3.4). A trainer worse on every one of ``n`` seeds gets ``p = 2^-n`` from either.
+
+    :returns: a :class:`PairedTest`, or :class:`NA` without a paired seed.
+    """
+    keys = [k for k in a if k in b and a[k] is not None and b[k] is not None
+            and math.isfinite(a[k]) and math.isfinite(b[k])]
+    if not keys:
+        return NA("no paired seed")
+    fa = np.maximum(np.array([a[k] for k in keys], dtype=np.float64), floor)
+    fb = np.maximum(np.array([b[k] for k in keys], dtype=np.float64), floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(fb > 0, fa / np.where(fb > 0, fb, 1.0), np.where(fa > 0, math.inf, 1.0))
+    d = fa - fb
     nz = d[d != 0]
-    if d.size and nz.size == 0:
-        return NA(f"equal costs on all {d.size} paired seeds")
-    if nz.size < MIN_WILCOXON_PAIRS:
-        zeros = f", {d.size - nz.size} tied" if d.size != nz.size else ""
-        return NA(f"{d.size} paired seed{'s' if d.size != 1 else ''}{zeros}; needs {MIN_WILCOXON_PAIRS} differences")
-    with warnings.catch_warnings():
-        # ties among |d| make scipy fall back to the normal approximation; that is the intended result
-        warnings.simplefilter("ignore", UserWarning)
-        return float(stats.wilcoxon(nz).pvalue)
+    ratio = float(np.median(ratios))
+    if nz.size == 0:
+        return PairedTest(1.0, "sign", d.size, d.size, ratio)
+    if nz.size == d.size and np.unique(np.abs(nz)).size == nz.size:
+        p = float(stats.wilcoxon(nz, alternative="greater", method="exact").pvalue)
+        return PairedTest(p, "wilcoxon", d.size, 0, ratio)
+    k = int((nz > 0).sum())
+    p = float(stats.binomtest(k, int(nz.size), 0.5, alternative="greater").pvalue)
+    return PairedTest(p, "sign", d.size, d.size - nz.size, ratio)
 
 
 def _cost_by_seed(runs: Sequence[Run], trainer: str) -> dict:
@@ -494,42 +533,45 @@ def _cost_by_seed(runs: Sequence[Run], trainer: str) -> dict:
 
 
 def compare_to_best(runs: Sequence[Run], confidence: float = 0.95, seed: int = 0) -> list[dict]:
-    """Statistics of the best cost per trainer on one problem, best first.
+    """Statistics of the best cost per trainer on one problem, best first (the ranking rule).
 
     Rows: ``trainer``, ``n`` (runs with a finite cost), ``median``, ``q1``, ``q3``,
-    ``ci`` (bootstrap CI of the median, :func:`bootstrap_ci`, or :class:`NA`), ``p``
-    (Wilcoxon signed-rank p against the best trainer on the same seeds, or :class:`NA`),
-    ``p_holm`` (Holm-adjusted over all trainers compared, or :class:`NA`), ``verdict``
-    (``"best"``; ``"worse"`` or ``"better"`` by the sign of the median paired difference if
-    ``p_holm < 0.05``; ``"no difference"``; ``""`` without a test).
+    ``ci`` (bootstrap CI of the median, :func:`bootstrap_ci`, or :class:`NA`), ``p`` (the
+    one-sided exact paired test that the trainer is worse than the best on the same seeds,
+    :func:`paired_worse`, or :class:`NA`), ``ratio`` (its effect size: median paired cost
+    ratio, trainer over best, floored at the solved level), ``test``, ``p_holm``
+    (Holm-adjusted over the trainers compared), ``verdict`` (``"best"``; ``"worse"`` when
+    ``p_holm < SIGNIFICANCE``; ``"no difference"``; ``""`` without a test).
     """
     order = trainer_order(runs)
     if not order:
         return []
     best = order[0]
+    floor = solved_level([r.record for r in runs])
     ref = _cost_by_seed(runs, best)
     rows: list[dict] = []
     ps: list[int] = []  # the rows with a p-value
     for t in order:
         costs = _cost_by_seed(runs, t)
         mi = median_iqr(costs.values())
-        row = {"trainer": t, "n": len(costs),
-               "median": None if isinstance(mi, NA) else mi[0],
-               "q1": None if isinstance(mi, NA) else mi[1], "q3": None if isinstance(mi, NA) else mi[2],
-               "ci": bootstrap_ci(costs.values(), confidence, seed)}
+        row: dict = {"trainer": t, "n": len(costs),
+                     "median": None if isinstance(mi, NA) else mi[0],
+                     "q1": None if isinstance(mi, NA) else mi[1], "q3": None if isinstance(mi, NA) else mi[2],
+                     "ci": bootstrap_ci(costs.values(), confidence, seed)}
         if t == best:
-            row.update(p=NA("the reference"), p_holm=NA("the reference"), verdict="best")
+            row.update(p=NA("the reference"), p_holm=NA("the reference"), ratio=1.0, test="", verdict="best")
         else:
-            row["p"] = paired_wilcoxon(costs, ref)
-            if not isinstance(row["p"], NA):
+            test = paired_worse(costs, ref, floor)
+            if isinstance(test, NA):
+                row.update(p=test, ratio=None, test="")
+            else:
+                row.update(p=test.p, ratio=test.ratio, test=test.test)
                 ps.append(len(rows))
-                row["_sign"] = float(np.median([costs[k] - ref[k] for k in costs if k in ref]))
         rows.append(row)
     adj = holm([rows[i]["p"] for i in ps])
     for i, p in zip(ps, adj):
         rows[i]["p_holm"] = p
-        sign = rows[i].pop("_sign")
-        rows[i]["verdict"] = ("worse" if sign > 0 else "better") if p < 0.05 else "no difference"
+        rows[i]["verdict"] = "worse" if p < SIGNIFICANCE else "no difference"
     for row in rows:
         row.setdefault("p_holm", row["p"])
         row.setdefault("verdict", "")
