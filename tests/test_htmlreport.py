@@ -55,7 +55,10 @@ def test_tables_of_a_real_run(results):
     assert ("2 seeds for 2 comparisons with the best: even a trainer worse on every seed gets p = 2^-2, which "
             "Holm's correction over 2 cannot bring below 0.05, so no verdict can be 'worse'; run with --seeds 6 "
             "or more.") in text
-    assert "Plots left out" in text and "every test is n/a: 2 paired seeds; needs 6 differences" in text
+    assert "Plots left out" in text
+    stats = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median, interquartile"))
+    assert stats.headers[5:] == ["p (worse than best)", "cost ratio", "p (Holm)", "verdict"]
+    assert {row[-1] for row in stats.rows[1:]} == {"no difference"} and stats.rows[0][-1] == "best"
     fixed = next(b for b in blocks if b.kind == "table" and b.text.startswith("Median best-so-far"))
     assert fixed.headers == ["trainer", "1 evals", "2 evals", "5 evals", "10 evals", "20 evals", "50 evals",
                              "100 evals", "200 evals"]
