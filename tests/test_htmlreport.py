@@ -140,14 +140,16 @@ def test_full_html_and_markdown_reports_with_every_plot(tmp_path, results, capsy
     assert "tutorial | h2 sigmoid nobias sse | 6 weights" in printed  # the summary table in the terminal
     page = html_path.read_text()
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    # per problem: 2 convergence, ECDF, box, predictions, win rate; then the two profile figures
-    assert len(images) == 8
+    # per problem: 3 convergence (evaluations, seconds, work), 2 ECDFs (evaluations, work), box,
+    # predictions, win rate; then the two profile figures
+    assert len(images) == 10
+    assert "best-so-far cost against work" in page and "Runtime ECDF on work" in page
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from a network
     assert "Performance profiles: seconds and evaluations" in page
     text = (md / "report.md").read_text()
     names = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
-    assert len(names) == 8 and all((md / n).stat().st_size > 1000 for n in names)
+    assert len(names) == 10 and all((md / n).stat().st_size > 1000 for n in names)
     if shutil.which("chromium") is None:
         return
     shot = tmp_path / "report.png"

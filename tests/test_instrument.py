@@ -62,7 +62,11 @@ def test_counts_history_and_best_point():
     assert inst.evaluations == 4
     assert inst.counts == {"fun": 2, "grad": 1, "fun_and_grad": 1, "hessp": 1, "hess": 1,
                            "residuals": 1, "residual_jac": 1}
-    assert inst.history == [(1, 0.0, 25.0), (2, 0.5, 1.0)]
+    # work in forward-pass equivalents: fun 1, fun_and_grad 3 (history's last entry)
+    assert inst.history == [(1, 0.0, 25.0, 1.0), (2, 0.5, 1.0, 4.0)]
+    # fun 2x1 + grad 3 + fun_and_grad 3 + hessp 5 + hess 2 params x 5 + residuals 1
+    # + residual_jac (1 + 2 x 1 output)
+    assert inst.work == 2 + 3 + 3 + 5 + 10 + 1 + 3
     assert inst.best_cost == 1.0
     np.testing.assert_array_equal(inst.best_x, [0.6, 0.8])
 
@@ -137,3 +141,19 @@ def test_a_target_predicate_is_asked_at_improvements_and_neither_counted_nor_tim
     assert (inst.evals_to_target, inst.seconds_to_target) == (3, 1.5)
     assert inst.evaluations == 6 and inst.counts["fun"] == 6 and inst.elapsed() == 3.0  # 300 s paused
     np.testing.assert_array_equal(asked[-1], x * 0.8)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "trust-krylov", "least_squares-trf", "trust-exact"])
+def test_a_trials_work_is_its_calls_in_forward_pass_equivalents(method):
+    """The tutorial net has 6 weights and 1 output: hess = 6 x 5, residual_jac = 1 + 2 x 1."""
+    from nnbench import DatasetSpec, NetworkSpec
+    from nnbench.running.trial import TrialSpec, run_trial
+
+    rec = run_trial(TrialSpec(DatasetSpec("tutorial"), NetworkSpec((2,), bias=False), method, 0, Budget(200)))
+    assert rec.n_params == 6 and rec.status == "ok", rec.error
+    c = rec.counts
+    expected = (c["fun"] + c["residuals"] + 3 * (c["grad"] + c["fun_and_grad"]) + 5 * c["hessp"]
+                + 30 * c["hess"] + 3 * c["residual_jac"])
+    assert rec.work == expected > 0
+    assert rec.history[-1][3] <= rec.work
+    assert [h[3] for h in rec.history] == sorted(h[3] for h in rec.history)

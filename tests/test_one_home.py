@@ -187,7 +187,7 @@ def _results_with(tmp_path, edit) -> pathlib.Path:
     (lambda o: o.update(status="done"),
      "line 2: field 'status': must be one of 'ok', 'failed', 'skipped', 'time limit', got 'done'"),
     (lambda o: o["train"].update(pearson_r="x"), "line 2: field 'train': pearson_r must be a number or null, got 'x'"),
-    (lambda o: o.update(history=[[1, 2]]), "line 2: field 'history': entry 0 must be [evaluations, seconds, cost], "
+    (lambda o: o.update(history=[[1, 2]]), "line 2: field 'history': entry 0 must be [evaluations, seconds, cost, work], "
                                            "got [1, 2]"),
     (lambda o: o["network"].update(loss="mae"), "line 2: field 'network': loss: unknown loss 'mae' (did you mean "
                                                 "mse?); choose from sse, mse, half_mse, bce, cross_entropy"),

@@ -58,7 +58,7 @@ def test_many_trainers_top_coloured_rest_grey():
 
 def test_profiles_and_ecdf_share_one_colour_per_trainer():
     recs = _recs()
-    recs[0] = dataclasses.replace(recs[0], history=[(1, 0.001, 1.0)], best_cost=1.0)  # t00 fails on seed 0
+    recs[0] = dataclasses.replace(recs[0], history=[(1, 0.001, 1.0, 1.0)], best_cost=1.0)  # t00 fails on seed 0
     runs = M.runs_of(recs)
     inst = M.instances_of(runs)
     fig = P.performance_profile_plot(runs, inst, M.Target(tau=0.5))

@@ -6,7 +6,7 @@ The harness hands every trainer an :class:`InstrumentedObjective` instead of the
 * counts every call by kind (``fun``, ``grad``, ``fun_and_grad``, ``hessp``, ``hess``,
   ``residuals``, ``residual_jac``); an *evaluation* is a call that computes the cost
   (``fun``, ``fun_and_grad``, ``residuals``);
-* records every improvement of the best-so-far cost as ``(evaluations, seconds, cost)``,
+* records every improvement of the best-so-far cost as ``(evaluations, seconds, cost, work)``,
   the convergence history (COCO's best-so-far, Hansen et al. 2021); a NaN cost never
   counts as an improvement;
 * keeps the weights of the best cost, since a trainer is judged on the best point it
@@ -33,12 +33,33 @@ import numpy as np
 from nnbench.errors import BudgetExhausted
 from nnbench.contract.trainer import Budget
 
-__all__ = ["InstrumentedObjective", "CALL_KINDS", "EVALUATION_KINDS"]
+__all__ = ["InstrumentedObjective", "CALL_KINDS", "EVALUATION_KINDS", "WORK", "call_work"]
 
 #: Every kind of call the instrumentation counts, in report order.
 CALL_KINDS: tuple[str, ...] = ("fun", "grad", "fun_and_grad", "hessp", "hess", "residuals", "residual_jac")
 #: The kinds that compute the cost: each call is one evaluation.
 EVALUATION_KINDS: tuple[str, ...] = ("fun", "fun_and_grad", "residuals")
+
+#: The work of one call, in forward-pass equivalents: a cost 1; a gradient by backpropagation 3
+#: (reverse mode costs a small multiple of the function, Griewank & Walther, "Evaluating
+#: Derivatives", 2nd ed. 2008, sec. 4.6); a Hessian-vector product by the R-operator 5
+#: (Pearlmutter 1994: a forward and a backward pass, each with its R-pass). The residual
+#: Jacobian costs ``1 + 2 n_outputs`` and the dense Hessian ``n_params`` Hessian-vector
+#: products (:func:`call_work`). The optimizer's own linear algebra is not counted.
+WORK: dict[str, float] = {"fun": 1.0, "residuals": 1.0, "fun_and_grad": 3.0, "grad": 3.0, "hessp": 5.0}
+
+
+def call_work(kind: str, n_params: int, n_outputs: int) -> float:
+    """The work of one call of ``kind`` (:data:`WORK`), in forward-pass equivalents.
+
+    :param n_params: the network's weights (a dense Hessian is that many products).
+    :param n_outputs: its outputs (the residual Jacobian is one backward pass per output).
+    """
+    if kind == "hess":
+        return WORK["hessp"] * n_params
+    if kind == "residual_jac":
+        return 1.0 + 2.0 * n_outputs
+    return WORK[kind]
 
 
 class InstrumentedObjective:
@@ -55,9 +76,9 @@ class InstrumentedObjective:
     :param clock: seconds as a float (default ``time.perf_counter``).
 
     The clock starts at construction (or at :meth:`restart`). Attributes after a run:
-    ``counts`` (dict kind -> calls), ``evaluations``, ``best_cost`` (``inf`` until a finite
-    cost is seen), ``best_x`` (float64 ``(n_params,)`` or ``None``), ``history`` (list of
-    ``(evaluations, seconds, cost)``), ``exhausted`` (``None``, ``"max_evals"`` or
+    ``counts`` (dict kind -> calls), ``evaluations``, ``work`` (forward-pass equivalents,
+    :data:`WORK`), ``best_cost`` (``inf`` until a finite cost is seen), ``best_x`` (float64
+    ``(n_params,)`` or ``None``), ``history`` (list of ``(evaluations, seconds, cost, work)``), ``exhausted`` (``None``, ``"max_evals"`` or
     ``"time_limit"``), ``evals_to_target``, ``seconds_to_target``.
     """
 
@@ -73,6 +94,9 @@ class InstrumentedObjective:
             if hasattr(objective, name):
                 setattr(self, name, getattr(objective, name))
         self._max_evals = math.inf if self.budget.max_evals is None else self.budget.max_evals
+        y = getattr(objective, "y", None)
+        n_outputs = int(y.shape[1]) if y is not None and getattr(y, "ndim", 0) == 2 else 1
+        self._work = {k: call_work(k, int(getattr(objective, "n_params", 0)), n_outputs) for k in CALL_KINDS}
         # one call at a time: the counts and the budget stay exact when a trainer calls from
         # several threads, and the objective's buffers are not shared by two calls
         self._lock = threading.Lock()
@@ -82,9 +106,10 @@ class InstrumentedObjective:
         """Zero the counts and the history and restart the clock."""
         self.counts: dict[str, int] = dict.fromkeys(CALL_KINDS, 0)
         self.evaluations = 0
+        self.work = 0.0
         self.best_cost = math.inf
         self.best_x: np.ndarray | None = None
-        self.history: list[tuple[int, float, float]] = []
+        self.history: list[tuple[int, float, float, float]] = []
         self.exhausted: str | None = None
         self.evals_to_target: int | None = None
         self.seconds_to_target: float | None = None
@@ -104,6 +129,7 @@ class InstrumentedObjective:
             self.exhausted = "time_limit"
             raise BudgetExhausted("time_limit", f"time limit of {self.budget.max_seconds:g} s reached")
         self.counts[kind] += 1
+        self.work += self._work[kind]
 
     def _after(self, cost: float, theta: np.ndarray) -> None:
         self.evaluations += 1
@@ -114,7 +140,7 @@ class InstrumentedObjective:
             self.best_x = (theta.copy() if type(theta) is np.ndarray and theta.dtype == np.float64
                            else np.array(theta, dtype=np.float64))
             t = self._clock() - self.t0
-            self.history.append((self.evaluations, t, cost))
+            self.history.append((self.evaluations, t, cost, self.work))
             if self.evals_to_target is None and (self.target is not None or self.reached is not None):
                 self._check_target(cost, self.best_x, t)
 

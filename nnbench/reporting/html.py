@@ -258,9 +258,15 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
                 lambda: plots.convergence(runs, "evaluations", top))
         _figure(blocks, f"{stem}-convergence-seconds", "Convergence: best-so-far cost against seconds",
                 lambda: plots.convergence(runs, "seconds", top))
+        ecdf_targets = _target_set(None, M.TAUS) if targets[0].tau is not None else targets
         _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: share of (run, target) pairs reached",
-                lambda: plots.runtime_ecdf_plot(runs, instances, _target_set(None, M.TAUS)
-                                                if targets[0].tau is not None else targets, "evaluations", top))
+                lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "evaluations", top))
+        if all(math.isfinite(r.work) for r in runs):  # records written before work was counted lack it
+            _figure(blocks, f"{stem}-convergence-work", "Convergence: best-so-far cost against work "
+                    "(forward-pass equivalents of every call; the optimizer's own linear algebra is not "
+                    "counted), the same on any machine", lambda: plots.convergence(runs, "work", top))
+            _figure(blocks, f"{stem}-ecdf-work", "Runtime ECDF on work: share of (run, target) pairs "
+                    "reached", lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "work", top))
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda c: c[0])[1].record
         _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "

@@ -38,7 +38,7 @@ from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval, check
 
 __all__ = [
-    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
+    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "spent", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
     "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_profile", "data_profile",
     "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest",
     "seeds_needed", "SIGNIFICANCE",
@@ -52,7 +52,17 @@ TAUS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
 TAU_CONSTRAINTS = (Interval(Real, 0, 1, closed="right"),)
 
 #: Runtime measures: ``"evaluations"`` (count) or ``"seconds"`` (wall-clock).
-MEASURES: tuple[str, ...] = ("evaluations", "seconds")
+MEASURES: tuple[str, ...] = ("evaluations", "seconds", "work")
+
+#: The column of each measure in a run's history ``[evaluations, seconds, cost, work]``.
+MEASURE_COLUMN: Mapping[str, int] = {"evaluations": 0, "seconds": 1, "work": 3}
+
+#: Each measure's axis label.
+MEASURE_LABEL: Mapping[str, str] = {
+    "evaluations": "evaluations (calls computing the cost)",
+    "seconds": "wall-clock time since the trial started (seconds)",
+    "work": "work (forward-pass equivalents of every call, the same on any machine)",
+}
 
 Problem = tuple[str, str]
 InstanceKey = tuple[str, str, int]
@@ -78,8 +88,9 @@ class Run:
     :param f0: ``f(x0)``, the cost at the shared start, or ``None`` if not finite.
     :param best_cost: lowest cost evaluated, or ``None`` (no finite cost).
     :param evaluations: evaluations spent (int); :param seconds: wall seconds spent.
-    :param history: float64 array ``(k, 3)``: evaluations, seconds, best cost at each
-        improvement (``k`` may be 0).
+    :param work: forward-pass equivalents spent (NaN when unknown).
+    :param history: float64 array ``(k, 4)``: evaluations, seconds, best cost, work at each
+        improvement (``k`` may be 0; work NaN where unknown).
     :param record: the :class:`~nnbench.results.record.TrialRecord` it came from.
     """
 
@@ -92,6 +103,7 @@ class Run:
     best_cost: float | None
     evaluations: int
     seconds: float
+    work: float
     history: np.ndarray = field(repr=False)
     record: TrialRecord = field(repr=False, compare=False)
 
@@ -168,9 +180,10 @@ def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
     for r in records:
         if not r.ran:
             continue
-        h = np.asarray(r.history, dtype=np.float64).reshape(-1, 3)
+        h = np.asarray(r.history, dtype=np.float64).reshape(-1, 4)
         out.append(Run(r.trainer, r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
-                       _finite(r.best_cost), r.evaluations, r.wall_time_s, h, r))
+                       _finite(r.best_cost), r.evaluations, r.wall_time_s,
+                       math.nan if r.work is None else float(r.work), h, r))
     return out
 
 
@@ -192,17 +205,20 @@ def hit(run: Run, target_cost: float | None) -> tuple[int, float] | None:
     The history holds every improvement of the best-so-far cost, so its first entry at or
     below the target is the exact first hit (COCO's "runtime to reach the target").
     """
+    row = _hit_row(run, target_cost)
+    return None if row is None else (int(row[0]), float(row[1]))
+
+
+def _hit_row(run: Run, target_cost: float | None) -> np.ndarray | None:
     if target_cost is None or run.history.shape[0] == 0:
         return None
     idx = np.flatnonzero(run.history[:, 2] <= target_cost)
-    if idx.size == 0:
-        return None
-    e, s, _ = run.history[idx[0]]
-    return int(e), float(s)
+    return run.history[idx[0]] if idx.size else None
 
 
-def _spent(run: Run, measure: str) -> float:
-    return float(run.evaluations) if measure == "evaluations" else run.seconds
+def spent(run: Run, measure: str) -> float:
+    """What ``run`` spent in all, in ``measure`` units (:data:`MEASURES`)."""
+    return {"evaluations": float(run.evaluations), "seconds": run.seconds, "work": run.work}[measure]
 
 
 def _check_measure(measure: str) -> None:
@@ -212,10 +228,8 @@ def _check_measure(measure: str) -> None:
 
 def runtime(run: Run, target_cost: float | None, measure: str = "evaluations") -> float:
     """Runtime of ``run`` to ``target_cost`` in ``measure`` units, ``inf`` if not reached."""
-    h = hit(run, target_cost)
-    if h is None:
-        return math.inf
-    return float(h[0]) if measure == "evaluations" else h[1]
+    row = _hit_row(run, target_cost)
+    return math.inf if row is None else float(row[MEASURE_COLUMN[measure]])
 
 
 @dataclass(frozen=True)
@@ -247,12 +261,12 @@ def ert(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: 
     _check_measure(measure)
     total, reached = 0.0, 0
     for run in runs:
-        h = hit(run, target.cost(instances[run.instance]))
-        if h is None:
-            total += _spent(run, measure)
+        row = _hit_row(run, target.cost(instances[run.instance]))
+        if row is None:
+            total += spent(run, measure)
         else:
             reached += 1
-            total += h[0] if measure == "evaluations" else h[1]
+            total += float(row[MEASURE_COLUMN[measure]])
     return ERT(total / reached if reached else math.inf, reached, len(runs), measure)
 
 
@@ -382,7 +396,7 @@ def best_at(run: Run, budget: float, measure: str = "evaluations") -> float | No
     """Best-so-far cost of ``run`` after ``budget`` evaluations (or seconds): the last
     history entry within the budget; ``None`` before the first evaluation. A run that
     stopped before the budget keeps its final best (it spends no more)."""
-    col = 0 if measure == "evaluations" else 1
+    col = MEASURE_COLUMN[measure]
     idx = np.flatnonzero(run.history[:, col] <= budget)
     return float(run.history[idx[-1], 2]) if idx.size else None
 

@@ -117,17 +117,17 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
     the trainer's curve ends.
 
     :param runs: the runs of one problem (:func:`nnbench.reporting.measures.runs_of`).
-    :param measure: ``"evaluations"`` or ``"seconds"``.
+    :param measure: ``"evaluations"``, ``"seconds"`` or ``"work"`` (:data:`~nnbench.reporting.measures.MEASURES`).
     :raises ValueError: no run has a history, or an unknown measure.
     """
-    col = 0 if measure == "evaluations" else 1
+    col = M.MEASURE_COLUMN[measure]
     with_h = [r for r in runs if r.history.shape[0]]
     if not with_h:
         raise ValueError("no run evaluated a finite cost")
     lo = min(float(r.history[0, col]) for r in with_h)
-    hi = max(float(r.history[-1, col]) if measure == "evaluations" else r.seconds for r in with_h)
-    lo = max(lo, 1.0 if measure == "evaluations" else 1e-6)
-    hi = max(hi, lo * 10, float(max(r.evaluations for r in with_h)) if measure == "evaluations" else hi)
+    hi = max(float(r.history[-1, col]) if measure != "seconds" else r.seconds for r in with_h)
+    lo = max(lo, 1.0 if measure != "seconds" else 1e-6)
+    hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
     grid = np.geomspace(lo, hi, 300)
     order = M.trainer_order(runs)
     colours = _colours(order, top)
@@ -138,7 +138,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
         mine = [r for r in with_h if r.trainer == t]
         if not mine:
             continue
-        end = max(r.evaluations if measure == "evaluations" else r.seconds for r in mine)
+        end = max(M.spent(r, measure) for r in mine)
         g = grid[grid <= max(end, grid[0])]
         v = np.vstack([_curve(r, g, col) for r in mine])
         keep = ~np.isnan(v).all(axis=0)
@@ -154,8 +154,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
         handles[t] = line
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
-    ax.set_xlabel("evaluations (calls computing the cost)" if measure == "evaluations"
-                  else "wall-clock time since the trial started (seconds)")
+    ax.set_xlabel(M.MEASURE_LABEL[measure])
     ax.set_ylabel("best cost so far (loss, log scale)")
     ax.grid(True, which="major", alpha=0.3)
     n_seeds = len({r.seed for r in runs})
@@ -175,9 +174,9 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
     """
     if all(g.cost(instances[r.instance]) is None for r in runs for g in targets):
         raise ValueError("no target: no run evaluated a finite cost")
-    col_hi = max((r.evaluations if measure == "evaluations" else r.seconds) for r in runs)
-    lo = 1.0 if measure == "evaluations" else max(1e-6, min((r.history[0, 1] for r in runs if r.history.shape[0]),
-                                                            default=1e-6))
+    col_hi = max(M.spent(r, measure) for r in runs)
+    lo = 1.0 if measure != "seconds" else max(1e-6, min((r.history[0, 1] for r in runs if r.history.shape[0]),
+                                                        default=1e-6))
     budgets = np.geomspace(lo, max(col_hi, lo * 10), 400)
     curves = {}
     for t in M.trainer_order(runs):
@@ -194,8 +193,7 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
                                 lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
     ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("budget: evaluations (calls computing the cost)" if measure == "evaluations"
-                  else "budget: wall-clock seconds")
+    ax.set_xlabel("budget: " + M.MEASURE_LABEL[measure])
     ax.set_ylabel("share of (run, target) pairs reached")
     ax.grid(True, alpha=0.3)
     taus = [g.label for g in targets]

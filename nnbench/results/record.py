@@ -182,15 +182,20 @@ def _fit(v: Any) -> Fit | None:
         raise FieldError(str(exc)) from None
 
 
-def _history(v: Any) -> list[tuple[int, float, float]]:
+def _history(v: Any) -> list[tuple[int, float, float, float]]:
+    """``[evaluations, seconds, cost, work]`` entries (``work`` absent in files before it was
+    recorded, and ``null`` where unknown: both read as NaN)."""
     if not isinstance(v, list):
-        raise FieldError(f"must be a list of [evaluations, seconds, cost], got {v!r}")
+        raise FieldError(f"must be a list of [evaluations, seconds, cost, work], got {v!r}")
     out = []
     for i, h in enumerate(v):
-        if (not isinstance(h, list) or len(h) != 3 or any(isinstance(x, bool) or not isinstance(x, (int, float))
-                                                           for x in h)):
-            raise FieldError(f"entry {i} must be [evaluations, seconds, cost], got {h!r}")
-        out.append((int(h[0]), float(h[1]), float(h[2])))
+        ok = isinstance(h, list) and len(h) in (3, 4) and all(
+            not isinstance(x, bool) and isinstance(x, (int, float)) for x in h[:3]) and (
+            len(h) == 3 or h[3] is None or (not isinstance(h[3], bool) and isinstance(h[3], (int, float))))
+        if not ok:
+            raise FieldError(f"entry {i} must be [evaluations, seconds, cost, work], got {h!r}")
+        work = float(h[3]) if len(h) == 4 and h[3] is not None else math.nan
+        out.append((int(h[0]), float(h[1]), float(h[2]), work))
     return out
 
 
@@ -246,10 +251,11 @@ class TrialRecord(FieldMapping):
     it); ``initial_cost`` (at ``x0``), ``final_cost`` (what the trainer returned),
     ``best_cost`` (the lowest cost evaluated) and ``best_x`` (its weights, float64
     ``(n_params,)``); ``counts`` (calls by kind, :data:`CALL_KINDS`) and ``evaluations``
-    (:data:`EVALUATION_KINDS` calls); ``wall_time_s`` and ``cpu_time_s`` (seconds);
+    (:data:`EVALUATION_KINDS` calls); ``work`` (forward-pass equivalents of every call,
+    :data:`nnbench.contract.instrument.WORK`; ``None`` when unknown); ``wall_time_s`` and ``cpu_time_s`` (seconds);
     ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``; ``test`` is
     ``None`` without a split); ``reached_target``, ``evals_to_target``,
-    ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost)`` at every
+    ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost, work)`` at every
     improvement of the best-so-far cost); ``error`` and ``traceback`` (a failed trial's
     exception); ``warnings`` (distinct warnings raised during the trial, and exceptions that
     ended the trainer's own threads); ``stdout`` (what the trial printed, truncated);
@@ -281,6 +287,7 @@ class TrialRecord(FieldMapping):
     best_x: np.ndarray | None = _f(_weights)
     counts: dict[str, int] = _f(_counts, factory=lambda: dict.fromkeys(CALL_KINDS, 0))
     evaluations: int = _f(_count, 0)
+    work: float | None = _f(_number)
     nit: int | None = _f(_opt_int)
     claimed: dict[str, int] | None = _f(_claimed)
     wall_time_s: float = _f(_number, 0.0)
@@ -290,7 +297,7 @@ class TrialRecord(FieldMapping):
     reached_target: bool | None = _f(_opt_flag)
     evals_to_target: int | None = _f(_opt_int)
     time_to_target_s: float | None = _f(_number)
-    history: list[tuple[int, float, float]] = _f(_history, factory=list)
+    history: list[tuple[int, float, float, float]] = _f(_history, factory=list)
     error: str | None = _f(_opt_text)
     traceback: str | None = _f(_opt_text)
     warnings: list[str] = _f(_lines, factory=list)

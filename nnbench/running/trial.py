@@ -15,6 +15,7 @@ instrumentation; a trainer is judged on the best point it evaluated.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import traceback
@@ -314,6 +315,7 @@ def _execute(prepared: PreparedTrial, clock: Callable[[], float],
     if rec.stop == "time_limit" and rec.status == "ok":
         rec.status = "time limit"
     rec.counts, rec.evaluations, rec.history = dict(inst.counts), inst.evaluations, list(inst.history)
+    rec.work = inst.work
     rec.warnings = _warning_lines(caught) + thread_errors
     if rec.status != "skipped":
         best = inst.best_x
@@ -383,7 +385,7 @@ def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, m
         evals, seconds, cost, x = best
         x = np.asarray(x, dtype=np.float64)
         rec.best_cost, rec.best_x, rec.evaluations = cost, x, int(evals)
-        rec.history = [(int(evals), seconds, cost)]
+        rec.history = [(int(evals), seconds, cost, math.nan)]  # the work of a lost trial is unknown
         rec.train, rec.test = _fit(objective, x, objective.dataset), _fit(objective, x, test)
         if spec.target is not None:
             hit = cost <= spec.target
