@@ -141,6 +141,10 @@ def test_line_of_finds_keys_tables_and_array_items():
 
 FAMILIES = ("families: local-gradient, local-derivative-free, global, least-squares, first-order; "
             "`nnbench list trainers` lists the trainers")
+#: The registered dataset names, as a suite file's error lists them.
+_REGISTERED = ("tutorial, xor, diabetes, iris, wine, breast_cancer, digits, two_spirals, parity, encoder, "
+               "friedman1")
+
 BAD = [
     ("seeds = 3\n[budget\nmax_evals = 3\n", "invalid TOML: Expected ']' at the end of a table declaration "
                                            "(at line 2, column 8)"),
@@ -166,10 +170,10 @@ BAD = [
      "line 3: executor.scheduler: only the dask executor takes a scheduler, not 'process'"),
     ("[datasets.d]\nsource = \"x.csv\"\nstandardize = \"yes\"\n",
      "line 3: datasets.d.standardize: must be one of 'none', 'features', 'all', got 'yes'"),
-    ("[datasets.diabets]\n", "line 1: datasets.diabets: unknown dataset 'diabets' (did you mean diabetes?); "
-                            "registered: tutorial, xor, diabetes; a CSV file is a path ending in .csv"),
+    ("[datasets.diabets]\n", "line 1: datasets.diabets: unknown dataset 'diabets' (did you mean diabetes or "
+                            f"digits?); registered: {_REGISTERED}; a CSV file is a path ending in .csv"),
     ("[datasets.d]\nsource = \"xr\"\n", "line 2: datasets.d.source: unknown dataset 'xr' (did you mean xor?); "
-                                      "registered: tutorial, xor, diabetes; a CSV file is a path ending in .csv"),
+                                      f"registered: {_REGISTERED}; a CSV file is a path ending in .csv"),
     ("[datasets.tutorial]\ntest_size = 1.5\n", "line 2: datasets.tutorial.test_size: must be a number in (0, 1), "
                                              "got 1.5"),
     ("[datasets.xor]\ntarget_column = \"y\"\n", "line 2: datasets.xor.target_column: unknown key (did you mean "
