@@ -52,6 +52,27 @@ def test_rprop_follows_the_irprop_plus_rule():
     np.testing.assert_allclose(state["delta"], [0.144, 0.05, 0.05], rtol=1e-15)
 
 
+class Recorded:
+    """f = x^2 in one dimension, recording every point evaluated."""
+
+    n_params = 1
+
+    def __init__(self):
+        self.points = []
+
+    def fun_and_grad(self, x):
+        self.points.append(float(x[0]))
+        return float(x[0] ** 2), 2.0 * x
+
+
+def test_the_loop_hands_rprop_the_cost_so_it_backtracks():
+    # from 0.03, -0.1 overshoots to -0.07 and the cost rises (0.0009 -> 0.0049) as the slope
+    # changes sign: iRprop+ takes the step back (to 0.03) with Delta halved, then steps -0.05
+    objective = Recorded()
+    BY_NAME["rprop"].train(objective, np.array([0.03]), Budget(max_evals=4), np.random.default_rng(0))
+    np.testing.assert_allclose(objective.points, [0.03, -0.07, 0.03, -0.02], rtol=0, atol=1e-15)
+
+
 def test_rprop_step_sizes_stay_between_delta_min_and_delta_max():
     x, state = np.zeros(2), {}
     for t, (g, f) in enumerate([([1.0, 1.0], 3.0), ([1.0, -1.0], 2.0), ([1.0, 1.0], 1.0)], start=1):

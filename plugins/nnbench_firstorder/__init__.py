@@ -20,7 +20,9 @@ Hyperparameters (options, overridable as ``--option adam.learning_rate=0.01``):
   2nd Int. ICSC Symposium on Neural Computation, pp. 115-121: Rprop with the weight
   backtracking of Riedmiller & Braun's Rprop+ done only when the cost went up), see
   :func:`rprop_step`; Riedmiller & Braun's (1993) constants, which iRprop+ keeps:
-  ``eta_plus=1.2, eta_minus=0.5, delta0=0.1, delta_max=50, delta_min=1e-6``.
+  ``eta_plus=1.2, eta_minus=0.5, delta0=0.1, delta_max=50, delta_min=1e-6`` (Igel &
+  Hüsken's experiments are quoted as starting from ``delta0=0.0125`` with ``delta_min=0``,
+  which nnbench could not check against the paper: ``--option rprop.delta0=0.0125`` runs that).
 - ``quickprop``: Fahlman 1988, "An empirical study of learning speed in back-propagation
   networks", CMU-CS-88-162, see :func:`quickprop_step`; his maximum growth factor
   ``mu=1.75``, and ``learning_rate=0.1`` (his epsilon, which he tuned per problem: nnbench's
