@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from threadpoolctl import threadpool_limits
 
-#: The trainers nnbench's built-in plugins register (scipy's 23 and the first-order plugin's 3):
+#: The trainers nnbench's built-in plugins register (scipy's 23 and the first-order plugin's 5):
 #: the one place the tests state it.
-N_BUILTIN_TRAINERS = 26
+N_BUILTIN_TRAINERS = 28
 
 
 @pytest.fixture

@@ -35,8 +35,9 @@ RUN_CASES = [
                              "first-order; `nnbench list trainers` lists the trainers"),
     (["--exclude", "nelder"], "nnbench: error: --exclude: unknown trainer or family 'nelder' (did you mean "
                               "Nelder-Mead?); families:"),
-    (["--dataset", "diabets"], "nnbench: error: --dataset diabets: unknown dataset (did you mean diabetes?); "
-                               "registered: tutorial, xor, diabetes; a CSV file is a path (data.csv, ./data)"),
+    (["--dataset", "diabets"], "nnbench: error: --dataset diabets: unknown dataset (did you mean diabetes or digits?); "
+                               "registered: tutorial, xor, diabetes, iris, wine, breast_cancer, digits, two_spirals, "
+                               "parity:N, encoder:N, friedman1:N; a CSV file is a path (data.csv, ./data)"),
     (["--format", "htm"], "nnbench: error: unknown format 'htm' (did you mean html?)"),
     (["--hidden", "0"], "nnbench: error: --hidden: layer sizes must be positive integers, got (0,)"),
     (["--hidden", "4,x"], "nnbench: error: --hidden: takes layer sizes separated by commas (e.g. 4 or 4,3), got '4,x'"),

@@ -71,7 +71,7 @@ def test_diabetes_is_efron_et_al():
 
 
 def test_bundled_registry():
-    assert bundled_names() == ("tutorial", "xor", "diabetes")
+    assert bundled_names() == ("tutorial", "xor", "diabetes", "iris", "wine", "breast_cancer", "digits")
     assert tuple(BUNDLED) == bundled_names()
     assert set(DATASET_LOADERS) == set(bundled_names())
     for name, loader in DATASET_LOADERS.items():
@@ -96,7 +96,8 @@ def test_load_by_path_and_unknown_name(tmp_path, monkeypatch):
     with pytest.raises(DatasetError) as err:
         load("diabets")
     assert str(err.value) == (
-        "dataset diabets: unknown dataset (did you mean diabetes?); registered: tutorial, xor, diabetes; "
+        "dataset diabets: unknown dataset (did you mean diabetes or digits?); registered: tutorial, xor, diabetes, "
+        "iris, wine, breast_cancer, digits, two_spirals, parity:N, encoder:N, friedman1:N; "
         "a CSV file is a path (data.csv, ./data)"
     )
     with pytest.raises(DatasetError) as err:

@@ -82,7 +82,7 @@ def test_builtins_register_by_import_path(dists, n_builtin_trainers):
     assert {t.plugin for t in trainers} == {"nnbench_scipy", "nnbench_firstorder"}
     counts = {f: sum(t.family == f for t in trainers) for f in FAMILIES}
     assert counts == {"local-gradient": 11, "local-derivative-free": 4, "global": 5, "least-squares": 3,
-                      "first-order": 3}
+                      "first-order": 5}
 
 
 def test_entry_point_plugin_is_loaded_with_its_version(dists, modules):

@@ -141,6 +141,10 @@ def test_line_of_finds_keys_tables_and_array_items():
 
 FAMILIES = ("families: local-gradient, local-derivative-free, global, least-squares, first-order; "
             "`nnbench list trainers` lists the trainers")
+#: The registered dataset names, as a suite file's error lists them.
+_REGISTERED = ("tutorial, xor, diabetes, iris, wine, breast_cancer, digits, two_spirals, parity:N, encoder:N, "
+               "friedman1:N")
+
 BAD = [
     ("seeds = 3\n[budget\nmax_evals = 3\n", "invalid TOML: Expected ']' at the end of a table declaration "
                                            "(at line 2, column 8)"),
@@ -166,10 +170,12 @@ BAD = [
      "line 3: executor.scheduler: only the dask executor takes a scheduler, not 'process'"),
     ("[datasets.d]\nsource = \"x.csv\"\nstandardize = \"yes\"\n",
      "line 3: datasets.d.standardize: must be one of 'none', 'features', 'all', got 'yes'"),
-    ("[datasets.diabets]\n", "line 1: datasets.diabets: unknown dataset 'diabets' (did you mean diabetes?); "
-                            "registered: tutorial, xor, diabetes; a CSV file is a path ending in .csv"),
-    ("[datasets.d]\nsource = \"xr\"\n", "line 2: datasets.d.source: unknown dataset 'xr' (did you mean xor?); "
-                                      "registered: tutorial, xor, diabetes; a CSV file is a path ending in .csv"),
+    ("[datasets.diabets]\n", "line 1: datasets.diabets = diabets: unknown dataset (did you mean diabetes or "
+                            f"digits?); registered: {_REGISTERED}; a CSV file is a path (data.csv, ./data)"),
+    ("[datasets.d]\nsource = \"xr\"\n", "line 2: datasets.d.source = xr: unknown dataset (did you mean xor?); "
+                                      f"registered: {_REGISTERED}; a CSV file is a path (data.csv, ./data)"),
+    ("[datasets.p]\nsource = \"parity:20\"\n", "line 2: datasets.p.source = parity:20: parity:N takes "
+                                             "2 <= N <= 16, got 20"),
     ("[datasets.tutorial]\ntest_size = 1.5\n", "line 2: datasets.tutorial.test_size: must be a number in (0, 1), "
                                              "got 1.5"),
     ("[datasets.xor]\ntarget_column = \"y\"\n", "line 2: datasets.xor.target_column: unknown key (did you mean "
@@ -224,3 +230,12 @@ def test_suite_file_errors_at_the_command_line(tmp_path, capsys):
     assert main(["run", str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err == f"nnbench: error: {path}, line 3: networks.n.hidden: must be a sequence of layer sizes, got 'four'\n"
+
+
+def test_a_sized_generated_dataset_reads_as_on_the_command_line(tmp_path, registry):
+    path = tmp_path / "suite.toml"
+    path.write_text('[datasets.p]\nsource = "parity:3"\n[datasets.s]\nsource = "two_spirals"\n')
+    sf = load_suite_file(path, registry)
+    assert [d.source for d, _ in sf.suite.pairs()] == ["parity:3", "two_spirals"]
+    data = registry.catalog().prepare(sf.suite.pairs()[0][0])[0]
+    assert data.X.shape == (8, 3)

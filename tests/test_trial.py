@@ -159,7 +159,7 @@ def test_plan_validates_options(registry):
                                           r"selected trainers \(--trainers, --exclude\)$"):
         make_plan(Suite(problems=[TUTORIAL], trainers=["BFGS"], options={"adam": {"learning_rate": 1}}), registry)
     with pytest.raises(ConfigError, match=r"^Suite.options\['bfgz'\]\['gtol'\]: unknown trainer 'bfgz' "
-                                          r"\(did you mean BFGS or L-BFGS-B\?\); `nnbench list trainers` lists all 34$"):
+                                          r"\(did you mean BFGS or L-BFGS-B\?\); `nnbench list trainers` lists all 36$"):
         make_plan(Suite(problems=[TUTORIAL], trainers=["BFGS"], options={"bfgz": {"gtol": 1e-3}}), registry)
 
 

@@ -440,15 +440,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
         rows = []
         for name, entry in registry.catalog().items():
+            if entry.takes_size:  # a generator: its shape depends on N
+                description = getattr(entry.loader, "description", "") or "generated"
+                rows.append({"name": f"{name}:N", "plugin": entry.plugin, "task": "-", "samples": "-",
+                             "features": "-", "outputs": "-", "source": f"{description} ({entry.sizes})"})
+                continue
             try:
                 d = entry.load()
             except DatasetError as exc:  # list the others; say why this one is missing
                 why = str(exc).split(" failed to load: ", 1)[-1]
-                rows.append({"name": name, "plugin": entry.plugin, "samples": "-", "features": "-", "outputs": "-",
-                             "source": f"failed to load: {why}"})
+                rows.append({"name": name, "plugin": entry.plugin, "task": "-", "samples": "-", "features": "-",
+                             "outputs": "-", "source": f"failed to load: {why}"})
                 continue
-            rows.append({"name": name, "plugin": entry.plugin, "samples": d.n_samples, "features": d.n_features,
-                         "outputs": d.n_outputs, "source": d.source})
+            task = "regression" if d.classes is None else f"{len(d.classes)} classes"
+            rows.append({"name": name, "plugin": entry.plugin, "task": task, "samples": d.n_samples,
+                         "features": d.n_features, "outputs": d.n_outputs, "source": d.source})
         print(tabulate(rows, headers="keys", tablefmt="simple"))
     return 0
 

@@ -60,12 +60,18 @@ def nnbench_trainers() -> list[Trainer]:  # type: ignore[empty-body]  # a spec: 
 
 
 @hookspec
-def nnbench_datasets() -> dict[str, Callable[[], Dataset]]:  # type: ignore[empty-body]  # a spec: no body
+def nnbench_datasets() -> dict[str, Callable[..., Dataset]]:  # type: ignore[empty-body]  # a spec: no body
     """Contribute datasets.
 
-    :returns: a mapping from a dataset name to a loader that takes no arguments and
-        returns a :class:`nnbench.datasets.Dataset`. Loaders are called only when a
-        dataset is used, so registering one costs nothing.
+    :returns: a mapping from a dataset name to a loader that returns a
+        :class:`nnbench.datasets.Dataset`. A loader takes no arguments, or one: the size
+        ``n`` (an ``int``), when its signature has exactly one positional parameter without a
+        default (:func:`nnbench.datasets.takes_size`). A dataset whose loader takes a size is
+        used as ``NAME:N`` (``--dataset sine:1000`` calls ``loader(1000)``); its loader
+        raises :class:`~nnbench.errors.DatasetError` for a size it does not take, or, as a
+        :class:`nnbench.datasets.GeneratedDataset`, declares its sizes so that they are
+        checked before it runs. Loaders are called only when a dataset is used, so
+        registering one costs nothing.
 
     All results are collected and merged; one name contributed by two plugins is a
     :class:`~nnbench.errors.PluginError` that names both plugins.
@@ -74,7 +80,8 @@ def nnbench_datasets() -> dict[str, Callable[[], Dataset]]:  # type: ignore[empt
 
         @hookimpl
         def nnbench_datasets():
-            return {"sine": lambda: Dataset(X, y, name="sine")}
+            return {"sine": lambda: Dataset(X, y, name="sine"),
+                    "noisy_sine": lambda n: make_sine(n)}   # used as noisy_sine:N
     """
 
 

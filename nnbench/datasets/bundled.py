@@ -1,6 +1,9 @@
 """The datasets shipped with nnbench, in ``nnbench/datasets/data/`` (sources and licenses in
-its ``README.md``), read with :mod:`importlib.resources`, never the network; being small and
-already in memory, by the strict CSV parser.
+its ``README.md``, one section each in ``docs/problems.md``), read with
+:mod:`importlib.resources`, never the network; being small and already in memory, by the
+strict CSV parser. Three are regression data (``tutorial``, ``xor``, ``diabetes``), four are
+classification data whose last column is a class label (``iris``, ``wine``,
+``breast_cancer``, ``digits``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from importlib.resources import files
 from types import MappingProxyType
 
 from nnbench.datasets.csv_reader import parse_csv
-from nnbench.datasets.dataset import Dataset
+from nnbench.datasets.dataset import Dataset, retarget
 
 __all__ = ["BundledDataset", "BUNDLED", "DATASET_LOADERS", "bundled_names"]
 
@@ -25,24 +28,36 @@ class BundledDataset:
     :param filename: the CSV file under ``nnbench/datasets/data/``.
     :param description: one line for listings.
     :param source: the citation (also the loaded dataset's ``source``).
+    :param labels: the file's last column holds class labels (text): the dataset is a
+        classification one, ``y`` their one-hot code and ``classes`` set (``load_csv(...,
+        labels=True)``); ``False`` for numeric targets.
     """
 
     name: str
     filename: str
     description: str
     source: str
+    labels: bool = False
 
     def load(self, target: str | Sequence[str] | None = None, delimiter: str = ",") -> Dataset:
         """Read the bundled file with :mod:`importlib.resources` (never the network).
 
-        :param target: as for :func:`load_csv`; default the file's last column.
+        :param target: as for :func:`load_csv`; default the file's last column. For a file
+            of class labels, other columns are chosen after reading (:func:`retarget`: the
+            label column's one-hot code then joins the features, and the dataset is no
+            longer a classification one).
         :param delimiter: as for :func:`load_csv`.
-        :returns: the :class:`Dataset`, named ``self.name``.
-        :raises DatasetError: as for :func:`load_csv` (only with a bad ``target``).
+        :returns: the :class:`Dataset`, named ``self.name``; with :attr:`labels` and the
+            default target, ``classes`` set and ``y`` of shape ``(rows, classes)``.
+        :raises DatasetError: as for :func:`load_csv` and :func:`retarget` (only with a bad
+            ``target``).
         """
         raw = (files("nnbench.datasets") / "data" / self.filename).read_bytes()
         where = f"nnbench/datasets/data/{self.filename}"
-        return parse_csv(raw, where, target, delimiter, self.name, f"{self.source} ({where})")
+        source = f"{self.source} ({where})"
+        if self.labels:
+            return retarget(parse_csv(raw, where, None, delimiter, self.name, source, labels=True), target)
+        return parse_csv(raw, where, target, delimiter, self.name, source)
 
 
 BUNDLED: Mapping[str, BundledDataset] = MappingProxyType(
@@ -67,6 +82,38 @@ BUNDLED: Mapping[str, BundledDataset] = MappingProxyType(
                 "442 patients x 10 baseline values -> disease progression after one year",
                 "Efron, Hastie, Johnstone & Tibshirani, 'Least Angle Regression', "
                 "Annals of Statistics 32(2), 2004",
+            ),
+            BundledDataset(
+                "iris",
+                "iris.csv",
+                "150 iris flowers x 4 measurements (cm) -> species: setosa, versicolor, virginica",
+                "Fisher, 'The use of multiple measurements in taxonomic problems', Annals of Eugenics 7(2), "
+                "1936; UCI Machine Learning Repository, doi:10.24432/C56C76, CC BY 4.0",
+                labels=True,
+            ),
+            BundledDataset(
+                "wine",
+                "wine.csv",
+                "178 Italian wines x 13 chemical measurements -> cultivar: 1, 2, 3",
+                "Forina et al., PARVUS, Genoa, 1988; Aeberhard, Coomans & de Vel, 1992; UCI Machine Learning "
+                "Repository, doi:10.24432/C5PC7J, CC BY 4.0",
+                labels=True,
+            ),
+            BundledDataset(
+                "breast_cancer",
+                "breast_cancer.csv",
+                "569 breast masses x 30 cell-nucleus features -> diagnosis: benign, malignant",
+                "Street, Wolberg & Mangasarian, 'Nuclear feature extraction for breast tumor diagnosis', "
+                "SPIE 1905, 1993; UCI Machine Learning Repository, doi:10.24432/C5DW2B, CC BY 4.0",
+                labels=True,
+            ),
+            BundledDataset(
+                "digits",
+                "digits.csv",
+                "1797 handwritten digits x 64 pixel counts (8x8, 0-16) -> digit: 0 .. 9",
+                "Alpaydin & Kaynak, 'Optical Recognition of Handwritten Digits' (its test set), 1998; UCI Machine "
+                "Learning Repository, doi:10.24432/C50P49, CC BY 4.0",
+                labels=True,
             ),
         )
     }

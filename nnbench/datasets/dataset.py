@@ -353,6 +353,8 @@ def retarget(data: Dataset, target: str | Sequence[str] | None) -> Dataset:
 
     :param target: a column name or names (of ``feature_names`` or ``target_names``), or
         ``None`` to keep the dataset as it is.
+    :returns: the dataset with those targets; a classification dataset whose targets change
+        is no longer one (``classes=None``): its one-hot columns are then plain columns.
     :raises DatasetError: a name that is no column (with the closest one), a name given
         twice, or a selection that leaves no feature.
     """
@@ -374,4 +376,4 @@ def retarget(data: Dataset, target: str | Sequence[str] | None) -> Dataset:
     t = [names.index(w) for w in wanted]
     f = [j for j in range(len(names)) if j not in t]
     return replace(data, X=values[:, f], y=values[:, t], feature_names=tuple(names[j] for j in f),
-                   target_names=tuple(wanted))
+                   target_names=tuple(wanted), classes=None)

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, Catalog, DatasetSpec
-from nnbench.errors import ConfigError, NNBenchError, did_you_mean, unreadable
+from nnbench.errors import ConfigError, DatasetError, NNBenchError, did_you_mean, unreadable
 from nnbench.running.executors import EXECUTORS, JOBS_CONSTRAINTS
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, check_option
@@ -350,12 +350,12 @@ def _datasets(r: _Reader, data: Mapping[str, Any], base: Path, catalog: Catalog)
     out: dict[str, DatasetSpec] = {}
     for name, keys, d in r.named_tables(data, "datasets", _DATASET):
         source = r.string(d.get("source", name), (*keys, "source"))
-        if source.endswith(".csv") or "/" in source or os.sep in source:
+        try:  # the one rule that reads a source (names, NAME:N, paths), with its one wording
+            parsed = catalog.parse(source, r.where((*keys, "source") if "source" in d else keys) + " =")
+        except DatasetError as exc:
+            raise ConfigError(str(exc)) from None
+        if parsed.name is None:  # a path: relative to the suite file
             source = str(base / source)
-        elif source not in catalog:
-            raise r.error((*keys, "source") if "source" in d else keys,
-                          f"unknown dataset {source!r}{did_you_mean(source, catalog)}; registered: "
-                          f"{', '.join(catalog)}; a CSV file is a path ending in .csv")
         kw: dict[str, Any] = {k: d[k] for k in _DATASET if k in d and k != "source"}
         for k in set(kw) & set(DATASET_SPEC_CONSTRAINTS):
             kw[k] = r.check(kw[k], DATASET_SPEC_CONSTRAINTS[k], (*keys, k))
