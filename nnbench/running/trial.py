@@ -33,7 +33,7 @@ from nnbench.core.fit import Fit, fit_metrics
 from nnbench.core.network import NetworkSpec
 from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
-from nnbench.results.record import TrialRecord, trial_key
+from nnbench.results.record import TrialRecord, spec_identity, trial_key
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
 __all__ = ["TrialSpec", "run_trial", "lost_trial_record", "trainer_seed", "build_objective"]
@@ -52,6 +52,10 @@ class TrialSpec:
     :param target: an absolute target cost, or ``None``.
     :param plugins: extra plugin modules (``-p``) the worker must load to find the trainer.
     :param blas_threads: BLAS threads to pin the trial to, or ``None`` to leave them.
+    :param data_id: the identity of the data as prepared
+        (:meth:`nnbench.datasets.Catalog.identity`); the plan sets it, so that the key is
+        computed without reading the data again. ``None``: the trial computes it, and
+        :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
     """
 
     dataset: DatasetSpec
@@ -63,11 +67,13 @@ class TrialSpec:
     target: float | None = None
     plugins: tuple[str, ...] = ()
     blas_threads: int | None = 1
+    data_id: str | None = None
 
     @property
     def key(self) -> str:
         """The identity of the trial for ``--resume`` (:func:`nnbench.results.record.trial_key`)."""
-        return trial_key(self.dataset, self.network, self.trainer, dict(self.options), self.seed)
+        data = self.data_id if self.data_id is not None else spec_identity(self.dataset)
+        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed)
 
 
 def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
@@ -125,10 +131,12 @@ class _ReportingObjective(InstrumentedObjective):
             self._on_improve(self)
 
 
-def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray) -> TrialRecord:
+def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray,
+                 catalog: Catalog) -> TrialRecord:
     """The record of a trial as it starts: what runs, and the cost at ``x0``."""
     return TrialRecord(
-        dataset=spec.dataset, network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
+        dataset=spec.dataset, data_id=spec.data_id if spec.data_id is not None else catalog.identity(spec.dataset),
+        network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, initial_cost=objective.fun(x0),
         counts=dict.fromkeys(CALL_KINDS, 0))
@@ -182,7 +190,7 @@ def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
     trainer = registry.trainer(spec.trainer)
     objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
     x0 = objective.x0(np.random.default_rng(spec.seed))
-    rec = _base_record(spec, trainer, objective, x0)
+    rec = _base_record(spec, trainer, objective, x0, registry.catalog())
     refusal = trainer.refusal(objective)
     if refusal is not None:
         rec.status, rec.message = "skipped", refusal
@@ -286,7 +294,7 @@ def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, m
     registry = registry if registry is not None else registry_for(spec.plugins)
     trainer = registry.trainer(spec.trainer)
     objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
-    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)))
+    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)), registry.catalog())
     rec.status, rec.message, rec.wall_time_s = status, message, wall_time_s
     rec.stop = "time_limit" if status == "time limit" else None
     rec.error = message if status == "failed" else None
