@@ -217,10 +217,14 @@ def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
         rec.status = "failed"
         rec.error = rec.message = f"{type(exc).__name__}: {exc}"
         rec.traceback = traceback.format_exc(limit=-3)
+    except SystemExit as exc:  # sys.exit() in a trainer ends its trial, not the run (KeyboardInterrupt does)
+        rec.status = "failed"
+        rec.error = rec.message = f"SystemExit: {exc.code}"
+        rec.traceback = traceback.format_exc(limit=-3)
     rec.wall_time_s = inst.elapsed()
     rec.cpu_time_s = time.process_time() - cpu0
     if result is not None:
-        _take_result(rec, result, objective.n_params)
+        _take_result(rec, result, objective)
     if rec.stop is None and inst.exhausted is not None:
         rec.stop = inst.exhausted  # the trainer caught the budget error and returned
     if rec.stop is None and rec.status == "ok":
@@ -255,8 +259,16 @@ def _run_trial(spec: TrialSpec, registry: Registry, clock: Callable[[], float],
     return rec
 
 
-def _take_result(rec: TrialRecord, result: Any, n_params: int) -> None:
-    """Put what the trainer returned into ``rec`` (or fail it if that is not a TrainResult)."""
+def _take_result(rec: TrialRecord, result: Any, objective: Objective) -> None:
+    """Put what the trainer returned into ``rec`` (or fail it if that is not a TrainResult).
+
+    What the trainer claims is kept in ``rec.claimed`` (``fun``, ``nfev``, ``njev``,
+    ``nhev``), never taken as a measurement: ``final_cost`` is ``objective.fun`` at the
+    returned ``x``, one evaluation of the bare objective (outside the budget, the counts
+    and the trial's time), and an ``x`` with a NaN or an infinite weight makes ``success``
+    false, whatever the trainer said, with a note in ``message``.
+    """
+    n_params = objective.n_params
     if not isinstance(result, TrainResult):
         rec.status = "failed"
         rec.error = f"TypeError: train returned {type(result).__name__}, not TrainResult"
@@ -267,14 +279,22 @@ def _take_result(rec: TrialRecord, result: Any, n_params: int) -> None:
         return
     x = np.asarray(result.x, dtype=np.float64)
     rec.success, rec.optimizer_status, rec.message = bool(result.success), result.status, result.message
-    rec.final_cost, rec.nit = result.fun, result.nit
-    rec.claimed = {"nfev": result.nfev, "njev": result.njev, "nhev": result.nhev}
+    rec.nit = result.nit
+    rec.claimed = {"fun": result.fun, "nfev": result.nfev, "njev": result.njev, "nhev": result.nhev}
     if result.error is not None and rec.error is None:
         rec.error = result.error
     if x.shape != (n_params,):
         rec.status, rec.success = "failed", False
         rec.error = f"ValueError: the trainer returned x of shape {x.shape}, expected ({n_params},)"
         rec.message = f"the trainer returned x of shape {x.shape}, expected ({n_params},)"
+        return
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:
+        rec.success = False
+        _note(rec, f"the returned x has {bad} non-finite weight{'s' if bad != 1 else ''} (NaN or inf): "
+                   "not a success")
+        return
+    rec.final_cost = objective.fun(x)
 
 
 def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, message: str, wall_time_s: float,
