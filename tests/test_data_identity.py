@@ -1,5 +1,5 @@
 """A dataset is what its bytes (or its name and nnbench's data version) are, never how its path
-is spelled: resume, report and labels go by that identity."""
+is spelled: resume, report and labels go by that identity, and a trial found twice counts once."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from nnbench.cli import main
 from nnbench.datasets import BUNDLED_CATALOG
 from nnbench.datasets.bundled import DATA_VERSION
 from nnbench.results.record import problem_labels, trial_key
-from nnbench.results.store import read_results
+from nnbench.results.store import deduplicate, read_results
 
 TUTORIAL_CSV = "x_1,x_2,y\n1,0,1\n0,1,0\n1,1,0\n0,0,1\n"
 
@@ -105,6 +105,22 @@ def test_resume_and_the_table_go_by_the_data_however_its_path_is_spelled(tmp_pat
     assert rows == [("data", "BFGS", 3), ("data", "adam", 3), ("renamed", "BFGS", 3), ("renamed", "adam", 3)]
 
 
+def test_a_results_file_without_data_ids_resumes_by_the_data_as_it_is(tmp_path, monkeypatch, capsys):
+    """Files written before nnbench recorded ``data_id`` read it as ``None``; ``--resume`` keys
+    their trials by the data the path holds now."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text(TUTORIAL_CSV)
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--dataset", "data.csv", *RUN, "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    old = [lines[0]] + [json.dumps({k: v for k, v in json.loads(x).items() if k != "data_id"}) for x in lines[1:]]
+    out.write_text("\n".join(old) + "\n")
+    assert {r.data_id for r in read_results(out)[1]} == {None}
+    capsys.readouterr()
+    assert main(["run", "--dataset", "./data.csv", *RUN, "--out", str(out), "--resume"]) == 0
+    assert "6 of 6 trials are done, 0 to run" in _rows(capsys)[1]
+
+
 def test_two_datasets_of_one_file_name_get_distinct_labels_and_never_merge(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     for folder, text in (("a", TUTORIAL_CSV), ("b", TUTORIAL_CSV.replace("0,0,1", "0,0,0.5"))):
@@ -147,6 +163,47 @@ def test_the_html_report_names_each_dataset_apart(tmp_path, monkeypatch, capsys)
     a, b = (BUNDLED_CATALOG.identity(DatasetSpec(f"{d}/data.csv"))[:6] for d in "ab")
     assert f">data#{a} | h2 sigmoid nobias sse | 6 weights</h2>" in html
     assert f">data#{b} | h2 sigmoid nobias sse | 6 weights</h2>" in html
+
+
+def test_report_counts_a_trial_found_in_several_places_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--dataset", "tutorial", *RUN, "--out", str(out)]) == 0
+    capsys.readouterr()
+    (tmp_path / "twice.jsonl").write_text(out.read_text() * 2)  # a file concatenated to itself
+    shutil.copy(out, tmp_path / "copy.jsonl")  # and a copy of it
+    assert main(["report", "twice.jsonl", "copy.jsonl", str(out), "--format", "csv"]) == 0
+    rows, err = _rows(capsys)
+    assert rows == [("tutorial", "BFGS", 3), ("tutorial", "adam", 3)]
+    assert err == ("nnbench: 18 duplicate trials ignored (the same trial with the same results in more than one "
+                   "place)\n")
+
+
+def test_report_keeps_a_trial_run_again_with_other_results_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--dataset", "tutorial", *RUN, "--out", "one.jsonl"]) == 0
+    assert main(["run", "--dataset", "tutorial", *RUN, "--trainers", "BFGS", "--seeds", "2",
+                 "--out", "two.jsonl"]) == 0  # seeds 0 and 1 of BFGS again: other wall times
+    capsys.readouterr()
+    assert main(["report", "one.jsonl", "two.jsonl", "one.jsonl", "--format", "csv"]) == 0
+    rows, err = _rows(capsys)
+    assert rows == [("tutorial", "BFGS", 5), ("tutorial", "adam", 3)]
+    assert err == ("nnbench: a results file named twice is read once\n"
+                   "nnbench: 2 trials ran more than once with different results; all 4 runs of them are kept\n")
+
+
+def test_deduplicate_goes_by_key_and_results_not_by_path():
+    from _records import trial
+
+    a = trial("A", seed=0, history=[(1, 0.1, 1.0)], wall_time_s=0.5)
+    same_elsewhere = trial("A", seed=0, history=[(1, 0.1, 1.0)], wall_time_s=0.5, dataset="moved/d")
+    same_elsewhere.data_id = a.data_id  # the same data, read from another path
+    again = trial("A", seed=0, history=[(1, 0.1, 1.0)], wall_time_s=0.7)
+    other_seed = trial("A", seed=1, history=[(1, 0.1, 1.0)], wall_time_s=0.5)
+    assert a.key == same_elsewhere.key == again.key != other_seed.key
+    got = deduplicate([a, same_elsewhere, again, other_seed, a])
+    assert got.records == [a, again, other_seed]
+    assert (got.duplicates, got.repeated, got.repeats) == (2, 1, 2)
 
 
 def test_trial_key_holds_the_data_id_not_the_path():

@@ -28,6 +28,7 @@ from tabulate import tabulate
 from nnbench.reporting import measures as M
 from nnbench.errors import ConfigError, ResultsError
 from nnbench.results.record import RunMetadata, TrialRecord
+from nnbench.results.store import write_atomically
 from nnbench import defaults
 from nnbench.reporting.plots import TOP_CONSTRAINTS
 from nnbench.reporting.tables import problems, tables
@@ -422,12 +423,12 @@ def to_markdown(blocks: Sequence[Block]) -> tuple[str, dict[str, bytes]]:
 
 
 def _write(path: Path, data: str | bytes, what: str) -> None:
+    """Write ``data`` to ``path`` whole or not at all (:func:`nnbench.results.store.write_atomically`).
+
+    :raises ResultsError: ``--html r.html: cannot write: Permission denied``.
+    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
+        write_atomically(path, data)
     except OSError as exc:
         raise ResultsError(f"{what} {path}: cannot write: {exc.strerror}") from None
 

@@ -210,6 +210,12 @@ class Plan:
         return len(self.problems) * len(self.suite.seeds) * len(self.trainers)
 
     @property
+    def data_files(self) -> tuple[str, ...]:
+        """The CSV files the problems read, each once, in problem order (a run's inputs, which
+        its results never overwrite: :func:`nnbench.results.store.check_output`)."""
+        return tuple(dict.fromkeys(p.file for p in self.problems if p.file is not None))
+
+    @property
     def max_params(self) -> int:
         """The most weights of any problem's network (sizes the workers' shared buffers)."""
         return max(p.n_params for p in self.problems)
