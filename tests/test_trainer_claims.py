@@ -125,3 +125,23 @@ def test_a_record_of_claims_reads_back(liars, tmp_path):
     back = {r.trainer: r for r in read_results(path)[1]}
     for r in recs:
         assert back[r.trainer].claimed == r.claimed and back[r.trainer].final_cost == r.final_cost
+
+
+def test_a_schema_2_final_cost_is_read_as_the_claim_it_was(liars, tmp_path):
+    from nnbench.results.store import ResultsWriter, run_metadata
+
+    path = tmp_path / "r.jsonl"
+    with ResultsWriter(path, run_metadata("test")) as w:
+        run(_suite(), liars, writer=w)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["schema"] == 3
+    lines[0]["schema"] = 2
+    for rec in lines[1:]:  # what nnbench wrote before: the trainer's fun as final_cost, counts only
+        rec["final_cost"] = rec["claimed"]["fun"] if rec["claimed"] else None
+        if rec["claimed"]:
+            del rec["claimed"]["fun"]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    by = {r.trainer: r for r in read_results(path)[1]}
+    assert by["wrong-fun"].final_cost is None
+    assert by["wrong-fun"].claimed == {"nfev": 1, "njev": -1, "nhev": -1, "fun": -1.0}
+    assert by["sys-exit"].final_cost is None and by["sys-exit"].claimed is None  # it returned nothing

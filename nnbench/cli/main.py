@@ -544,14 +544,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nnbench.reporting.measures import TAU_CONSTRAINTS
     from nnbench.reporting.plots import TOP_CONSTRAINTS
     from nnbench.reporting.tables import check_format, render
-    from nnbench.results.store import deduplicate, read_many, write_atomically
+    from nnbench.results.store import deduplicate, read_many, same_file, write_atomically
     from nnbench.running.suite import SUITE_CONSTRAINTS
 
     fmt = check_format(args.format)
-    inputs = {Path(p).resolve() for p in args.results}
     for option, target in (("-o", args.output), ("--html", args.html),
                            ("--markdown", Path(args.markdown) / "report.md" if args.markdown else None)):
-        if target is not None and Path(target).resolve() in inputs:
+        if target is not None and any(same_file(target, p) for p in args.results):
             raise ConfigError(f"{option} {target} is one of the results files being read; "
                               "choose another output path")
     seen: set[Path] = set()

@@ -12,7 +12,10 @@ Schema versions (:data:`SCHEMA_VERSION`):
 
 * 1 -- nnbench 0.1: untyped records with ``network_spec``, ``options_pairs``, and a
   ``dataset`` without its delimiter. Still read: those fields are derived again.
-* 2 -- this layout: typed, validated on reading.
+* 2 -- typed, validated on reading; ``final_cost`` was the cost the trainer *claimed*.
+* 3 -- this layout: ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
+  trainer's claim is ``claimed["fun"]``; ``data_id`` (added). A schema-2 line is read with its
+  ``final_cost`` moved to ``claimed["fun"]`` and ``final_cost`` unknown (``None``).
 
 Reading checks every field it knows: a missing required field (:data:`REQUIRED`) or a field
 of the wrong type is ``FILE, line N: ...`` (a :class:`~nnbench.errors.ResultsError`); fields
@@ -23,6 +26,7 @@ lack it; a field whose *meaning* changes bumps the schema.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -45,7 +49,7 @@ __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_K
            "jsonable"]
 
 #: The layout version written in the metadata line.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
@@ -97,6 +101,7 @@ def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping
                        sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def spec_identity(dataset: DatasetSpec) -> str:
     """The stand-in data identity of a record written before nnbench recorded ``data_id``:
     the SHA-256 (64 hex digits) of its :meth:`DatasetSpec.describe`, the path as it was
@@ -413,9 +418,11 @@ class TrialRecord(FieldMapping):
         return jsonable(out)
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> TrialRecord:
-        """The record of one results line (schema 1 or 2).
+    def from_json(cls, obj: Mapping[str, Any], schema: int = SCHEMA_VERSION) -> TrialRecord:
+        """The record of one results line.
 
+        :param schema: the file's :data:`SCHEMA_VERSION` (1, 2 or 3); before 3 the line's
+            ``final_cost`` was the trainer's claim, which is read as ``claimed["fun"]``.
         :raises FieldError: a missing required field or a field of the wrong type, naming it
             (``field 'best_cost': must be a number or null, got 'abc'``).
         """
@@ -434,6 +441,10 @@ class TrialRecord(FieldMapping):
             values["network"], values["sizes"] = NetworkSpec.from_dict(_table(obj["network"]))
         except (ConfigError, FieldError) as exc:
             raise FieldError(f"field 'network': {str(exc).replace('NetworkSpec.', '')}") from None
+        if schema < 3:  # its final_cost is what the trainer said, not a measurement
+            claim = values.pop("final_cost", None)
+            if claim is not None or values.get("claimed") is not None:
+                values["claimed"] = {**(values.get("claimed") or {}), "fun": claim}
         return cls(**values)
 
 

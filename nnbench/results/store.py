@@ -406,6 +406,7 @@ def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord
     """
     path = Path(path)
     metadata: RunMetadata | None = None
+    file_schema = SCHEMA_VERSION
     records: list[TrialRecord] = []
     bad: tuple[int, str] | None = None
     for lineno, line in _lines(path):
@@ -433,8 +434,9 @@ def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord
                     raise ResultsError(f"{path}, line {lineno}: results schema {schema!r}; this nnbench "
                                        f"reads schema {SCHEMA_VERSION} and older (upgrade nnbench)")
                 metadata = RunMetadata.from_json(obj)
+                file_schema = schema  # a line without one is schema 1
             elif obj.get("kind") == "trial":
-                records.append(TrialRecord.from_json(obj))
+                records.append(TrialRecord.from_json(obj, file_schema))
         except FieldError as exc:
             raise ResultsError(f"{path}, line {lineno}: {exc}") from None
     if metadata is None:
