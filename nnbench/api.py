@@ -82,15 +82,18 @@ def run(suite: Suite | Plan | None = None, out: str | os.PathLike | None = None,
         and the suite's plugins).
     :param executor: an executor from :mod:`nnbench.running.executors` (default: serial, in this
         process: a script needs no ``if __name__ == "__main__"`` guard).
-    :raises ConfigError, DatasetError, ResultsError: a bad suite, data, or an existing ``out``.
+    :raises ConfigError, DatasetError, ResultsError: a bad suite, data, an existing ``out``,
+        an ``out`` that is one of the CSV files the suite reads (``force`` or not), or one
+        that another process is writing.
     """
-    from nnbench.results.store import ResultsWriter, run_metadata
+    from nnbench.results.store import ResultsWriter, check_output, run_metadata
     from nnbench.running.suite import make_plan
 
     suite = suite if suite is not None else Suite(networks=(NetworkSpec((2,), bias=False),))
     plan = suite if isinstance(suite, Plan) else make_plan(suite, registry)
     if out is None:
         return RunResult(_run(plan, registry, executor=executor))
+    check_output(out, {f: f"the dataset {f}" for f in plan.data_files}, option="out")
     with ResultsWriter(out, run_metadata("nnbench.run", blas_threads=plan.suite.blas_threads),
                        mode="force" if force else "new") as w:
         return RunResult(_run(plan, registry, writer=w, executor=executor), Path(out))

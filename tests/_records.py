@@ -16,9 +16,11 @@ NET = NetworkSpec().label
 
 def trial(trainer: str, seed: int = 0, *, dataset: str = "d", history: list | None = None,
           train: dict | None = None, test: dict | None = None, **fields: Any) -> TrialRecord:
-    """A :class:`TrialRecord` of ``trainer`` on problem ``(dataset, NET)``: ``best_cost`` is the
-    history's lowest unless given; ``train``/``test`` are Fit fields; other fields as given."""
+    """A :class:`TrialRecord` of ``trainer`` on problem ``(dataset, NET)`` (its ``data_id`` is
+    ``dataset`` unless given): ``best_cost`` is the history's lowest unless given;
+    ``train``/``test`` are Fit fields; other fields as given."""
     history = [tuple(h) + (math.nan,) * (4 - len(h)) for h in (history or [])]  # work unknown
+    fields.setdefault("data_id", dataset)
     fields.setdefault("best_cost", min((h[2] for h in history), default=None))
     fit = {k: (None if v is None else Fit.from_dict(v)) for k, v in (("train", train), ("test", test))}
     return TrialRecord(dataset=DatasetSpec(dataset), network=NetworkSpec(), sizes=(2, 2, 1), trainer=trainer,

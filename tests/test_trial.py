@@ -191,7 +191,7 @@ def test_results_file_round_trip(tmp_path, registry):
     with ResultsWriter(path, run_metadata("test")) as w:
         recs = run(suite, registry, writer=w)
     meta, back = read_results(path)
-    assert meta.schema == 2 and meta.blas_threads_per_trial == 1
+    assert meta.schema == 3 and meta.blas_threads_per_trial == 1
     assert len(back) == 4 and [r["trainer"] for r in back] == [r["trainer"] for r in recs]
     assert "NaN" not in path.read_text()
 

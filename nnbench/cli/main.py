@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from nnbench import defaults
 from nnbench.errors import ConfigError, NNBenchError
+
+if TYPE_CHECKING:
+    from nnbench.results.store import ResultsWriteError
 
 __all__ = ["main", "build_parser", "parse_option", "default_suite"]
 
@@ -343,7 +349,8 @@ def _drop_damaged_tail(path: Path) -> None:
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from nnbench.reporting.tables import check_format, render
-    from nnbench.results.store import ResultsWriter, default_results_path, run_metadata
+    from nnbench.results.store import (ResultsLock, ResultsWriteError, ResultsWriter, check_output, new_results_file,
+                                       run_metadata)
     from nnbench.running.suite import make_plan, run
 
     fmt = check_format(args.format)
@@ -364,61 +371,147 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
     if args.resume and out is None:
         raise ConfigError("--resume needs the results file to complete: give --out FILE.jsonl")
-    out = out or default_results_path()
-    done: set[str] = set()
-    mode = "force" if args.force else "new"
-    if args.resume and out.exists():
-        existing = _read_quietly(out)
-        budgets = {r.budget for r in existing}
-        if budgets - {suite.budget}:
-            theirs = ", ".join(f"--max-evals {b.max_evals} "
-                               + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit")
-                               for b in sorted(budgets, key=str))
-            raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
-                              "same --max-evals and --time-limit, or start a new file")
-        done = {r.key for r in existing}
-        _drop_damaged_tail(out)
-        mode = "append"
-    n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
-    executor, how = _executor(args, sf, n_todo)
-    meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
-                        suite_file=str(sf.path) if sf is not None else None)
-    with executor:  # a Dask scheduler is reached before the results file is opened
-        writer = ResultsWriter(out, meta, mode=mode)
-        if args.resume:
-            print(f"nnbench: resuming {out}: {len(plan) - n_todo} of {len(plan)} trials are done, "
-                  f"{n_todo} to run", file=sys.stderr)
-        bar = None
-        if not args.quiet and sys.stderr.isatty():
-            from tqdm import tqdm
+    lock = None
+    count = 0  # trials this run finished
+    interrupted: KeyboardInterrupt | None = None
+    failed: ResultsWriteError | None = None
+    if out is not None:
+        check_output(args.out or out, _inputs(plan, sf, wanted.where))  # --force or not; named as typed
+        lock = ResultsLock(out)  # one writer at a time, taken before the file is read for --resume
+    try:
+        done: set[str] = set()
+        kept = 0  # trials in the file before this run
+        mode = "force" if args.force else "new"
+        if args.resume and out is not None and out.exists():
+            existing = _read_quietly(out)
+            _check_resumable(out, existing, suite)
+            done = _done_keys(existing, registry.catalog())
+            kept = len(existing)
+            _drop_damaged_tail(out)
+            mode = "append"
+        n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
+        executor, how = _executor(args, sf, n_todo)
+        meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
+                            suite_file=str(sf.path) if sf is not None else None)
+        with executor:  # a Dask scheduler is reached before the results file is opened
+            try:
+                writer = (ResultsWriter(out, meta, mode=mode, lock=lock) if out is not None
+                          else new_results_file(meta))
+            except ResultsWriteError as exc:
+                raise _write_failed(exc, kept) from None
+            out = writer.path
+            bar = None
+            try:
+                if args.resume:
+                    print(f"nnbench: resuming {out}: {len(plan) - n_todo} of {len(plan)} trials are done, "
+                          f"{n_todo} to run", file=sys.stderr)
+                if not args.quiet and sys.stderr.isatty():
+                    from tqdm import tqdm
 
-            bar = tqdm(total=n_todo, file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
-        count = 0
+                    bar = tqdm(total=n_todo, file=sys.stderr, unit="trial", desc="nnbench run", leave=False)
 
-        def progress(rec: Any) -> None:
-            nonlocal count
-            count += 1
-            if bar is not None:
-                bar.set_postfix_str(f"{rec.trainer} seed {rec.seed}", refresh=False)
-                bar.update(1)
+                def progress(rec: Any) -> None:
+                    nonlocal count
+                    count += 1
+                    if bar is not None:
+                        bar.set_postfix_str(f"{rec.trainer} seed {rec.seed}", refresh=False)
+                        bar.update(1)
 
-        interrupted = False
-        try:
-            run(plan, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done, keep=False)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            writer.close()
-            if bar is not None:
-                bar.close()
+                run(plan, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
+                    keep=False)
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (_Terminated)
+                interrupted = exc
+            except ResultsWriteError as exc:
+                failed = exc
+            finally:
+                writer.close()
+                if bar is not None:
+                    bar.close()
+    finally:
+        if lock is not None:
+            lock.release()  # the writer released it already, unless it was never made
+    if failed is not None:
+        raise _write_failed(failed, kept)
     records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
     sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
-    if interrupted:
+    if interrupted is not None:
         print(f"nnbench: interrupted after {count} of {n_todo} trials; they are in {out} "
               f"(complete it with --resume --out {out})", file=sys.stderr)
-        return 130
+        return _status_of(interrupted)
     print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
     return 0
+
+
+def _write_failed(exc: ResultsWriteError, before: int) -> NNBenchError:
+    """The one-line error of a results file that could not be written: the file, why, the
+    trials it keeps (``before`` this run, plus those this run wrote; none if it is gone) and
+    how to complete it."""
+    kept = before + exc.kept if not exc.gone else 0
+    return NNBenchError(f"cannot write {exc.path} ({exc.reason}); {kept} trial{'' if kept == 1 else 's'} "
+                        f"{'is' if kept == 1 else 'are'} kept in it; complete it with --resume --out {exc.path}")
+
+
+def _inputs(plan: Any, sf: Any, where: dict[str, str]) -> dict[str, str]:
+    """The files a run reads, each with what it is, for :func:`nnbench.results.store.check_output`."""
+    inputs: dict[str, str] = {}
+    if sf is not None:
+        inputs[str(sf.path)] = "the suite file"
+    for f in plan.data_files:
+        inputs.setdefault(f, f"--dataset {f}" if where.get("datasets") == "--dataset" or sf is None
+                          else f"{f}, a dataset of {sf.path}")
+    return inputs
+
+
+def _g(value: float) -> str:
+    """A number as typed: ``0.01``, ``1e-10``, ``2`` (the shortest text that reads back to it)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _check_resumable(out: Path, existing: Sequence[Any], suite: Any) -> None:
+    """Refuse ``--resume`` when the file's trials ran with another budget or target than
+    this run's (another meaning of every trial; other options are other trials instead).
+
+    :raises ConfigError: one line naming the file, the file's values and this run's.
+    """
+    budgets = {r.budget for r in existing}
+    if budgets - {suite.budget}:
+        theirs = ", ".join(f"--max-evals {b.max_evals} "
+                           + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit")
+                           for b in sorted(budgets, key=str))
+        raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
+                          "same --max-evals and --time-limit, or start a new file")
+    targets = {r.target for r in existing}
+    if targets - {suite.target}:
+        def spell(t: float | None) -> str:
+            return "no --target-cost" if t is None else f"--target-cost {_g(t)}"
+
+        theirs = ", ".join(spell(t) for t in sorted(targets, key=lambda t: (t is not None, t or 0.0)))
+        raise ConfigError(f"--resume {out}: its trials ran with {theirs}, this run has {spell(suite.target)}; "
+                          "resume with the same --target-cost, or start a new file")
+
+
+def _done_keys(records: Sequence[Any], catalog: Any) -> set[str]:
+    """The keys of the trials of a results file, for ``--resume``. A record written before
+    nnbench recorded ``data_id`` is keyed by the identity of its data as the file is now,
+    when it can still be read (else by its description, as it was then)."""
+    from nnbench.results.record import trial_key
+
+    ids: dict[Any, str | None] = {}
+    keys = set()
+    for r in records:
+        if r.data_id is None:
+            if r.dataset not in ids:
+                try:
+                    ids[r.dataset] = catalog.identity(r.dataset)
+                except NNBenchError:
+                    ids[r.dataset] = None
+            ident = ids[r.dataset]
+            if ident is not None:
+                keys.add(trial_key(ident, r.network, r.trainer, r.options, r.seed))
+                continue
+        keys.add(r.key)
+    return keys
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -463,14 +556,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nnbench.reporting.measures import TAU_CONSTRAINTS
     from nnbench.reporting.plots import TOP_CONSTRAINTS
     from nnbench.reporting.tables import check_format, render
-    from nnbench.results.store import read_many
+    from nnbench.results.store import deduplicate, read_many, same_file, write_atomically
     from nnbench.running.suite import SUITE_CONSTRAINTS
 
     fmt = check_format(args.format)
-    inputs = {Path(p).resolve() for p in args.results}
     for option, target in (("-o", args.output), ("--html", args.html),
                            ("--markdown", Path(args.markdown) / "report.md" if args.markdown else None)):
-        if target is not None and Path(target).resolve() in inputs:
+        if target is not None and any(same_file(target, p) for p in args.results):
             raise ConfigError(f"{option} {target} is one of the results files being read; "
                               "choose another output path")
     first: dict[Path, str] = {}  # each file once, under the name it was first given
@@ -484,11 +576,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     target_cost = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
     top = _value(args.top, TOP_CONSTRAINTS, "--top")
     metas, per_file = read_many(args.results)
-    records = [r for recs in per_file for r in recs]
+    unique = deduplicate(r for recs in per_file for r in recs)
+    records = unique.records
+    if unique.duplicates:
+        print(f"nnbench: {unique.duplicates} duplicate trial{'s' if unique.duplicates != 1 else ''} ignored "
+              "(the same trial with the same results in more than one place)", file=sys.stderr)
+    if unique.repeated:
+        print(f"nnbench: {unique.repeated} trial{'s' if unique.repeated != 1 else ''} ran more than once with "
+              f"different results; all {unique.repeats} runs of them are kept", file=sys.stderr)
     text = render(records, fmt, per_trial=args.per_trial)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as exc:
             raise ConfigError(f"-o {args.output}: cannot write: {exc.strerror}") from None
         print(f"wrote {args.output}", file=sys.stderr)
@@ -508,9 +607,52 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C raises :class:`KeyboardInterrupt`, so
+    that both stop a command the same clean way (exit status 143 instead of 130)."""
+
+
+def _status_of(exc: KeyboardInterrupt) -> int:
+    """The exit status of a command ended by a signal: 128 + its number, as a shell reports it
+    (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`_Terminated` (in the main thread; elsewhere a
+    handler cannot be set, and nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    old = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``nnbench`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    """Run the ``nnbench`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    Ctrl-C and SIGTERM stop any command cleanly, without a traceback: ``nnbench run`` prints
+    the table so far and how to complete its file (exit 130 or 143); other commands, and a run
+    interrupted before its first trial, print ``nnbench: interrupted`` and leave no partial
+    output file."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with _sigterm_interrupts():
+            return _main(argv)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside a run's trials (a CSV loading, a report)
+        print("nnbench: interrupted", file=sys.stderr)
+        return _status_of(exc)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

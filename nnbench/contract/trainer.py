@@ -108,7 +108,8 @@ class TrainResult:
 
     :param x: final weights, float64 of shape ``(n_params,)``.
     :param fun: the objective's cost at ``x`` (never a scaled variant such as
-        ``least_squares``' half sum of squares).
+        ``least_squares``' half sum of squares). A claim, like the counts: the record keeps
+        it in ``claimed["fun"]``, and its ``final_cost`` is the harness's own evaluation at ``x``.
     :param success: the optimizer's own convergence flag.
     :param status: the optimizer's own status code.
     :param message: the optimizer's own message.

@@ -17,7 +17,14 @@ from types import MappingProxyType
 from nnbench.datasets.csv_reader import parse_csv
 from nnbench.datasets.dataset import Dataset, retarget
 
-__all__ = ["BundledDataset", "BUNDLED", "DATASET_LOADERS", "bundled_names"]
+__all__ = ["BundledDataset", "BUNDLED", "DATASET_LOADERS", "DATA_VERSION", "bundled_names"]
+
+#: The version of the data nnbench ships and of how it makes data by name: part of the
+#: identity of every registered (bundled or plugin-generated) dataset
+#: (:meth:`nnbench.datasets.catalog.Catalog.identity`). Raise it when a bundled file, or the
+#: way a named dataset is read or generated, changes, so that results of the old data never
+#: resume, merge or compare with the new ones as if they were the same problem.
+DATA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)

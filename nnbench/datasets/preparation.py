@@ -71,9 +71,19 @@ class DatasetSpec:
 
     @property
     def label(self) -> str:
-        """A short name for tables: the dataset's name, plus how it was prepared."""
+        """A short name for tables: the dataset's name (a CSV's file name without ``.csv``),
+        plus how it was prepared (``"diabetes std=all test=0.2"``)."""
+        return self.tagged_label(None)
+
+    def tagged_label(self, tag: str | None) -> str:
+        """:attr:`label` with ``#tag`` after the name (``"data#3f2a1c std=all"``): what tells
+        two datasets of one label apart (:func:`nnbench.results.record.problem_labels` gives
+        the tag, a prefix of their identity, only when it is needed).
+
+        :param tag: the tag, or ``None`` for the plain :attr:`label`.
+        """
         name = Path(self.source).stem if self.source.endswith(".csv") else self.source
-        bits = [name]
+        bits = [name if tag is None else f"{name}#{tag}"]
         if self.standardize != "none":
             bits.append(f"std={self.standardize}")
         if self.test_size:

@@ -28,6 +28,7 @@ from tabulate import tabulate
 from nnbench.reporting import measures as M
 from nnbench.errors import ConfigError, ResultsError
 from nnbench.results.record import RunMetadata, TrialRecord
+from nnbench.results.store import write_atomically
 from nnbench import defaults
 from nnbench.reporting.plots import TOP_CONSTRAINTS
 from nnbench.reporting.tables import problems, tables
@@ -251,7 +252,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
     if with_plots:
         from nnbench.reporting import plots
 
-        p = runs[0].problem
+        p = runs[0].label
         stem = _slug(f"{p[0]}-{p[1]}")
         blocks.append(Block("h3", "Figures"))
         _figure(blocks, f"{stem}-convergence-evals", "Convergence: best-so-far cost against evaluations",
@@ -270,7 +271,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda c: c[0])[1].record
         _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "
-                f"{best.seed}) against the targets", lambda: plots.predictions(best))
+                f"{best.seed}) against the targets", lambda: plots.predictions(best, p))
         _figure(blocks, f"{stem}-winrate", "Win rates: share of seeds where the row trainer ends lower",
                 lambda: plots.win_rate_plot(runs))
     return blocks
@@ -324,12 +325,11 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
         return blocks
     runs = M.runs_of(records)
     instances = M.instances_of(runs)
-    summary = {title: (h, rows) for title, h, rows in tables(records)}
-    for (ds, net), (title, (headers, rows)) in zip(problems(records), summary.items()):
-        recs = [r for r in records if r.problem == (ds, net)]
+    for problem, (title, headers, rows) in zip(problems(records), tables(records)):
+        recs = [r for r in records if r.problem == problem]
         blocks.append(Block("h2", title))
         blocks.append(Block("table", "Summary per trainer (the table 'nnbench report' prints)", headers, rows))
-        blocks += _problem_blocks(recs, [r for r in runs if r.problem == (ds, net)], instances, targets,
+        blocks += _problem_blocks(recs, [r for r in runs if r.problem == problem], instances, targets,
                                   profile_target, top, with_plots, seed)
 
     blocks.append(Block("h2", "All problems: profiles"))
@@ -438,12 +438,12 @@ def to_markdown(blocks: Sequence[Block]) -> tuple[str, dict[str, bytes]]:
 
 
 def _write(path: Path, data: str | bytes, what: str) -> None:
+    """Write ``data`` to ``path`` whole or not at all (:func:`nnbench.results.store.write_atomically`).
+
+    :raises ResultsError: ``--html r.html: cannot write: Permission denied``.
+    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
+        write_atomically(path, data)
     except OSError as exc:
         raise ResultsError(f"{what} {path}: cannot write: {exc.strerror}") from None
 

@@ -2,8 +2,10 @@
 
 Vocabulary (after COCO, Hansen et al. 2021, and Moré & Wild 2009):
 
-* a *problem* is a ``(dataset_label, network_label)`` pair;
-* an *instance* is a problem with a seed, ``(dataset_label, network_label, seed)``: every
+* a *problem* is a dataset (its identity, ``data_id``) with a network, ``(data_key,
+  network_label)`` (:attr:`~nnbench.results.record.TrialRecord.problem`), named for display by
+  :func:`~nnbench.results.record.problem_labels`;
+* an *instance* is a problem with a seed, ``(data_key, network_label, seed)``: every
   trainer starts from the same ``x0`` on it, so ``f(x0)`` (the record's ``initial_cost``) is
   shared, and ``f_best``, the lowest cost any trainer reached on it, is well defined;
 * a *run* is one trial that ran (status ``ok``, ``failed`` or ``time limit``; ``skipped``
@@ -34,7 +36,7 @@ import numpy as np
 from scipy import stats
 
 from nnbench.reporting.ranking import rank, solved_level
-from nnbench.results.record import TrialRecord
+from nnbench.results.record import TrialRecord, problem_labels
 from nnbench.validation import Interval, check
 
 __all__ = [
@@ -83,7 +85,7 @@ class Run:
     """One trial that ran, in the form the measures use.
 
     :param trainer: the trainer's name; :param family: its family.
-    :param problem: ``(dataset_label, network_label)``; :param seed: the seed.
+    :param problem: the problem's identity, ``(data_key, network_label)``; :param seed: the seed.
     :param n_params: number of weights (the dimension n of Moré & Wild).
     :param f0: ``f(x0)``, the cost at the shared start, or ``None`` if not finite.
     :param best_cost: lowest cost evaluated, or ``None`` (no finite cost).
@@ -92,6 +94,8 @@ class Run:
     :param history: float64 array ``(k, 4)``: evaluations, seconds, best cost, work at each
         improvement (``k`` may be 0; work NaN where unknown).
     :param record: the :class:`~nnbench.results.record.TrialRecord` it came from.
+    :param label: the problem's display name, ``(dataset_label, network_label)``
+        (:func:`~nnbench.results.record.problem_labels` over the records the runs came from).
     """
 
     trainer: str
@@ -106,10 +110,11 @@ class Run:
     work: float
     history: np.ndarray = field(repr=False)
     record: TrialRecord = field(repr=False, compare=False)
+    label: Problem = field(default=("", ""), compare=False)
 
     @property
     def instance(self) -> InstanceKey:
-        """``(dataset_label, network_label, seed)``."""
+        """``(data_key, network_label, seed)``."""
         return (*self.problem, self.seed)
 
 
@@ -175,7 +180,10 @@ def _finite(v: float | None) -> float | None:
 
 
 def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
-    """The :class:`Run` of every record that ran (skipped trials are left out), in order."""
+    """The :class:`Run` of every record that ran (skipped trials are left out), in order,
+    each with its problem's label among ``records``."""
+    records = list(records)
+    labels = problem_labels(records)
     out = []
     for r in records:
         if not r.ran:
@@ -183,7 +191,7 @@ def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
         h = np.asarray(r.history, dtype=np.float64).reshape(-1, 4)
         out.append(Run(r.trainer, r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
                        _finite(r.best_cost), r.evaluations, r.wall_time_s,
-                       math.nan if r.work is None else float(r.work), h, r))
+                       math.nan if r.work is None else float(r.work), h, r, labels[r.problem]))
     return out
 
 

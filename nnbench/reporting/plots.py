@@ -25,7 +25,7 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.reporting import measures as M
-from nnbench.errors import ConfigError, NNBenchError
+from nnbench.errors import ConfigError, DatasetError, NNBenchError
 from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval
 
@@ -160,7 +160,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
     n_seeds = len({r.seed for r in runs})
     ax.set_title(f"Best-so-far cost vs {measure}: median over {n_seeds} seed{'s' if n_seeds != 1 else ''}"
                  + (", band = interquartile range" if n_seeds > 1 else ""), fontsize=10)
-    fig.suptitle(_problem_title(runs[0].problem, runs[0].n_params), fontsize=11)
+    fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
     _legend(fig, ax, order, top, handles)
     return fig
 
@@ -199,7 +199,7 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
     taus = [g.label for g in targets]
     ax.set_title(f"Runtime ECDF over {len(targets)} targets ({taus[0]} ... {taus[-1]}) and "
                  f"{len({r.seed for r in runs})} seeds", fontsize=10)
-    fig.suptitle(_problem_title(runs[0].problem, runs[0].n_params), fontsize=11)
+    fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
     _legend(fig, ax, order, top, handles)
     return fig
 
@@ -319,24 +319,35 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     ax.legend([Patch(color=fcol[f], alpha=0.6) for f in fams], fams, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, title="family", title_fontsize=8)
     n_seeds = len({r.seed for r in runs})
-    fig.suptitle(f"{_problem_title(runs[0].problem, runs[0].n_params)}: final best cost over {n_seeds} "
+    fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: final best cost over {n_seeds} "
                  f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
     return fig
 
 
 def _data_for(record: TrialRecord) -> tuple[Any, Any]:
     """``(train, test)`` as the record's trial trained on, from the registered datasets
-    (bundled, and those of installed plugins) or its CSV file."""
+    (bundled, and those of installed plugins) or its CSV file.
+
+    :raises DatasetError: the data cannot be loaded, or is not the data the trial ran on
+        (its identity, :meth:`nnbench.datasets.Catalog.identity`, is not the record's ``data_id``).
+    """
     from nnbench.contract.plugins import registry_for
 
-    return registry_for().catalog().prepare(record.dataset)
+    catalog = registry_for().catalog()
+    if record.data_id is not None and catalog.identity(record.dataset) != record.data_id:
+        raise DatasetError(f"{record.dataset.source} is no longer the data the trial ran on "
+                           "(its bytes or nnbench's data version changed)")
+    return catalog.prepare(record.dataset)
 
 
-def predictions(record: TrialRecord) -> Any:
+def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> Any:
     """Predictions against targets for one trial at its best weights (training data, and
     the test split if there is one), with Pearson r (``record.train.pearson_r``)
     and the identity line. The network is rebuilt from the record
     (:meth:`nnbench.core.network.NetworkSpec.build`), the data from its dataset description.
+
+    :param problem: the problem's display name (a :class:`~nnbench.reporting.measures.Run`'s
+        ``label``); default the record's own dataset and network labels.
 
     :raises ValueError: the record has no best weights, or its data cannot be loaded
         (the message says why).
@@ -368,7 +379,8 @@ def predictions(record: TrialRecord) -> Any:
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
     ax.set_title(f"{record.trainer}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
-    fig.suptitle(f"{record.dataset_label} | {record.network_label}: predictions of the best trial", fontsize=11)
+    title = problem or (record.dataset_label, record.network_label)
+    fig.suptitle(f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
     return fig
 
 
@@ -400,5 +412,5 @@ def win_rate_plot(runs: Sequence[M.Run], max_trainers: int = 30) -> Any:
     ax.set_xlabel("opponent (column)")
     ax.set_ylabel("trainer (row)")
     fig.colorbar(im, ax=ax, shrink=0.7, label="share of seeds where the row trainer ends lower")
-    fig.suptitle(f"{_problem_title(runs[0].problem, runs[0].n_params)}: win rates", fontsize=11)
+    fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: win rates", fontsize=11)
     return fig

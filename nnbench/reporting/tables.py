@@ -18,7 +18,7 @@ from tabulate import tabulate
 
 from nnbench.errors import ConfigError, did_you_mean
 from nnbench.reporting.ranking import Standing, median, rank, standings
-from nnbench.results.record import TrialRecord, jsonable
+from nnbench.results.record import TrialRecord, jsonable, problem_labels
 
 __all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems"]
 
@@ -40,7 +40,8 @@ def check_format(fmt: str) -> str:
 
 
 def problems(records: Sequence[TrialRecord]) -> list[tuple[str, str]]:
-    """The distinct problems (:attr:`TrialRecord.problem`), in first-seen order."""
+    """The distinct problems (:attr:`TrialRecord.problem`, their identities), in first-seen
+    order; :func:`nnbench.results.record.problem_labels` names them."""
     return list(dict.fromkeys(r.problem for r in records))
 
 
@@ -59,11 +60,14 @@ def summarize(records: Sequence[TrialRecord]) -> list[dict]:
     skipped, failed or timed out, or, when no run converged before its budget, the
     optimizer's most common message).
     """
-    rows = []
-    for problem in problems(records):
-        for st in standings([r for r in records if r.problem == problem]):
-            rows.append(_row(problem, st))
-    return rows
+    return [row for _, row in _summary(records)]
+
+
+def _summary(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]]:
+    """:func:`summarize`'s rows, each with the identity of its problem."""
+    labels = problem_labels(records)
+    return [(problem, _row(labels[problem], st)) for problem in labels
+            for st in standings([r for r in records if r.problem == problem])]
 
 
 def _row(problem: tuple[str, str], st: Standing) -> dict:
@@ -113,19 +117,25 @@ def trial_rows(records: Sequence[TrialRecord]) -> list[dict]:
     Pearson r (train, test), evaluations, wall seconds, stop reason, message; ordered by
     problem (first seen), trainer (ranked within the problem) and seed, whatever order the
     trials finished in."""
+    return [row for _, row in _trials(records)]
+
+
+def _trials(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]]:
+    """:func:`trial_rows`' rows, each with the identity of its problem."""
     rows = []
-    for problem in problems(records):
+    labels = problem_labels(records)
+    for problem, (ds, net) in labels.items():
         mine = [r for r in records if r.problem == problem]
         order = {t: i for i, t in enumerate(rank(mine))}
         for r in sorted(mine, key=lambda r: (order[r.trainer], r.seed)):
-            rows.append({
-                "dataset": problem[0], "network": problem[1], "trainer": r.trainer,
+            rows.append((problem, {
+                "dataset": ds, "network": net, "trainer": r.trainer,
                 "seed": r.seed, "status": r.status, "success": r.success,
                 "best_cost": r.best_cost, "pearson_r": r.train.pearson_r if r.train else None,
                 "test_r": r.test.pearson_r if r.test else None,
                 "evals": r.evaluations, "wall_s": r.wall_time_s,
                 "stop": r.stop, "message": (r.error or r.message or "")[:120],
-            })
+            }))
     return rows
 
 
@@ -166,16 +176,16 @@ def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tupl
 
     :param per_trial: one row per trial instead of the summary per trainer.
     """
-    rows = trial_rows(records) if per_trial else summarize(records)
+    rows = _trials(records) if per_trial else _summary(records)
     cols = (["trainer", "seed", "status", "success", "best_cost", "pearson_r", "test_r", "evals", "wall_s", "stop", "message"]
             if per_trial else
             ["trainer", "family", "runs", "failed", "timed_out", "skipped", "converged", "reached", "best_cost", "pearson_r",
              "test_r", "wall_s", "evals", "calls", "note"])
     out = []
-    for ds, net in problems(records):
-        sub = [r for r in rows if r["dataset"] == ds and r["network"] == net]
+    for problem, (ds, net) in problem_labels(records).items():
+        sub = [row for p, row in rows if p == problem]
         show = _visible(sub, cols)
-        weights = next((r.n_params for r in records if r.problem == (ds, net)), None)
+        weights = next((r.n_params for r in records if r.problem == problem), None)
         out.append((f"{ds} | {net} | {weights} weights", [_HEADERS[c] for c in show],
                     [[_fmt(r.get(c), c) for c in show] for r in sub]))
     return out

@@ -12,7 +12,10 @@ Schema versions (:data:`SCHEMA_VERSION`):
 
 * 1 -- nnbench 0.1: untyped records with ``network_spec``, ``options_pairs``, and a
   ``dataset`` without its delimiter. Still read: those fields are derived again.
-* 2 -- this layout: typed, validated on reading.
+* 2 -- typed, validated on reading; ``final_cost`` was the cost the trainer *claimed*.
+* 3 -- this layout: ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
+  trainer's claim is ``claimed["fun"]``; ``data_id`` (added). A schema-2 line is read with its
+  ``final_cost`` moved to ``claimed["fun"]`` and ``final_cost`` unknown (``None``).
 
 Reading checks every field it knows: a missing required field (:data:`REQUIRED`) or a field
 of the wrong type is ``FILE, line N: ...`` (a :class:`~nnbench.errors.ResultsError`); fields
@@ -23,9 +26,11 @@ lack it; a field whose *meaning* changes bumps the schema.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -40,10 +45,11 @@ from nnbench.contract.trainer import Budget
 from nnbench.validation import FieldMapping
 
 __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_KINDS", "TrialRecord",
-           "RunMetadata", "FieldError", "trial_key", "jsonable"]
+           "RunMetadata", "FieldError", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
+           "jsonable"]
 
 #: The layout version written in the metadata line.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
@@ -80,16 +86,66 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def trial_key(dataset: DatasetSpec, network: NetworkSpec, trainer: str, options: Mapping[str, Any],
+def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping[str, Any],
               seed: int) -> str:
-    """The identity of a trial, for ``--resume``: its data and preparation, network,
-    trainer (case-insensitive), options (parsed values, keys sorted) and seed.
+    """The identity of a trial, for ``--resume`` and the report's de-duplication: its data as
+    prepared, network, trainer (case-insensitive), options (parsed values, keys sorted) and seed.
 
+    :param data_id: the data's identity (:meth:`nnbench.datasets.Catalog.identity`; for a
+        record without one, :func:`spec_identity`), never its path: a trial keeps its key
+        however the path is spelled and wherever the file moved.
     :returns: a string, equal for a planned trial and the record it produced, however the
         record was written and read back (tuples and lists compare equal).
     """
-    return json.dumps([dataset.describe(), jsonable(asdict(network)), trainer.lower(),
+    return json.dumps([data_id, jsonable(asdict(network)), trainer.lower(),
                        sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def spec_identity(dataset: DatasetSpec) -> str:
+    """The stand-in data identity of a record written before nnbench recorded ``data_id``:
+    the SHA-256 (64 hex digits) of its :meth:`DatasetSpec.describe`, the path as it was
+    spelled included (what identified a trial's data then)."""
+    return hashlib.sha256(json.dumps(dataset.describe(), sort_keys=True).encode("utf-8")).hexdigest()
+
+
+#: The fewest hex digits of a data identity that tag a dataset's label when two datasets
+#: share one (``data#3f2a1c``); more are taken if needed to tell them apart.
+LABEL_TAG_DIGITS = 6
+
+
+def problem_labels(records: Iterable[TrialRecord]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The display labels of the problems of ``records``, distinct per problem: the one
+    function that names problems in tables, reports and figures.
+
+    A problem (:attr:`TrialRecord.problem`) is identified by its data (``data_id``) and its
+    network, so two datasets never merge; its label is ``(dataset label, network label)``
+    (:attr:`DatasetSpec.label`, of the problem's first record). When two problems of
+    different data would share a label (``a/data.csv`` and ``b/data.csv`` with other
+    bytes), each of those datasets is tagged with the first :data:`LABEL_TAG_DIGITS` (or
+    more, until they differ) hex digits of its identity (:meth:`DatasetSpec.tagged_label`:
+    ``data#3f2a1c``); other labels stay as they are.
+
+    :param records: trial records, in any order.
+    :returns: ``{problem: (dataset_label, network_label)}`` in the order problems are first seen.
+    """
+    first: dict[tuple[str, str], TrialRecord] = {}
+    for r in records:
+        first.setdefault(r.problem, r)
+    by_label: dict[tuple[str, str], set[str]] = {}
+    for (data, net), r in first.items():
+        by_label.setdefault((r.dataset.label, net), set()).add(data)
+    out = {}
+    for (data, net), r in first.items():
+        ids = by_label[(r.dataset.label, net)]
+        if len(ids) == 1:
+            out[(data, net)] = (r.dataset.label, net)
+            continue
+        digits = LABEL_TAG_DIGITS
+        while len({i[:digits] for i in ids}) < len(ids):
+            digits += 1
+        out[(data, net)] = (r.dataset.tagged_label(data[:digits]), net)
+    return out
 
 
 # -- field decoders: JSON value -> typed value, or FieldError --------------------------------
@@ -169,8 +225,14 @@ def _counts(v: Any) -> dict[str, int]:
     return out
 
 
-def _claimed(v: Any) -> dict[str, int] | None:
-    return None if v is None else {str(k): int(_opt_int(n) or 0) for k, n in _table(v).items()}
+def _claimed(v: Any) -> dict[str, float | int | None] | None:
+    """The optimizer's own claims: numbers or null by name (counts stay integers)."""
+    if v is None:
+        return None
+    out: dict[str, float | int | None] = {}
+    for k, n in _table(v).items():
+        out[str(k)] = n if isinstance(n, int) and not isinstance(n, bool) else _number(n)
+    return out
 
 
 def _fit(v: Any) -> Fit | None:
@@ -239,16 +301,23 @@ def _f(decode: Callable[[Any], Any], default: Any = None, factory: Callable[[], 
 class TrialRecord(FieldMapping):
     """One trial: what ran, what happened, and what it reached.
 
-    Identity: ``dataset`` (:class:`~nnbench.datasets.DatasetSpec`), ``network``
+    Identity: ``dataset`` (:class:`~nnbench.datasets.DatasetSpec`: its path is for display
+    only), ``data_id`` (the identity of the data as prepared,
+    :meth:`nnbench.datasets.Catalog.identity`: the SHA-256 of a CSV's bytes with its target,
+    delimiter and preparation, or a registered dataset's name and data version; ``None``
+    in files of nnbench before it was recorded), ``network``
     (:class:`~nnbench.core.network.NetworkSpec`) with ``sizes`` (the whole network's layer
     sizes) and ``n_params``, ``trainer``, ``plugin``, ``family``, ``options`` (parsed
     values), ``seed``, ``budget`` (:class:`~nnbench.contract.trainer.Budget`) and ``target`` (an
     absolute target cost or ``None``).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
-    ``optimizer_status``, ``message``, ``nit`` and ``claimed`` counts (``nfev``, ``njev``,
-    ``nhev``); ``stop`` (``None``, ``"max_evals"`` or ``"time_limit"``: the budget ended
-    it); ``initial_cost`` (at ``x0``), ``final_cost`` (what the trainer returned),
+    ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
+    ``fun``, its cost at its ``x``, and the counts ``nfev``, ``njev``, ``nhev``, none of them
+    trusted); ``stop`` (``None``, ``"max_evals"`` or ``"time_limit"``: the budget ended
+    it); ``initial_cost`` (at ``x0``), ``final_cost`` (the cost at the returned ``x``, evaluated
+    by the harness once, outside the budget and the counts; ``None`` when that ``x`` is not
+    finite),
     ``best_cost`` (the lowest cost evaluated) and ``best_x`` (its weights, float64
     ``(n_params,)``); ``counts`` (calls by kind, :data:`CALL_KINDS`) and ``evaluations``
     (:data:`EVALUATION_KINDS` calls); ``work`` (forward-pass equivalents of every call,
@@ -266,6 +335,7 @@ class TrialRecord(FieldMapping):
     """
 
     dataset: DatasetSpec = _f(_dataset)
+    data_id: str | None = _f(_opt_text)
     network: NetworkSpec = _f(lambda v: v)  # decoded with sizes, see from_json
     trainer: str = _f(_text, "")
     seed: int = _f(_seed, 0)
@@ -289,7 +359,7 @@ class TrialRecord(FieldMapping):
     evaluations: int = _f(_count, 0)
     work: float | None = _f(_number)
     nit: int | None = _f(_opt_int)
-    claimed: dict[str, int] | None = _f(_claimed)
+    claimed: dict[str, float | int | None] | None = _f(_claimed)
     wall_time_s: float = _f(_number, 0.0)
     cpu_time_s: float = _f(_number, 0.0)
     train: Fit | None = _f(_fit)
@@ -316,9 +386,16 @@ class TrialRecord(FieldMapping):
         return self.network.label
 
     @property
+    def data_key(self) -> str:
+        """The identity of this trial's data: ``data_id``, or :func:`spec_identity` of its
+        dataset in files written before ``data_id`` was recorded."""
+        return self.data_id if self.data_id is not None else spec_identity(self.dataset)
+
+    @property
     def problem(self) -> tuple[str, str]:
-        """The problem this trial is on: ``(dataset_label, network_label)``."""
-        return self.dataset.label, self.network.label
+        """The problem this trial is on: ``(data_key, network_label)``, its identity (two
+        datasets of one name never merge); :func:`problem_labels` names it for display."""
+        return self.data_key, self.network.label
 
     @property
     def ran(self) -> bool:
@@ -328,7 +405,7 @@ class TrialRecord(FieldMapping):
     @property
     def key(self) -> str:
         """:func:`trial_key` of this trial (the ``--resume`` identity)."""
-        return trial_key(self.dataset, self.network, self.trainer, self.options, self.seed)
+        return trial_key(self.data_key, self.network, self.trainer, self.options, self.seed)
 
     # -- JSON -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -353,9 +430,11 @@ class TrialRecord(FieldMapping):
         return jsonable(out)
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> TrialRecord:
-        """The record of one results line (schema 1 or 2).
+    def from_json(cls, obj: Mapping[str, Any], schema: int = SCHEMA_VERSION) -> TrialRecord:
+        """The record of one results line.
 
+        :param schema: the file's :data:`SCHEMA_VERSION` (1, 2 or 3); before 3 the line's
+            ``final_cost`` was the trainer's claim, which is read as ``claimed["fun"]``.
         :raises FieldError: a missing required field or a field of the wrong type, naming it
             (``field 'best_cost': must be a number or null, got 'abc'``).
         """
@@ -374,6 +453,10 @@ class TrialRecord(FieldMapping):
             values["network"], values["sizes"] = NetworkSpec.from_dict(_table(obj["network"]))
         except (ConfigError, FieldError) as exc:
             raise FieldError(f"field 'network': {str(exc).replace('NetworkSpec.', '')}") from None
+        if schema < 3:  # its final_cost is what the trainer said, not a measurement
+            claim = values.pop("final_cost", None)
+            if claim is not None or values.get("claimed") is not None:
+                values["claimed"] = {**(values.get("claimed") or {}), "fun": claim}
         return cls(**values)
 
 

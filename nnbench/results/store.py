@@ -5,28 +5,50 @@ had finished. Non-finite numbers are written as ``null`` (JSON has no NaN). The 
 :class:`nnbench.results.record.RunMetadata` and :class:`nnbench.results.record.TrialRecord`, whose
 ``to_json`` / ``from_json`` are the only code that knows their fields; reading validates
 every line (``FILE, line N: ...``).
+
+Files are never damaged by their writers: one writer at a time (:class:`ResultsLock`,
+``FILE.lock``), a new file created exclusively (two runs never share one), a write that fails
+(a full disk, a removed directory) a :class:`ResultsWriteError` that says how many trials the
+file keeps, and other outputs (reports, tables) written whole or not at all
+(:func:`write_atomically`). :func:`check_output` refuses an output that is one of a run's inputs;
+:func:`deduplicate` counts a trial found in several places once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
+import itertools
 import json
 import os
 import platform
+import secrets
 import sys
+import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO
+from typing import Any, BinaryIO, cast
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 
 from nnbench.errors import ResultsError, unreadable
 from nnbench.results.record import SCHEMA_VERSION, FieldError, RunMetadata, TrialRecord, jsonable
 
-__all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "read_results", "read_many", "default_results_path",
-           "jsonable", "ResultsWarning"]
+__all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "ResultsLock", "ResultsWriteError", "read_results",
+           "read_many", "new_results_file", "DEFAULT_DIRECTORY", "write_atomically", "check_output", "same_file",
+           "deduplicate", "Deduplicated", "jsonable", "ResultsWarning"]
+
+#: Where ``nnbench run`` writes its results without ``--out``.
+DEFAULT_DIRECTORY = "nnbench-results"
 
 
 class ResultsWarning(UserWarning):
@@ -72,41 +94,190 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
         suite_file=suite_file)
 
 
-def default_results_path(directory: str | os.PathLike = "nnbench-results") -> Path:
-    """A new timestamped path ``DIR/run-YYYYmmdd-HHMMSS.jsonl`` that does not exist yet."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(directory) / f"run-{stamp}.jsonl"
-    path, i = base, 1
-    while path.exists():
-        path = base.with_name(f"run-{stamp}-{i}.jsonl")
-        i += 1
-    return path
+class ResultsLockedError(ResultsError):
+    """Another process is writing the results file (:class:`ResultsLock`)."""
+
+
+class ResultsExistsError(ResultsError):
+    """The results file exists, and the writer was asked for a new one."""
+
+
+class ResultsWriteError(ResultsError):
+    """A results file could not be written (a full disk, its directory removed).
+
+    :param path: the file; :param reason: why (the system's words).
+    :param kept: trial records the writer had written to it before, that it still holds
+        (0 when the file itself is gone).
+    :param gone: the file was removed (or replaced) during the run: it keeps nothing.
+    """
+
+    def __init__(self, path: Path, reason: str, kept: int, gone: bool = False) -> None:
+        super().__init__(f"cannot write {path} ({reason}); {kept} trials of this run are kept in it")
+        self.path, self.reason, self.kept, self.gone = path, reason, kept, gone
+
+
+def _pid_in(fd: int) -> str:
+    """The pid a lock file holds (``"?"`` if it holds none yet)."""
+    for _ in range(50):  # its holder writes it just after taking the lock
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 32).decode("ascii", "replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "?"
+
+
+class ResultsLock:
+    """The one writer of a results file: ``FILE.lock`` beside it, holding the writer's pid.
+
+    The lock file is created with ``O_CREAT | O_EXCL`` and held with an exclusive
+    ``flock(2)`` for as long as this object is open; :meth:`release` removes it. A lock
+    left by a process that died (``kill -9``, a power cut) is held by nobody, since the
+    kernel drops a dead process's locks, and is taken over: no pid is ever trusted to be
+    alive, so a recycled pid cannot block a file forever. (Where ``fcntl`` does not exist,
+    the existence of the file alone is the lock.)
+
+    :param path: the results file (which need not exist); its directory is created.
+    :raises ResultsError: another process holds the lock (:class:`ResultsLockedError`:
+        ``FILE is being written by pid N``), or the lock file cannot be made.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._fd: int | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = self._take()
+        except OSError as exc:
+            raise ResultsError(f"{self.path}: cannot write the results file: {exc.strerror or exc}") from None
+
+    def _take(self) -> int:
+        while True:
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                try:
+                    fd = os.open(self.lock_path, os.O_RDWR)
+                except FileNotFoundError:  # its holder just removed it: try again
+                    continue
+                if fcntl is None:  # pragma: no cover - not POSIX
+                    pid = _pid_in(fd)
+                    os.close(fd)
+                    raise ResultsLockedError(f"{self.path} is being written by pid {pid}") from None
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    pid = _pid_in(fd)
+                    os.close(fd)
+                    raise ResultsLockedError(f"{self.path} is being written by pid {pid}") from None
+                try:  # the file locked must still be the lock file, not one its holder removed meanwhile
+                    now = os.stat(self.lock_path)
+                    mine = os.fstat(fd)
+                    same = (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
+                except FileNotFoundError:
+                    same = False
+                if not same:
+                    os.close(fd)
+                    continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            return fd
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (again: nothing)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):  # its directory may be gone
+            os.unlink(self.lock_path)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> "ResultsLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _stamp() -> str:
+    """The local time as ``YYYYmmdd-HHMMSS`` (the default results file's name)."""
+    return _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def new_results_file(metadata: RunMetadata, directory: str | os.PathLike = DEFAULT_DIRECTORY) -> ResultsWriter:
+    """A writer of a new results file ``DIR/run-YYYYmmdd-HHMMSS.jsonl`` (``-1``, ``-2``, ...
+    appended when that name is taken), created exclusively (``O_EXCL``): two runs started
+    in the same second get two files.
+
+    :raises ResultsError: the directory cannot be written.
+    """
+    stamp = _stamp()
+    for i in itertools.count():
+        path = Path(directory) / (f"run-{stamp}.jsonl" if i == 0 else f"run-{stamp}-{i}.jsonl")
+        try:
+            return ResultsWriter(path, metadata, mode="new")
+        except (ResultsExistsError, ResultsLockedError):
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ResultsWriter:
-    """Append trial records to a JSON Lines file, one flushed line per trial.
+    """Append trial records to a JSON Lines file, one line written to the operating system per
+    trial, as the only writer of the file (:class:`ResultsLock`).
 
     :param path: the file; its parent directories are created.
     :param metadata: the :class:`~nnbench.results.record.RunMetadata`, written first in a new file.
-    :param mode: ``"new"`` (the file must not exist), ``"force"`` (overwrite), or
-        ``"append"`` (keep the records already there; for ``--resume``).
-    :raises ResultsError: the file exists in mode ``"new"``, or cannot be opened.
+    :param mode: ``"new"`` (the file must not exist; it is created with ``O_EXCL``),
+        ``"force"`` (overwrite), or ``"append"`` (keep the records already there; for
+        ``--resume``).
+    :param lock: the file's lock, if the caller took it already (to read the file first);
+        the writer releases it when it closes. Default: the writer takes it.
+    :raises ResultsError: the file exists in mode ``"new"``, another process writes it
+        (``FILE is being written by pid N``), or it cannot be opened;
+        :class:`ResultsWriteError` when the metadata line cannot be written.
+
+    :attr:`written` counts the trial records written. A failed write raises
+    :class:`ResultsWriteError` and cuts the file back to its last whole line; so does a
+    write to a file that was removed (or replaced) during the run, which the system would
+    otherwise accept and lose.
     """
 
-    def __init__(self, path: str | os.PathLike, metadata: RunMetadata, mode: str = "new") -> None:
+    def __init__(self, path: str | os.PathLike, metadata: RunMetadata, mode: str = "new",
+                 lock: ResultsLock | None = None) -> None:
         self.path = Path(path)
-        if mode == "new" and self.path.exists():
-            raise ResultsError(f"{self.path} exists; use --force to overwrite it or --resume to complete it")
+        self.written = 0
+        self._lock = lock if lock is not None else ResultsLock(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             fresh = mode != "append" or not self.path.exists() or self.path.stat().st_size == 0
-            self._f: IO[str] = open(self.path, "w" if mode != "append" else "a", encoding="utf-8")
-        except OSError as exc:
-            raise ResultsError(f"{self.path}: cannot write the results file: {exc.strerror}") from None
-        if mode == "append" and not fresh:
-            self._ensure_newline()
-        if fresh:
-            self.write(metadata)
+            try:
+                self._f = self._open({"new": "xb", "force": "wb", "append": "ab"}[mode])
+            except FileExistsError:
+                raise ResultsExistsError(f"{self.path} exists; use --force to overwrite it or --resume "
+                                         "to complete it") from None
+            except OSError as exc:
+                raise ResultsError(f"{self.path}: cannot write the results file: {exc.strerror}") from None
+            st = os.fstat(self._f.fileno())
+            self._identity, self._good = (st.st_dev, st.st_ino), st.st_size
+            if mode == "append" and not fresh:
+                self._ensure_newline()
+            if fresh:
+                try:
+                    self.write(metadata)
+                except BaseException:
+                    self._f.close()
+                    if mode == "new":  # it holds nothing: leave no empty file behind
+                        with contextlib.suppress(OSError):
+                            os.unlink(self.path)
+                    raise
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, mode: str) -> BinaryIO:
+        """The file, opened unbuffered in binary ``mode`` (each line is one write to the system)."""
+        return cast(BinaryIO, open(self.path, mode, buffering=0))
 
     def _ensure_newline(self) -> None:
         with open(self.path, "rb") as f:
@@ -114,22 +285,98 @@ class ResultsWriter:
             last = f.read(1)
         if last != b"\n":
             # a half-written last line from a killed run: end it, so readers skip just it
-            self._f.write("\n")
+            self._put(b"\n")
+
+    def _put(self, data: bytes) -> None:
+        """Write all of ``data``; on failure cut the file back to its last whole line and
+        raise :class:`ResultsWriteError`."""
+        try:
+            view = memoryview(data)
+            while view:
+                n = self._f.write(view)
+                if not n:
+                    raise OSError(errno.EIO, "the write wrote nothing")
+                view = view[n:]
+        except OSError as exc:
+            with contextlib.suppress(OSError, ValueError):
+                os.ftruncate(self._f.fileno(), self._good)
+            raise ResultsWriteError(self.path, exc.strerror or str(exc), self.written) from None
+        try:
+            st = os.stat(self.path)
+            here = (st.st_dev, st.st_ino) == self._identity
+        except OSError:
+            here = False
+        if not here:
+            raise ResultsWriteError(self.path, "it was removed during the run", 0, gone=True)
+        self._good += len(data)
 
     def write(self, record: TrialRecord | RunMetadata) -> None:
-        """Write one record as a line and flush it to the operating system."""
-        self._f.write(json.dumps(record.to_json(), allow_nan=False, separators=(",", ":")) + "\n")
-        self._f.flush()
+        """Write one record as a line, to the operating system before this returns.
+
+        :raises ResultsWriteError: the line could not be written, or the file is no longer
+            there (it was removed, or its directory was).
+        """
+        self._put((json.dumps(record.to_json(), allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8"))
+        if isinstance(record, TrialRecord):
+            self.written += 1
 
     def close(self) -> None:
-        """Close the file."""
-        self._f.close()
+        """Close the file and release its lock (again: nothing)."""
+        try:
+            with contextlib.suppress(OSError):  # what it holds was written or reported already
+                self._f.close()
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> "ResultsWriter":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_atomically(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all: into a temporary file
+    in the same directory, renamed over ``path`` once complete. An interruption (Ctrl-C,
+    SIGTERM) or an error leaves ``path`` as it was and no temporary file.
+
+    :returns: ``path``.
+    :raises OSError: the directory or the file cannot be written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether ``a`` and ``b`` name one file: however spelled, through symbolic or hard links
+    (``os.path.samefile`` when both exist, else their resolved paths)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def check_output(out: str | os.PathLike, inputs: Mapping[str, str], option: str = "--out") -> None:
+    """Refuse an output file that is one of a run's inputs (``--force`` or not).
+
+    :param out: the output file; :param inputs: each input file with what it is
+        (``{"data.csv": "--dataset data.csv", "suite.toml": "the suite file"}``).
+    :raises ResultsError: ``--out data.csv is one of this run's inputs (--dataset data.csv);
+        choose another results file``.
+    """
+    for path, what in inputs.items():
+        if same_file(out, path):
+            raise ResultsError(f"{option} {out} is one of this run's inputs ({what}); choose another results file")
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -153,6 +400,7 @@ def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord
     """
     path = Path(path)
     metadata: RunMetadata | None = None
+    file_schema = SCHEMA_VERSION
     records: list[TrialRecord] = []
     bad: tuple[int, str] | None = None
     for lineno, line in _lines(path):
@@ -180,8 +428,9 @@ def read_results(path: str | os.PathLike) -> tuple[RunMetadata, list[TrialRecord
                     raise ResultsError(f"{path}, line {lineno}: results schema {schema!r}; this nnbench "
                                        f"reads schema {SCHEMA_VERSION} and older (upgrade nnbench)")
                 metadata = RunMetadata.from_json(obj)
+                file_schema = schema  # a line without one is schema 1
             elif obj.get("kind") == "trial":
-                records.append(TrialRecord.from_json(obj))
+                records.append(TrialRecord.from_json(obj, file_schema))
         except FieldError as exc:
             raise ResultsError(f"{path}, line {lineno}: {exc}") from None
     if metadata is None:
@@ -202,3 +451,52 @@ def read_many(paths: Iterable[str | os.PathLike]) -> tuple[list[RunMetadata], li
         metas.append(m)
         records.append(r)
     return metas, records
+
+
+@dataclass(frozen=True)
+class Deduplicated:
+    """Records with each trial counted once (:func:`deduplicate`).
+
+    :param records: the records kept, in the order first seen.
+    :param duplicates: records left out: the same trial with the same results as a kept one.
+    :param repeated: trials (keys) kept more than once, because their copies differ in results.
+    :param repeats: the records of those trials (all of them kept).
+    """
+
+    records: list[TrialRecord]
+    duplicates: int
+    repeated: int
+    repeats: int
+
+
+def _results_of(record: TrialRecord) -> str:
+    """What a record says happened: every field of its line but where its data was read from
+    (the path is for display only)."""
+    out: dict[str, Any] = record.to_json()
+    out.pop("dataset", None)
+    out.pop("dataset_label", None)
+    return json.dumps(out, sort_keys=True, separators=(",", ":"))
+
+
+def deduplicate(records: Iterable[TrialRecord]) -> Deduplicated:
+    """Count each trial once: two records are duplicates when their trial key
+    (:attr:`TrialRecord.key`) and their results (every other field of the line, the dataset's
+    path apart) are equal, as in a file concatenated to itself or two copies of one file; the
+    later one is left out. Records of one key with different results (a trial run again) are
+    all kept, and counted in ``repeated``/``repeats``.
+
+    :returns: a :class:`Deduplicated`.
+    """
+    kept: list[TrialRecord] = []
+    seen: dict[str, set[str]] = {}
+    duplicates = 0
+    for r in records:
+        results = seen.setdefault(r.key, set())
+        what = _results_of(r)
+        if what in results:
+            duplicates += 1
+            continue
+        results.add(what)
+        kept.append(r)
+    multi = [len(v) for v in seen.values() if len(v) > 1]
+    return Deduplicated(kept, duplicates, len(multi), sum(multi))

@@ -176,12 +176,18 @@ class Problem:
     :param dataset: the data; :param network: the network shape.
     :param n_params: the network's number of weights on this data.
     :param n_samples: training samples.
+    :param data_id: the identity of the data as prepared
+        (:meth:`nnbench.datasets.Catalog.identity`), the data part of every trial's key.
+    :param file: the CSV file the data is read from, or ``None`` for a registered dataset
+        (a run never writes over it, :func:`nnbench.results.store.check_output`).
     """
 
     dataset: DatasetSpec
     network: NetworkSpec
     n_params: int
     n_samples: int
+    data_id: str
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,12 @@ class Plan:
         return seeds
 
     @property
+    def data_files(self) -> tuple[str, ...]:
+        """The CSV files the problems read, each once, in problem order (a run's inputs, which
+        its results never overwrite: :func:`nnbench.results.store.check_output`)."""
+        return tuple(dict.fromkeys(p.file for p in self.problems if p.file is not None))
+
+    @property
     def max_params(self) -> int:
         """The most weights of any problem's network (sizes the workers' shared buffers)."""
         return max(p.n_params for p in self.problems)
@@ -232,7 +244,7 @@ class Plan:
                 for t in self.trainers:
                     spec = TrialSpec(p.dataset, p.network, t.name, int(seed), s.budget,
                                      tuple(sorted(self.options.get(t.name, {}).items())), s.target,
-                                     tuple(s.plugins), s.blas_threads, workers)
+                                     tuple(s.plugins), s.blas_threads, workers, p.data_id)
                     if spec.key not in skip:
                         yield spec
 
@@ -263,7 +275,8 @@ def make_plan(suite: Suite, registry: Registry | None = None,
     for d, n in suite.pairs():
         catalog.check_source(d.source, where.get("datasets", "dataset"))
         objective, _ = build_objective(d, n, catalog)
-        problems.append(Problem(d, n, objective.n_params, objective.X.shape[0]))
+        problems.append(Problem(d, n, objective.n_params, objective.X.shape[0], catalog.identity(d),
+                                None if d.source in catalog else d.source))
     if not problems:
         raise ConfigError("the suite has no problem: give a dataset and a network")
     return Plan(suite, tuple(trainers), options, tuple(problems))

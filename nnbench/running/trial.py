@@ -34,7 +34,7 @@ from nnbench.core.fit import Fit, fit_metrics
 from nnbench.core.network import NetworkSpec
 from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
-from nnbench.results.record import TrialRecord, trial_key
+from nnbench.results.record import TrialRecord, spec_identity, trial_key
 from nnbench.running.capture import captured_stdout, quiet_threads
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
@@ -57,6 +57,10 @@ class TrialSpec:
     :param blas_threads: BLAS threads to pin the trial to, or ``None`` to leave them.
     :param workers: trials that run at once beside this one (itself included), for the
         memory estimate.
+    :param data_id: the identity of the data as prepared
+        (:meth:`nnbench.datasets.Catalog.identity`); the plan sets it, so that the key is
+        computed without reading the data again. ``None``: the trial computes it, and
+        :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
     """
 
     dataset: DatasetSpec
@@ -69,11 +73,13 @@ class TrialSpec:
     plugins: tuple[str, ...] = ()
     blas_threads: int | None = 1
     workers: int = 1
+    data_id: str | None = None
 
     @property
     def key(self) -> str:
         """The identity of the trial for ``--resume`` (:func:`nnbench.results.record.trial_key`)."""
-        return trial_key(self.dataset, self.network, self.trainer, dict(self.options), self.seed)
+        data = self.data_id if self.data_id is not None else spec_identity(self.dataset)
+        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed)
 
 
 def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
@@ -131,10 +137,12 @@ class _ReportingObjective(InstrumentedObjective):
             self._on_improve(self)
 
 
-def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray) -> TrialRecord:
+def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np.ndarray,
+                 catalog: Catalog) -> TrialRecord:
     """The record of a trial as it starts: what runs, and the cost at ``x0``."""
     return TrialRecord(
-        dataset=spec.dataset, network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
+        dataset=spec.dataset, data_id=spec.data_id if spec.data_id is not None else catalog.identity(spec.dataset),
+        network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, initial_cost=objective.fun(x0),
         counts=dict.fromkeys(CALL_KINDS, 0))
@@ -212,7 +220,7 @@ def prepare_trial(spec: TrialSpec, registry: Registry | None = None) -> Prepared
         _READY.add((trainer.plugin, trainer.name))
     objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
     x0 = objective.x0(np.random.default_rng(spec.seed))
-    rec = _base_record(spec, trainer, objective, x0)
+    rec = _base_record(spec, trainer, objective, x0, registry.catalog())
     refusal = trainer.refusal(objective)
     if refusal is None:
         need, have = trainer.memory_bytes(objective) * spec.workers, memory_limit()
@@ -302,7 +310,7 @@ def _execute(prepared: PreparedTrial, clock: Callable[[], float],
     rec.cpu_time_s = time.process_time() - cpu0
     rec.stdout = printed.text
     if result is not None:
-        _take_result(rec, result, objective.n_params)
+        _take_result(rec, result, objective)
     if rec.stop is None and inst.exhausted is not None:
         rec.stop = inst.exhausted  # the trainer caught the budget error and returned
     if rec.stop is None and rec.status == "ok":
@@ -338,8 +346,16 @@ def _execute(prepared: PreparedTrial, clock: Callable[[], float],
     return rec
 
 
-def _take_result(rec: TrialRecord, result: Any, n_params: int) -> None:
-    """Put what the trainer returned into ``rec`` (or fail it if that is not a TrainResult)."""
+def _take_result(rec: TrialRecord, result: Any, objective: Objective) -> None:
+    """Put what the trainer returned into ``rec`` (or fail it if that is not a TrainResult).
+
+    What the trainer claims is kept in ``rec.claimed`` (``fun``, ``nfev``, ``njev``,
+    ``nhev``), never taken as a measurement: ``final_cost`` is ``objective.fun`` at the
+    returned ``x``, one evaluation of the bare objective (outside the budget, the counts
+    and the trial's time), and an ``x`` with a NaN or an infinite weight makes ``success``
+    false, whatever the trainer said, with a note in ``message``.
+    """
+    n_params = objective.n_params
     if not isinstance(result, TrainResult):
         rec.status = "failed"
         rec.error = f"TypeError: train returned {type(result).__name__}, not TrainResult"
@@ -350,14 +366,22 @@ def _take_result(rec: TrialRecord, result: Any, n_params: int) -> None:
         return
     x = np.asarray(result.x, dtype=np.float64)
     rec.success, rec.optimizer_status, rec.message = bool(result.success), result.status, result.message
-    rec.final_cost, rec.nit = result.fun, result.nit
-    rec.claimed = {"nfev": result.nfev, "njev": result.njev, "nhev": result.nhev}
+    rec.nit = result.nit
+    rec.claimed = {"fun": result.fun, "nfev": result.nfev, "njev": result.njev, "nhev": result.nhev}
     if result.error is not None and rec.error is None:
         rec.error = result.error
     if x.shape != (n_params,):
         rec.status, rec.success = "failed", False
         rec.error = f"ValueError: the trainer returned x of shape {x.shape}, expected ({n_params},)"
         rec.message = f"the trainer returned x of shape {x.shape}, expected ({n_params},)"
+        return
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:
+        rec.success = False
+        _note(rec, f"the returned x has {bad} non-finite weight{'s' if bad != 1 else ''} (NaN or inf): "
+                   "not a success")
+        return
+    rec.final_cost = objective.fun(x)
 
 
 def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, message: str, wall_time_s: float,
@@ -377,7 +401,7 @@ def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, m
     registry = registry if registry is not None else registry_for(spec.plugins)
     trainer = registry.trainer(spec.trainer)
     objective, test = build_objective(spec.dataset, spec.network, registry.catalog())
-    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)))
+    rec = _base_record(spec, trainer, objective, objective.x0(np.random.default_rng(spec.seed)), registry.catalog())
     rec.status, rec.message, rec.wall_time_s = status, message, wall_time_s
     rec.stop = "time_limit" if status == "time limit" else None
     rec.error = message if status == "failed" else None
