@@ -135,7 +135,8 @@ def test_suite_fields_are_checked_when_it_is_made():
         ({"seeds": [2, 2]}, "Suite.seeds: repeats a seed: [2, 2]"),
         ({"target": "x"}, "Suite.target: must be a finite number or None, got 'x'"),
         ({"problems": [("tutorial", "x")]}, "Suite.problems[0][1]: must be a NetworkSpec, got 'x'"),
-        ({"problems": ["tutorial"]}, "Suite.problems[0]: must be a (dataset, network) pair, got 'tutorial'"),
+        ({"problems": [3]}, "Suite.problems[0]: must be a (dataset, network) pair, a ProblemSpec or a "
+                            "problem's name, got 3"),
         ({"budget": 100}, "Suite.budget: must be a nnbench.Budget, got 100"),
         ({"blas_threads": 0}, "Suite.blas_threads: must be a positive integer or None, got 0"),
         ({"options": {"adam": 0.1}}, "Suite.options['adam']: must be a mapping of option name to value, got 0.1"),
@@ -352,5 +353,5 @@ def test_the_plan_is_made_once_and_each_problem_built_once(tmp_path, capsys, mon
     monkeypatch.setattr(suite, "make_plan", lambda *a, **k: plans.append(1) or real_plan(*a, **k))
     assert _run(tmp_path, "--trainers", "BFGS,adam", "--seeds", "2") == 0
     capsys.readouterr()
-    # two problems (the bare run's): built once each for the plan, then once per trial (8)
-    assert len(plans) == 1 and len(built) == 2 + 8
+    # three problems (the bare run's default suite): built once each for the plan, then once per trial (12)
+    assert len(plans) == 1 and len(built) == 3 + 12

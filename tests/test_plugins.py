@@ -158,7 +158,7 @@ def test_misspelled_hook_is_an_error_naming_plugin_and_hook(dists, modules):
         get_plugin_manager(extra=[name])
     assert str(exc.value) == (
         "plugin 'nnbench_test_typo' implements unknown hook 'nnbench_trainer' (did you mean nnbench_trainers?); "
-        "known hooks: nnbench_datasets, nnbench_trainers, nnbench_trial_finished")
+        "known hooks: nnbench_datasets, nnbench_problems, nnbench_suites, nnbench_trainers, nnbench_trial_finished")
 
 
 def test_p_module_that_does_not_import_is_an_error_naming_it(dists):

@@ -149,7 +149,7 @@ def test_scipy_disp_output_never_reaches_json_output(tmp_path, capsys):
     assert main(["run", "--trainers", "BFGS", "--seeds", "1", "--executor", "serial", "--quiet", "--format", "json",
                  "--option", "BFGS.disp=True", "--out", str(tmp_path / "r.jsonl")]) == 0
     rows = json.loads(capsys.readouterr().out)  # the whole of stdout is the JSON table
-    assert [r["trainer"] for r in rows] == ["BFGS", "BFGS"]
+    assert [r["trainer"] for r in rows] == ["BFGS", "BFGS", "BFGS"]  # the default suite's three problems
     recs = read_results(tmp_path / "r.jsonl")[1]
     assert all("Optimization terminated successfully" in r.stdout or "Maximum number" in r.stdout for r in recs)
 
@@ -175,7 +175,7 @@ def test_jobs_are_capped_at_the_trials_and_warned_about_above_the_cores(tmp_path
     err = capsys.readouterr().err
     assert f"nnbench: warning: 1000 workers on {os.cpu_count()} cores: the trials will share the cores" in err
     meta, recs = read_results(out)
-    assert meta.executor == "process x2" and len(recs) == 2
+    assert meta.executor == "process x3" and len(recs) == 3  # the default suite's three problems
 
 
 def test_too_many_seeds_is_an_error_before_anything_is_planned(tmp_path, capsys):

@@ -84,6 +84,7 @@ def parse_option(text: str) -> tuple[str, str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``nnbench`` command."""
     from nnbench import __version__
+    from nnbench.contract.problems import BUILTIN_SUITES, DEFAULT_SUITE
     from nnbench.datasets import STANDARDIZE
     from nnbench.running.executors import EXECUTORS
     from nnbench.reporting.tables import FORMATS
@@ -92,14 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"nnbench {__version__}")
     sub = p.add_subparsers(dest="command", metavar="{run,list,report,tutorial}", parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run trainers on datasets and print the comparison table",
+    r = sub.add_parser("run", help="run trainers on problems and print the comparison table",
                        description="Run every selected trainer on every problem and seed; write the results "
-                                   "file and print the table. With no arguments: the default suite (the tutorial "
-                                   f"problem and the diabetes data, every built-in trainer, {defaults.SEEDS} seeds) "
-                                   "on all cores. "
+                                   f"file and print the table. With no arguments: the {DEFAULT_SUITE!r} suite ("
+                                   f"{', '.join(BUILTIN_SUITES[DEFAULT_SUITE].problems)}; `nnbench list problems`), "
+                                   f"every trainer, {defaults.SEEDS} seeds, on all cores. "
                                    "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
                                    "options given on the command line override the file.")
     r.add_argument("suite", nargs="?", metavar="SUITE.toml", help="a suite file (TOML)")
+    n = r.add_argument_group("named problems (each brings its data, network, budget and target; "
+                             "--max-evals, --time-limit, --target-cost, --seeds and --trainers override them)")
+    n.add_argument("--problem", action="append", metavar="NAME",
+                   help="a registered problem (`nnbench list problems`); repeat for several")
+    n.add_argument("--suite", dest="suite_name", metavar="NAME",
+                   help="a registered suite of problems (`nnbench list suites`: default, classic, uci)")
     g = r.add_argument_group("problem (given with a suite file, these replace its problems)")
     g.add_argument("--dataset", action="append", metavar="NAME|PATH.csv",
                    help="a bundled dataset (tutorial, xor, diabetes) or a CSV file; repeat for several")
@@ -154,8 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is an error")
     o.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
-    ls = sub.add_parser("list", help="list trainers, datasets or plugins")
-    ls.add_argument("what", nargs="?", default="trainers", choices=("trainers", "datasets", "plugins"))
+    ls = sub.add_parser("list", help="list trainers, datasets, problems, suites or plugins")
+    ls.add_argument("what", nargs="?", default="trainers",
+                    choices=("trainers", "datasets", "problems", "suites", "plugins"))
     ls.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE")
     ls.add_argument("--strict-plugins", action="store_true")
 
@@ -190,18 +198,20 @@ def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
     return Registry(get_plugin_manager(extra=plugins, strict=strict))
 
 
-def default_suite():
-    """The suite of a bare ``nnbench run``: the tutorial problem (2-2-1, no biases, SSE) and the
-    diabetes data (standardized, 10-3-1 with biases, MSE), every trainer, the defaults of
-    :mod:`nnbench.defaults`."""
-    from nnbench.datasets import DatasetSpec
-    from nnbench.core.network import NetworkSpec
+def default_suite(registry: Any = None) -> Any:
+    """The suite of a bare ``nnbench run``: the problems of the registered suite
+    :data:`nnbench.contract.problems.DEFAULT_SUITE` (the tutorial, a regression and a
+    classification problem, each with its budget and target), every trainer, the defaults of
+    :mod:`nnbench.defaults`.
+
+    :param registry: where the suite is looked up (default: nnbench's own plugins).
+    """
+    from nnbench.contract.plugins import Registry, get_plugin_manager
+    from nnbench.contract.problems import DEFAULT_SUITE
     from nnbench.running.suite import Suite
 
-    return Suite(problems=[
-        (DatasetSpec("tutorial"), NetworkSpec((2,), bias=False, loss="sse")),
-        (DatasetSpec("diabetes", standardize="all"), NetworkSpec((3,), loss="mse")),
-    ])
+    registry = registry if registry is not None else Registry(get_plugin_manager(autoload=False))
+    return Suite(problems=registry.suite(DEFAULT_SUITE)[1])
 
 
 #: The command-line option of each problem field, for errors that name what was typed.
@@ -226,13 +236,17 @@ class _Run:
     suite: Any
     option_layers: list
     where: dict[str, str]
+    named: Any = None  # the SuiteSpec of --suite NAME (or of the bare run)
 
 
-def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
-    """The suite to run: ``sf``'s (a :class:`nnbench.running.suitefile.SuiteFile`) or the default
-    suite, with every option given on the command line put over it.
+def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) -> _Run:
+    """The suite to run: ``sf``'s (a :class:`nnbench.running.suitefile.SuiteFile`), the named
+    problems (``--problem``, ``--suite``) or the default suite, with every option given on
+    the command line put over it. A named problem keeps its own budget and target except
+    where ``--max-evals``, ``--time-limit`` or ``--target-cost`` say otherwise.
 
-    :raises ConfigError: a bad value, naming its option.
+    :raises ConfigError: a bad value, naming its option; ``--problem``/``--suite`` with an
+        option that describes a problem of its own (``--dataset``, ``--hidden``, ...).
     """
     from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, DatasetSpec
     from nnbench.core.network import NetworkSpec
@@ -240,13 +254,34 @@ def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
     from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds
     from nnbench.contract.trainer import BUDGET_CONSTRAINTS, Budget
 
-    fields: dict[str, Any] = dict(sf.fields) if sf is not None else {
-        "problems": default_suite().problems}
+    from nnbench.contract.problems import DEFAULT_SUITE
+
+    fields: dict[str, Any] = dict(sf.fields) if sf is not None else {}
     budget: dict[str, Any] = dict(sf.budget) if sf is not None else {}
-    problem_args = (args.dataset, args.hidden, args.target_column, args.test_size, args.delimiter, args.activation,
-                    args.output_activation, args.loss, args.standardize)
+    problem_args = {"--dataset": args.dataset, "--hidden": args.hidden, "--target-column": args.target_column,
+                    "--test-size": args.test_size, "--delimiter": args.delimiter, "--activation": args.activation,
+                    "--output-activation": args.output_activation, "--loss": args.loss,
+                    "--standardize": args.standardize, "--no-bias": args.no_bias or None}
+    given = [k for k, v in problem_args.items() if v is not None]
     where: dict[str, str] = {}
-    if any(a is not None for a in problem_args) or args.no_bias:
+    named = None
+    if args.problem or args.suite_name:
+        which = "--problem" if args.problem else "--suite"
+        if given:
+            raise ConfigError(f"{which} brings its own data and network; drop {', '.join(given)} (or drop {which} "
+                              "and describe the problem with them)")
+        if args.problem and args.suite_name:
+            raise ConfigError("give --problem or --suite, not both (a suite is a list of problems)")
+        if args.suite_name:
+            named, problems = registry.suite(args.suite_name)
+        else:
+            problems = [registry.problem(name) for name in dict.fromkeys(args.problem)]
+        fields.pop("datasets", None), fields.pop("networks", None)
+        fields["problems"], where["problems"] = problems, which
+    elif sf is None and not given:
+        named, problems = registry.suite(DEFAULT_SUITE)
+        fields["problems"] = problems
+    if given:
         data_kw: dict[str, Any] = {}
         if args.target_column:
             data_kw["target"] = tuple(args.target_column)
@@ -287,7 +322,12 @@ def _suite_from_args(args: argparse.Namespace, sf: Any = None) -> _Run:
         trainer, key, value = parse_option(text)
         cli_options.append(OptionSetting(trainer, key, value, f"--option {trainer}.{key}"))
     layers = [sf.options if sf is not None else [], cli_options]
-    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where)
+    if budget or "target" in fields:  # put over each named problem's own budget and target
+        from nnbench.contract.problems import ProblemSpec
+
+        fields["problems"] = [p.overridden(budget, fields.get("target")) if isinstance(p, ProblemSpec) else p
+                              for p in fields.get("problems", ())]
+    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named)
 
 
 def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, str]:
@@ -362,7 +402,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         sf = load_suite_file(args.suite, registry)  # names and options checked with their lines
     else:
         registry = _registry(args)
-    wanted = _suite_from_args(args, sf)
+    wanted = _suite_from_args(args, registry, sf)
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
     suite = plan.suite
@@ -384,15 +424,18 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         mode = "force" if args.force else "new"
         if args.resume and out is not None and out.exists():
             existing = _read_quietly(out)
-            _check_resumable(out, existing, suite)
+            _check_resumable(out, existing, plan)
             done = _done_keys(existing, registry.catalog())
             kept = len(existing)
             _drop_damaged_tail(out)
             mode = "append"
         n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
         executor, how = _executor(args, sf, n_todo)
+        named = wanted.named
         meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
-                            suite_file=str(sf.path) if sf is not None else None)
+                            suite_file=str(sf.path) if sf is not None else None,
+                            suite=named.name if named is not None else None,
+                            suite_version=named.version if named is not None else None)
         with executor:  # a Dask scheduler is reached before the results file is opened
             try:
                 writer = (ResultsWriter(out, meta, mode=mode, lock=lock) if out is not None
@@ -468,27 +511,40 @@ def _g(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _check_resumable(out: Path, existing: Sequence[Any], suite: Any) -> None:
-    """Refuse ``--resume`` when the file's trials ran with another budget or target than
-    this run's (another meaning of every trial; other options are other trials instead).
+def _check_resumable(out: Path, existing: Sequence[Any], plan: Any) -> None:
+    """Refuse ``--resume`` when the file's trials of a problem of this run ran with another
+    budget or target than this run gives that problem (another meaning of every trial; other
+    options are other trials instead).
 
-    :raises ConfigError: one line naming the file, the file's values and this run's.
+    :raises ConfigError: one line naming the file, the problem, the file's values and this run's.
     """
-    budgets = {r.budget for r in existing}
-    if budgets - {suite.budget}:
-        theirs = ", ".join(f"--max-evals {b.max_evals} "
-                           + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit")
-                           for b in sorted(budgets, key=str))
-        raise ConfigError(f"--resume {out}: its trials ran with another budget ({theirs}); resume with the "
-                          "same --max-evals and --time-limit, or start a new file")
-    targets = {r.target for r in existing}
-    if targets - {suite.target}:
-        def spell(t: float | None) -> str:
-            return "no --target-cost" if t is None else f"--target-cost {_g(t)}"
+    planned = {(p.data_id, p.network.label): p for p in plan.problems}
+    for r in existing:
+        p = planned.get((r.data_id, r.network.label))
+        if p is None:
+            continue
+        if r.budget != p.budget:
+            def spell_budget(b: Any) -> str:
+                return (f"--max-evals {b.max_evals} "
+                        + (f"--time-limit {b.max_seconds:g}" if b.max_seconds else "without a time limit"))
 
-        theirs = ", ".join(spell(t) for t in sorted(targets, key=lambda t: (t is not None, t or 0.0)))
-        raise ConfigError(f"--resume {out}: its trials ran with {theirs}, this run has {spell(suite.target)}; "
-                          "resume with the same --target-cost, or start a new file")
+            raise ConfigError(f"--resume {out}: its trials of {_problem_name(p)} ran with another budget "
+                              f"({spell_budget(r.budget)}, this run {spell_budget(p.budget)}); resume with the "
+                              "same --max-evals and --time-limit, or start a new file")
+        mine = (None, "cost") if p.target is None else (p.target.value, p.target.metric)
+        if (r.target, r.target_metric if r.target is not None else "cost") != mine:
+            def spell(t: float | None, metric: str) -> str:
+                if t is None:
+                    return "no --target-cost" if metric == "cost" else "no target"
+                return f"--target-cost {_g(t)}" if metric == "cost" else f"the target {metric} >= {_g(t)}"
+
+            raise ConfigError(f"--resume {out}: its trials ran with {spell(r.target, r.target_metric)}, this run "
+                              f"has {spell(*mine)}; resume with the same --target-cost, or start a new file")
+
+
+def _problem_name(p: Any) -> str:
+    """A planned problem as an error names it: its name, or its data and network."""
+    return p.name or f"{p.dataset.label} | {p.network.label}"
 
 
 def _done_keys(records: Sequence[Any], catalog: Any) -> set[str]:
@@ -528,6 +584,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
         from nnbench.contract.plugins import plugin_rows
 
         print(tabulate(plugin_rows(registry), headers="keys", tablefmt="simple"))
+    elif args.what == "problems":
+        rows = []
+        for name, (p, plugin) in registry.problems().items():
+            b = p.budget
+            budget = "default" if b is None else (f"{b.max_evals} evals" if b.max_evals is not None else "no eval limit")
+            rows.append({"name": name, "task": p.task, "dataset": p.dataset.label, "network": p.network.label,
+                         "budget": budget, "target": p.target.label if p.target else "-", "plugin": plugin,
+                         "description": p.description})
+        print(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
+    elif args.what == "suites":
+        rows = [{"name": name, "version": s.version, "problems": ", ".join(s.problems), "plugin": plugin,
+                 "description": s.description} for name, (s, plugin) in registry.suites().items()]
+        print(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
     else:
         from nnbench.errors import DatasetError
 

@@ -21,10 +21,11 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     from nnbench.datasets import Dataset
+    from nnbench.contract.problems import ProblemSpec, SuiteSpec
     from nnbench.contract.trainer import Trainer
 
 __all__ = ["PROJECT_NAME", "hookspec", "hookimpl", "nnbench_trainers", "nnbench_datasets",
-           "nnbench_trial_finished"]
+           "nnbench_problems", "nnbench_suites", "nnbench_trial_finished"]
 
 #: The pluggy project name; also the entry-point group plugins declare.
 PROJECT_NAME = "nnbench"
@@ -82,6 +83,39 @@ def nnbench_datasets() -> dict[str, Callable[..., Dataset]]:  # type: ignore[emp
         def nnbench_datasets():
             return {"sine": lambda: Dataset(X, y, name="sine"),
                     "noisy_sine": lambda n: make_sine(n)}   # used as noisy_sine:N
+    """
+
+
+@hookspec
+def nnbench_problems() -> list[ProblemSpec]:  # type: ignore[empty-body]  # a spec: no body
+    """Contribute named problems (:class:`nnbench.contract.problems.ProblemSpec`): a dataset
+    with its preparation, a network and loss, a budget and a success target, run with
+    ``nnbench run --problem NAME`` or named by a suite.
+
+    :returns: a list of :class:`~nnbench.contract.problems.ProblemSpec`. Their datasets are
+        looked up when a problem is run, so a problem may use a dataset its plugin contributes.
+
+    All results are collected; one name contributed by two plugins is a
+    :class:`~nnbench.errors.PluginError` that names both plugins.
+
+    Example::
+
+        @hookimpl
+        def nnbench_problems():
+            return [ProblemSpec("sine", DatasetSpec("sine"), NetworkSpec((8,), activation="tanh"),
+                                Budget(max_evals=2000), TargetSpec("r2", 0.99))]
+    """
+
+
+@hookspec
+def nnbench_suites() -> list[SuiteSpec]:  # type: ignore[empty-body]  # a spec: no body
+    """Contribute named suites (:class:`nnbench.contract.problems.SuiteSpec`): a version and a
+    list of problem names, run with ``nnbench run --suite NAME``.
+
+    :returns: a list of :class:`~nnbench.contract.problems.SuiteSpec`; the problems it names
+        may come from any plugin. One suite name from two plugins is a
+        :class:`~nnbench.errors.PluginError` naming both; a suite naming a problem nobody
+        contributes is one when the suite is run or listed.
     """
 
 

@@ -37,6 +37,7 @@ from nnbench.contract import hookspecs
 from nnbench.datasets import Catalog, DatasetEntry
 from nnbench.errors import ConfigError, PluginError, did_you_mean
 from nnbench.contract.trainer import DERIVATIVES, FAMILIES, Trainer
+from nnbench.contract.problems import ProblemSpec, SuiteSpec
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -230,6 +231,7 @@ class Registry:
         self.pm = get_plugin_manager() if pm is None else pm
         self._trainers: list[Trainer] | None = None
         self._catalog: Catalog | None = None
+        self._named: dict[str, dict[str, tuple[Any, str]]] = {}
 
     def _per_plugin(self, hook: str, errors: list[PluginError] | None = None,
                     **kwargs: Any) -> Iterator[tuple[str, Any]]:
@@ -358,6 +360,73 @@ class Registry:
                     merged[name] = DatasetEntry(name, loader, plugin)
             self._catalog = Catalog(merged.values())
         return self._catalog
+
+    def _collect(self, hook: str, kind: type, noun: str) -> dict[str, tuple[Any, str]]:
+        """Every ``kind`` instance the ``hook`` returns, by name, with its plugin (cached).
+
+        :raises PluginError: a hook that does not return a list of ``kind``, or one name from
+            two plugins (both named).
+        """
+        if hook not in self._named:
+            found: dict[str, tuple[Any, str]] = {}
+            for plugin, result in self._per_plugin(hook):
+                if not isinstance(result, (list, tuple)) or not all(isinstance(x, kind) for x in result):
+                    raise PluginError(f"plugin {plugin!r}: {hook} must return a list of "
+                                      f"{kind.__module__}.{kind.__name__}, got {result!r:.80}")
+                for x in result:
+                    other = found.get(x.name)
+                    if other is not None and other[0] != x:
+                        raise PluginError(f"two {noun}s are named {x.name!r}: one from plugin {other[1]!r}, "
+                                          f"one from plugin {plugin!r}")
+                    found.setdefault(x.name, (x, plugin))
+            self._named[hook] = found
+        return self._named[hook]
+
+    def _lookup(self, hook: str, kind: type, noun: str, name: str, where: str) -> Any:
+        found = self._collect(hook, kind, noun)
+        if name not in found:
+            listed = ", ".join(found) or "none"
+            raise ConfigError(f"{where} {name}: unknown {noun}{did_you_mean(name, found)}; registered: {listed}; "
+                              f"`nnbench list {noun}s` lists them")
+        return found[name][0]
+
+    def problems(self) -> dict[str, tuple[ProblemSpec, str]]:
+        """Every named problem (:class:`~nnbench.contract.problems.ProblemSpec`), by name, with the
+        plugin that contributed it, in registration order (``nnbench_problems``).
+
+        :raises PluginError: a bad hook result, or one name from two plugins.
+        """
+        return dict(self._collect("nnbench_problems", ProblemSpec, "problem"))
+
+    def problem(self, name: str, where: str = "--problem") -> ProblemSpec:
+        """The problem called ``name`` (exactly).
+
+        :raises ConfigError: ``"--problem irsi: unknown problem (did you mean iris?); registered: ..."``.
+        """
+        return self._lookup("nnbench_problems", ProblemSpec, "problem", name, where)
+
+    def suites(self) -> dict[str, tuple[SuiteSpec, str]]:
+        """Every named suite (:class:`~nnbench.contract.problems.SuiteSpec`), by name, with its
+        plugin (``nnbench_suites``).
+
+        :raises PluginError: a bad hook result, or one name from two plugins.
+        """
+        return dict(self._collect("nnbench_suites", SuiteSpec, "suite"))
+
+    def suite(self, name: str, where: str = "--suite") -> tuple[SuiteSpec, list[ProblemSpec]]:
+        """The suite called ``name`` and its problems, in order.
+
+        :raises ConfigError: an unknown suite (with the closest names); :class:`PluginError`:
+            the suite names a problem no plugin contributes (naming the suite's plugin).
+        """
+        spec = self._lookup("nnbench_suites", SuiteSpec, "suite", name, where)
+        problems = self._collect("nnbench_problems", ProblemSpec, "problem")
+        missing = [p for p in spec.problems if p not in problems]
+        if missing:
+            plugin = self._collect("nnbench_suites", SuiteSpec, "suite")[name][1]
+            raise PluginError(f"suite {name!r} of plugin {plugin!r} names problems that no plugin contributes: "
+                              f"{', '.join(missing)}")
+        return spec, [problems[p][0] for p in spec.problems]
 
     def plugin_info(self) -> list[PluginInfo]:
         """Every registered plugin with its version and hooks, in registration order."""

@@ -86,6 +86,8 @@ def tutorial_problem(seed: int = 0) -> tuple[Objective, np.ndarray]:
 
 def _run(trainer: Trainer, objective: Any, x0: np.ndarray, budget: Budget = KIT_BUDGET,
          seed: int = 0) -> TrainResult:
+    if trainer.setup is not None:  # as the harness does, before the trial's clock starts
+        trainer.setup()
     result = trainer.train(objective, x0, budget, np.random.default_rng(seed))
     assert isinstance(result, TrainResult), (
         f"{trainer.name}: train returned {type(result).__name__}, not nnbench.contract.trainer.TrainResult")

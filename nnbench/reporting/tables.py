@@ -16,6 +16,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from nnbench.contract.problems import TargetSpec
 from nnbench.errors import ConfigError, did_you_mean
 from nnbench.reporting.ranking import Standing, median, rank, standings
 from nnbench.results.record import TrialRecord, jsonable, problem_labels
@@ -185,8 +186,11 @@ def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tupl
     for problem, (ds, net) in problem_labels(records).items():
         sub = [row for p, row in rows if p == problem]
         show = _visible(sub, cols)
-        weights = next((r.n_params for r in records if r.problem == problem), None)
-        out.append((f"{ds} | {net} | {weights} weights", [_HEADERS[c] for c in show],
+        first = next((r for r in records if r.problem == problem), None)
+        weights = first.n_params if first is not None else None
+        target = (f" | target {TargetSpec(first.target_metric, first.target).label}"
+                  if first is not None and first.target is not None else "")
+        out.append((f"{ds} | {net} | {weights} weights{target}", [_HEADERS[c] for c in show],
                     [[_fmt(r.get(c), c) for c in show] for r in sub]))
     return out
 

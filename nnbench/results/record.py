@@ -39,6 +39,7 @@ import numpy as np
 from nnbench.datasets import DatasetSpec
 from nnbench.errors import ConfigError
 from nnbench.contract.instrument import CALL_KINDS, EVALUATION_KINDS
+from nnbench.contract.problems import TARGET_METRICS
 from nnbench.core.fit import Fit
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.trainer import Budget
@@ -205,6 +206,12 @@ def _stop(v: Any) -> str | None:
     return v
 
 
+def _target_metric(v: Any) -> str:
+    if v not in TARGET_METRICS:
+        raise FieldError(f"must be one of {', '.join(map(repr, TARGET_METRICS))}, got {v!r}")
+    return str(v)
+
+
 def _table(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise FieldError(f"must be an object, got {v!r}")
@@ -308,8 +315,11 @@ class TrialRecord(FieldMapping):
     in files of nnbench before it was recorded), ``network``
     (:class:`~nnbench.core.network.NetworkSpec`) with ``sizes`` (the whole network's layer
     sizes) and ``n_params``, ``trainer``, ``plugin``, ``family``, ``options`` (parsed
-    values), ``seed``, ``budget`` (:class:`~nnbench.contract.trainer.Budget`) and ``target`` (an
-    absolute target cost or ``None``).
+    values), ``seed``, ``budget`` (:class:`~nnbench.contract.trainer.Budget`), ``target`` (the
+    success target's level or ``None``) and ``target_metric`` (what it measures: ``"cost"``,
+    reached at or below; ``"accuracy"`` or ``"r2"`` on the training data, reached at or above;
+    :data:`nnbench.contract.problems.TARGET_METRICS`), ``problem_name`` (the named problem,
+    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -346,6 +356,8 @@ class TrialRecord(FieldMapping):
     options: dict[str, Any] = _f(_table, factory=dict)
     budget: Budget = _f(_budget, factory=Budget)
     target: float | None = _f(_number)
+    target_metric: str = _f(_target_metric, "cost")
+    problem_name: str | None = _f(_opt_text)
     status: str = _f(_status, "ok")
     success: bool = _f(_flag, False)
     optimizer_status: int | None = _f(_opt_int)
@@ -474,6 +486,8 @@ class RunMetadata(FieldMapping):
     :param blas_threads_per_trial: BLAS threads each trial was pinned to (``None``: not pinned).
     :param command: the command line (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
     :param executor: how the trials ran (``"process x2"``); :param suite_file: its path or ``None``.
+    :param suite, suite_version: the named suite that ran (``nnbench run --suite uci``) and its
+        version (:class:`~nnbench.contract.problems.SuiteSpec`), or ``None``.
     :param extra: fields this nnbench does not know (kept, not interpreted).
     """
 
@@ -492,6 +506,8 @@ class RunMetadata(FieldMapping):
     started: str | None = None
     executor: str | None = None
     suite_file: str | None = None
+    suite: str | None = None
+    suite_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

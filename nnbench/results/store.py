@@ -74,12 +74,14 @@ def _cpu() -> str:
 
 
 def run_metadata(command: str | None = None, blas_threads: int | None = 1, executor: str | None = None,
-                 suite_file: str | None = None) -> RunMetadata:
+                 suite_file: str | None = None, suite: str | None = None,
+                 suite_version: str | None = None) -> RunMetadata:
     """The metadata of a run starting now: versions, BLAS libraries and threads, CPU, platform.
 
     :param command: the command line or suite that made the run.
     :param blas_threads: BLAS threads per trial (``None``: left at the library default).
     :param executor: how the trials run (``"process x2"``); :param suite_file: its path.
+    :param suite, suite_version: the named suite that runs, and its version, or ``None``.
     """
     from threadpoolctl import threadpool_info
 
@@ -91,7 +93,7 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
         python=sys.version.split()[0], platform=platform.platform(), cpu=_cpu(), cpu_count=os.cpu_count(),
         blas=jsonable(blas), blas_threads_per_trial=blas_threads, command=command,
         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), executor=executor,
-        suite_file=suite_file)
+        suite_file=suite_file, suite=suite, suite_version=suite_version)
 
 
 class ResultsLockedError(ResultsError):

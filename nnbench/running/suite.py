@@ -24,11 +24,12 @@ from typing import Any
 
 from nnbench import defaults
 from nnbench.datasets import DatasetSpec
-from nnbench.errors import ConfigError
+from nnbench.errors import ConfigError, did_you_mean
 from nnbench.running.executors import SerialExecutor
 from nnbench.running.trial import TrialSpec, build_objective
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, resolve, settings_from_mapping
+from nnbench.contract.problems import ProblemSpec, TargetSpec
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord
 from nnbench.results.store import ResultsWriter
@@ -99,8 +100,10 @@ class Suite:
 
     :param datasets: :class:`~nnbench.datasets.DatasetSpec` (or dataset names) to train on.
     :param networks: :class:`~nnbench.core.network.NetworkSpec` to train; every dataset with every network.
-    :param problems: explicit ``(dataset, network)`` pairs; when given they replace the
-        cross product of ``datasets`` and ``networks``.
+    :param problems: explicit problems: ``(dataset, network)`` pairs, named problems
+        (:class:`~nnbench.contract.problems.ProblemSpec`, or a registered problem's name such as
+        ``"iris"``, looked up by :func:`make_plan`); when given they replace the cross product
+        of ``datasets`` and ``networks``. A named problem brings its budget and target.
     :param trainers: trainer names, family names, or ``"all"``, as a list or one
         comma-separated string (see :meth:`nnbench.contract.plugins.Registry.select`).
     :param exclude: names or families to leave out.
@@ -108,8 +111,11 @@ class Suite:
         (``{"adam": {"learning_rate": 0.01}}``), checked against the trainer's declaration.
     :param seeds: a count ``n`` (seeds ``0 .. n-1``) or a list of seeds; every trainer runs
         once per seed from that seed's ``x0``.
-    :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget`.
-    :param target: an absolute target cost, or ``None``.
+    :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget` of every problem
+        without one of its own (a named problem brings its own: put another over it with
+        :meth:`~nnbench.contract.problems.ProblemSpec.overridden`, as ``--max-evals`` does).
+    :param target: an absolute target cost for every problem without a target of its own, or
+        ``None``.
     :param plugins: extra plugin modules (``-p``).
     :param blas_threads: BLAS threads per trial (``None``: library default).
     :raises ConfigError: a field of the wrong type or value, naming it (``Suite.target:
@@ -118,7 +124,8 @@ class Suite:
     Defaults: the tutorial data with a 2-hidden-unit sigmoid network,
     :data:`nnbench.defaults.TRAINERS`, :data:`~nnbench.defaults.SEEDS` seeds,
     ``Budget()`` (:data:`~nnbench.defaults.MAX_EVALS` evaluations,
-    :data:`~nnbench.defaults.TIME_LIMIT_S` seconds), :data:`~nnbench.defaults.BLAS_THREADS`.
+    :data:`~nnbench.defaults.TIME_LIMIT_S` seconds) unless a named problem brings its own,
+    :data:`~nnbench.defaults.BLAS_THREADS`.
     A suite is immutable: derive another with :func:`dataclasses.replace`, which checks again.
     """
 
@@ -132,7 +139,7 @@ class Suite:
     target: float | None = None
     plugins: Sequence[str] = ()
     blas_threads: int | None = defaults.BLAS_THREADS
-    problems: Sequence[tuple[DatasetSpec, NetworkSpec]] = ()
+    problems: Sequence[tuple[DatasetSpec, NetworkSpec] | ProblemSpec | str] = ()
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -140,12 +147,16 @@ class Suite:
                                     for i, d in enumerate(_seq(self.datasets, "Suite.datasets"))))
         put(self, "networks", tuple(_network(n, f"Suite.networks[{i}]")
                                     for i, n in enumerate(_seq(self.networks, "Suite.networks"))))
-        pairs = []
+        problems: list[tuple[DatasetSpec, NetworkSpec] | ProblemSpec | str] = []
         for i, p in enumerate(_seq(self.problems, "Suite.problems")):
+            if isinstance(p, (ProblemSpec, str)) and p:
+                problems.append(p)
+                continue
             if not isinstance(p, (tuple, list)) or len(p) != 2:
-                raise ConfigError(f"Suite.problems[{i}]: must be a (dataset, network) pair, got {p!r}")
-            pairs.append((_dataset(p[0], f"Suite.problems[{i}][0]"), _network(p[1], f"Suite.problems[{i}][1]")))
-        put(self, "problems", tuple(pairs))
+                raise ConfigError(f"Suite.problems[{i}]: must be a (dataset, network) pair, a ProblemSpec or "
+                                  f"a problem's name, got {p!r}")
+            problems.append((_dataset(p[0], f"Suite.problems[{i}][0]"), _network(p[1], f"Suite.problems[{i}][1]")))
+        put(self, "problems", tuple(problems))
         put(self, "trainers", self.trainers if isinstance(self.trainers, str)
             else tuple(strings(self.trainers, "Suite.trainers")))
         put(self, "exclude", tuple(strings(self.exclude, "Suite.exclude")) if self.exclude else ())
@@ -159,8 +170,50 @@ class Suite:
         put(self, "plugins", tuple(strings(self.plugins, "Suite.plugins")) if self.plugins else ())
 
     def pairs(self) -> list[tuple[DatasetSpec, NetworkSpec]]:
-        """The problems: :attr:`problems`, or every dataset with every network."""
-        return list(self.problems) or [(d, n) for d in self.datasets for n in self.networks]
+        """The ``(dataset, network)`` of each problem: :attr:`problems` (a named problem's
+        own; a name is looked up among nnbench's own problems), or every dataset with every
+        network.
+
+        :raises ConfigError: a problem name nnbench does not bundle (a plugin's problems are
+            known only to :func:`make_plan`, through the registry).
+        """
+        return [(p.dataset, p.network) for p in self.resolved()]
+
+    def resolved(self, lookup: Callable[[str], ProblemSpec] | None = None) -> list[ProblemSpec | _Pair]:
+        """Each problem, in order: a :class:`~nnbench.contract.problems.ProblemSpec` for a named
+        one (a name looked up), a :class:`_Pair` (no name, budget or target) for the others.
+
+        :param lookup: finds a problem by name (:meth:`nnbench.contract.plugins.Registry.problem`);
+            default: nnbench's own problems.
+        :raises ConfigError: an unknown problem name.
+        """
+        if lookup is None:
+            from nnbench.contract.problems import BUILTIN_PROBLEMS
+
+            def lookup(name: str) -> ProblemSpec:
+                if name not in BUILTIN_PROBLEMS:
+                    raise ConfigError(f"Suite.problems: unknown problem {name!r}{did_you_mean(name, BUILTIN_PROBLEMS)}")
+                return BUILTIN_PROBLEMS[name]
+        out: list[ProblemSpec | _Pair] = []
+        for p in self.problems or [(d, n) for d in self.datasets for n in self.networks]:
+            if isinstance(p, str):
+                out.append(lookup(p))
+            elif isinstance(p, ProblemSpec):
+                out.append(p)
+            else:
+                out.append(_Pair(*p))
+        return out
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A problem given as a ``(dataset, network)`` pair: no name, budget or target of its own."""
+
+    dataset: DatasetSpec
+    network: NetworkSpec
+    name: str | None = None
+    budget: Budget | None = None
+    target: TargetSpec | None = None
 
 
 def _seq(value: Any, where: str) -> Sequence[Any]:
@@ -180,6 +233,9 @@ class Problem:
         (:meth:`nnbench.datasets.Catalog.identity`), the data part of every trial's key.
     :param file: the CSV file the data is read from, or ``None`` for a registered dataset
         (a run never writes over it, :func:`nnbench.results.store.check_output`).
+    :param name: the named problem's name, or ``None``.
+    :param budget: each trial's budget (the problem's own, else the suite's).
+    :param target: the success target (the problem's own, else the suite's cost target), or ``None``.
     """
 
     dataset: DatasetSpec
@@ -188,6 +244,9 @@ class Problem:
     n_samples: int
     data_id: str
     file: str | None = None
+    name: str | None = None
+    budget: Budget = field(default_factory=Budget)
+    target: TargetSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -242,9 +301,11 @@ class Plan:
         for p in self.problems:
             for seed in self.seeds:
                 for t in self.trainers:
-                    spec = TrialSpec(p.dataset, p.network, t.name, int(seed), s.budget,
-                                     tuple(sorted(self.options.get(t.name, {}).items())), s.target,
-                                     tuple(s.plugins), s.blas_threads, workers, p.data_id)
+                    spec = TrialSpec(p.dataset, p.network, t.name, int(seed), p.budget,
+                                     tuple(sorted(self.options.get(t.name, {}).items())),
+                                     None if p.target is None else p.target.value,
+                                     tuple(s.plugins), s.blas_threads, workers, p.data_id,
+                                     "cost" if p.target is None else p.target.metric, p.name)
                     if spec.key not in skip:
                         yield spec
 
@@ -272,11 +333,14 @@ def make_plan(suite: Suite, registry: Registry | None = None,
     options = resolve(layers, registry, trainers)
     catalog = registry.catalog()
     problems = []
-    for d, n in suite.pairs():
+    for given in suite.resolved(lambda name: registry.problem(name, where.get("problems", "Suite.problems"))):
+        d, n = given.dataset, given.network
         catalog.check_source(d.source, where.get("datasets", "dataset"))
         objective, _ = build_objective(d, n, catalog)
+        target = given.target or (None if suite.target is None else TargetSpec("cost", suite.target))
         problems.append(Problem(d, n, objective.n_params, objective.X.shape[0], catalog.identity(d),
-                                None if d.source in catalog else d.source))
+                                None if catalog.parse(d.source).name is not None else d.source, given.name,
+                                given.budget or suite.budget, target))
     if not problems:
         raise ConfigError("the suite has no problem: give a dataset and a network")
     return Plan(suite, tuple(trainers), options, tuple(problems))

@@ -36,6 +36,7 @@ from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord, spec_identity, trial_key
 from nnbench.running.capture import captured_stdout, quiet_threads
+from nnbench.contract.problems import TargetSpec
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
 __all__ = ["TrialSpec", "PreparedTrial", "prepare_trial", "execute_trial", "run_trial", "lost_trial_record",
@@ -52,7 +53,8 @@ class TrialSpec:
     :param seed: the seed of ``x0`` (and of a stochastic trainer).
     :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget`.
     :param options: the trainer's own options, checked, as sorted ``(key, value)`` pairs.
-    :param target: an absolute target cost, or ``None``.
+    :param target: the success target's level (a cost, an accuracy or an R^2, as
+        ``target_metric`` says), or ``None``.
     :param plugins: extra plugin modules (``-p``) the worker must load to find the trainer.
     :param blas_threads: BLAS threads to pin the trial to, or ``None`` to leave them.
     :param workers: trials that run at once beside this one (itself included), for the
@@ -61,6 +63,8 @@ class TrialSpec:
         (:meth:`nnbench.datasets.Catalog.identity`); the plan sets it, so that the key is
         computed without reading the data again. ``None``: the trial computes it, and
         :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
+    :param target_metric: what ``target`` measures (:data:`nnbench.contract.problems.TARGET_METRICS`).
+    :param problem: the named problem the trial belongs to, or ``None``.
     """
 
     dataset: DatasetSpec
@@ -74,6 +78,16 @@ class TrialSpec:
     blas_threads: int | None = 1
     workers: int = 1
     data_id: str | None = None
+    target_metric: str = "cost"
+    problem: str | None = None
+
+    def reached(self, objective: Objective) -> tuple[float | None, Callable[[np.ndarray], bool] | None]:
+        """The target as the instrumentation takes it: ``(cost target, predicate of the
+        weights)``, from ``target`` and ``target_metric``
+        (:meth:`nnbench.contract.problems.TargetSpec.predicate`)."""
+        if self.target is None or self.target_metric == "cost":
+            return self.target, None
+        return None, TargetSpec(self.target_metric, self.target).predicate(objective)
 
     @property
     def key(self) -> str:
@@ -144,8 +158,8 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         dataset=spec.dataset, data_id=spec.data_id if spec.data_id is not None else catalog.identity(spec.dataset),
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
-        seed=spec.seed, budget=spec.budget, target=spec.target, initial_cost=objective.fun(x0),
-        counts=dict.fromkeys(CALL_KINDS, 0))
+        seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
+        problem_name=spec.problem, initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
 def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:
@@ -280,10 +294,12 @@ def _execute(prepared: PreparedTrial, clock: Callable[[], float],
                                                prepared.x0, prepared.record)
     if rec.status == "skipped":
         return rec
+    target, reached = spec.reached(objective)
     if on_improve is None:
-        inst = InstrumentedObjective(objective, spec.budget, target=spec.target, clock=clock)
+        inst = InstrumentedObjective(objective, spec.budget, target=target, clock=clock, reached=reached)
     else:
-        inst = _ReportingObjective(objective, spec.budget, target=spec.target, clock=clock, on_improve=on_improve)
+        inst = _ReportingObjective(objective, spec.budget, target=target, clock=clock, on_improve=on_improve,
+                                   reached=reached)
     result: Any = None
     thread_errors: list[str] = []
     caught: list[warnings.WarningMessage] = []
@@ -412,7 +428,8 @@ def lost_trial_record(spec: TrialSpec, registry: Registry | None, status: str, m
         rec.history = [(int(evals), seconds, cost, math.nan)]  # the work of a lost trial is unknown
         rec.train, rec.test = _fit(objective, x, objective.dataset), _fit(objective, x, test)
         if spec.target is not None:
-            hit = cost <= spec.target
+            target, reached = spec.reached(objective)
+            hit = (target is None or cost <= target) and (reached is None or reached(x))
             rec.reached_target = hit
             rec.evals_to_target = int(evals) if hit else None
             rec.time_to_target_s = seconds if hit else None
