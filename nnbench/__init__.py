@@ -2,7 +2,8 @@
 
 The public names: the core (:class:`Network`, :class:`Objective`, :class:`Dataset`,
 :func:`load`), the plugin contract (:data:`hookimpl`, :class:`Trainer`,
-:class:`TrainResult`, :class:`Budget`), and the harness (:class:`Suite`,
+:class:`TrainResult`, :class:`Budget`, :class:`ProblemSpec`, :class:`SuiteSpec`,
+:class:`TargetSpec`), and the harness (:class:`Suite`,
 :class:`DatasetSpec`, :class:`NetworkSpec`, :func:`run`, :class:`RunResult`).
 They are imported on first use (PEP 562), so ``nnbench --version`` and ``nnbench list``
 do not pay for scipy.stats and the harness.
@@ -26,6 +27,8 @@ _PUBLIC = {
     "Network": "nnbench.core.network",
     "Objective": "nnbench.core.objective",
     "Budget": "nnbench.contract.trainer", "Trainer": "nnbench.contract.trainer", "TrainResult": "nnbench.contract.trainer",
+    "ProblemSpec": "nnbench.contract.problems", "SuiteSpec": "nnbench.contract.problems",
+    "TargetSpec": "nnbench.contract.problems",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

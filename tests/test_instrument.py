@@ -117,7 +117,7 @@ def test_budget_validates():
     with pytest.raises(ConfigError, match=r"^Budget.max_seconds: must be a positive number of at most 1e\+06 or "
                                           r"None, got -1$"):
         Budget(max_seconds=-1)
-    assert Budget() == Budget(1000, 2.0)  # nnbench.defaults: the same as the command line's
+    assert Budget() == Budget(1000, 60.0)  # nnbench.defaults: the same as the command line's
 
 
 def test_a_target_predicate_is_asked_at_improvements_and_neither_counted_nor_timed():

@@ -45,7 +45,7 @@ def _run(tmp_path, *args) -> int:
 # -- defaults -------------------------------------------------------------------------------
 
 def test_one_default_budget_and_seeds_everywhere(tmp_path, capsys):
-    assert Budget() == Suite().budget == Budget(defaults.MAX_EVALS, defaults.TIME_LIMIT_S) == Budget(1000, 2.0)
+    assert Budget() == Suite().budget == Budget(defaults.MAX_EVALS, defaults.TIME_LIMIT_S) == Budget(1000, 60.0)
     assert list(Suite().seeds) == list(range(defaults.SEEDS)) == [0, 1, 2, 3, 4]
     path = tmp_path / "s.toml"
     path.write_text('trainers = "BFGS"\n')

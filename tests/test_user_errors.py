@@ -82,8 +82,8 @@ def test_resume_with_another_budget_is_refused(results, capsys):
     assert main(["run", "--dataset", "tutorial", "--trainers", "BFGS", "--seeds", "2", "--out", str(results),
                  "--resume", "--max-evals", "10", "--quiet"]) == 2
     assert _err(capsys) == (f"nnbench: error: --resume {results}: its trials of tutorial | h2 sigmoid sse ran "
-                            "with another budget (--max-evals 1000 --time-limit 2, this run --max-evals 10 "
-                            "--time-limit 2); resume with the same --max-evals and --time-limit, or start a new file")
+                            "with another budget (--max-evals 1000 --time-limit 60, this run --max-evals 10 "
+                            "--time-limit 60); resume with the same --max-evals and --time-limit, or start a new file")
     assert results.read_text() == before
 
 

@@ -251,7 +251,7 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     from nnbench.datasets import DATASET_SPEC_CONSTRAINTS, DatasetSpec
     from nnbench.core.network import NetworkSpec
     from nnbench.contract.options import OptionSetting
-    from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds
+    from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds, put_over
     from nnbench.contract.trainer import BUDGET_CONSTRAINTS, Budget
 
     from nnbench.contract.problems import DEFAULT_SUITE
@@ -322,11 +322,7 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         trainer, key, value = parse_option(text)
         cli_options.append(OptionSetting(trainer, key, value, f"--option {trainer}.{key}"))
     layers = [sf.options if sf is not None else [], cli_options]
-    if budget or "target" in fields:  # put over each named problem's own budget and target
-        from nnbench.contract.problems import ProblemSpec
-
-        fields["problems"] = [p.overridden(budget, fields.get("target")) if isinstance(p, ProblemSpec) else p
-                              for p in fields.get("problems", ())]
+    fields["problems"] = put_over(fields.get("problems", ()), budget, fields.get("target"))
     return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named)
 
 

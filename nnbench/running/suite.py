@@ -36,7 +36,8 @@ from nnbench.results.store import ResultsWriter
 from nnbench.contract.trainer import Budget, Trainer
 from nnbench.validation import Constraint, Interval, check, strings
 
-__all__ = ["Suite", "Problem", "Plan", "make_plan", "run", "check_seeds", "SUITE_CONSTRAINTS", "MAX_SEEDS"]
+__all__ = ["Suite", "Problem", "Plan", "make_plan", "run", "check_seeds", "put_over", "SUITE_CONSTRAINTS",
+           "MAX_SEEDS"]
 
 #: The most seeds a suite may have (a plan of more is a mistake, not a benchmark).
 MAX_SEEDS = 10**6
@@ -203,6 +204,19 @@ class Suite:
             else:
                 out.append(_Pair(*p))
         return out
+
+
+def put_over(problems: Iterable[Any], budget: Mapping[str, Any], target: float | None = None) -> list[Any]:
+    """``problems`` with the budget fields and cost target a suite file or the command line
+    gave put over each named problem's own (:meth:`~nnbench.contract.problems.ProblemSpec.overridden`);
+    pairs and names are left as they are (a name is resolved later, and then keeps its own).
+
+    :param budget: :class:`~nnbench.contract.trainer.Budget` fields (``{"max_evals": 200}``).
+    :param target: a cost target in place of each named problem's own, or ``None``.
+    """
+    if not budget and target is None:
+        return list(problems)
+    return [p.overridden(budget, target) if isinstance(p, ProblemSpec) else p for p in problems]
 
 
 @dataclass(frozen=True)

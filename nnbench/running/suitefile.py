@@ -41,6 +41,9 @@ The format (every key optional; ``examples/suite.toml`` is a documented example)
     [[problems]]                                    # optional: these pairs instead of
     dataset = "tutorial"                            # every dataset with every network
     network = "small"
+    [[problems]]
+    problem = "iris"                                # or a registered problem (nnbench list
+                                                    # problems), with its own budget and target
 
 What the file leaves out takes the defaults every run has (:mod:`nnbench.defaults`, through
 :class:`nnbench.Suite` and :class:`nnbench.Budget`), and the process executor on every core.
@@ -69,7 +72,7 @@ from nnbench.running.executors import EXECUTORS, JOBS_CONSTRAINTS
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, check_option
 from nnbench.contract.plugins import Registry, registry_for
-from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds
+from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds, put_over
 from nnbench.contract.trainer import BUDGET_CONSTRAINTS, Budget
 from nnbench.validation import OneOf, check, strings
 
@@ -81,7 +84,7 @@ _BUDGET = {"max_evals": "max_evals", "time_limit": "max_seconds"}  # file key ->
 _EXECUTOR = ("kind", "jobs", "scheduler")
 _DATASET = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
 _NETWORK = ("hidden", "activation", "output_activation", "loss", "bias")
-_PROBLEM = ("dataset", "network")
+_PROBLEM = ("problem", "dataset", "network")
 
 
 @dataclass
@@ -115,7 +118,10 @@ class SuiteFile:
         options: dict[str, dict[str, Any]] = {}
         for o in self.options:
             options.setdefault(o.trainer, {})[o.key] = o.value
-        return Suite(**self.fields, options=options, budget=Budget(**self.budget))
+        fields = dict(self.fields)
+        if "problems" in fields:  # the file's budget and target over its named problems' own
+            fields["problems"] = put_over(fields["problems"], self.budget, fields.get("target"))
+        return Suite(**fields, options=options, budget=Budget(**self.budget))
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -326,9 +332,17 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
     if "problems" in data:
         if not isinstance(data["problems"], list) or not data["problems"]:
             raise r.error(("problems",), "must be a non-empty array of tables ([[problems]])")
-        pairs = []
+        pairs: list[Any] = []
         for i, p in enumerate(data["problems"]):
             p = r.table(p, ("problems", i), _PROBLEM)
+            if "problem" in p:  # a registered problem, with its own data, network, budget and target
+                extra = [k for k in ("dataset", "network") if k in p]
+                if extra:
+                    raise r.error(("problems", i, extra[0]), f"a named problem brings its own data and network; "
+                                                              f"give problem or {' and '.join(extra)}, not both")
+                pairs.append(registry.problem(r.string(p["problem"], ("problems", i, "problem")),
+                                              r.where(("problems", i, "problem"))))
+                continue
             for key, named in (("dataset", datasets), ("network", networks)):
                 if key not in p:
                     raise r.error(("problems", i), f"needs a {key} (one of: {', '.join(named)})")
