@@ -227,3 +227,15 @@ def test_specs_check_their_fields():
         ProblemSpec("p", DatasetSpec("xor"), NetworkSpec(), budget=5)
     with pytest.raises(ConfigError, match="^suite 's': problems must be a non-empty list of problem names"):
         SuiteSpec("s", "1", ())
+
+
+def test_the_problems_page_lists_each_bundled_problem_as_it_is_defined():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "problems.md").read_text()
+    for name, p in BUILTIN_PROBLEMS.items():
+        row = (f"| `{name}` | `{p.dataset.label}` | `{p.network.label}` | {p.budget.max_evals} evaluations | "
+               f"{p.target.label} |")
+        assert row in text, row
+    for s in BUILTIN_SUITES.values():
+        assert f"| `{s.name}` | {s.version} | {', '.join(f'`{p}`' for p in s.problems)} |" in text
