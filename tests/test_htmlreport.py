@@ -43,7 +43,9 @@ def test_tables_of_a_real_run(results):
     meta, recs = read_results(results)
     blocks = htmlreport.build(recs, [meta], [str(results)], [len(recs)], plots=False)
     heads = [b.text for b in blocks if b.kind in ("h2", "h3")]
-    assert heads[:2] == ["Runs", "tutorial | h2 sigmoid nobias sse | 6 weights"]
+    # the headline first (without plots, no "At a glance" figures), then the runs and each problem
+    assert heads[:5] == ["Headline: which trainer to use", "The fastest on each problem", "How the score is computed",
+                         "Runs", "tutorial | h2 sigmoid nobias sse | 6 weights"]
     for h in ("Success by target", "Expected running time", "Best cost across seeds", "Fixed budget", "Final quality"):
         assert h in heads
     ert = next(b for b in blocks if b.kind == "table" and b.text.startswith("ERT"))
@@ -140,16 +142,17 @@ def test_full_html_and_markdown_reports_with_every_plot(tmp_path, results, capsy
     assert "tutorial | h2 sigmoid nobias sse | 6 weights" in printed  # the summary table in the terminal
     page = html_path.read_text()
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    # per problem: 3 convergence (evaluations, seconds, work), 2 ECDFs (evaluations, work), box,
-    # predictions, win rate; then the two profile figures
-    assert len(images) == 10
+    # at a glance: the headline's profiles and the problem's convergence on evaluations; per problem:
+    # 2 convergence (seconds, work), 2 ECDFs (evaluations, work), box, predictions, win rate; then the
+    # two profile figures
+    assert len(images) == 11
     assert "best-so-far cost against work" in page and "Runtime ECDF on work" in page
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from a network
     assert "Performance profiles: seconds and evaluations" in page
     text = (md / "report.md").read_text()
     names = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
-    assert len(names) == 10 and all((md / n).stat().st_size > 1000 for n in names)
+    assert len(names) == 11 and all((md / n).stat().st_size > 1000 for n in names)
     if shutil.which("chromium") is None:
         return
     shot = tmp_path / "report.png"
@@ -172,3 +175,84 @@ def test_chromium_renders_the_report(tmp_path, results):
     img = imread(shot)
     assert img.shape[:2] == (2000, 1400)
     assert img[:600, :, :3].std() > 0.05  # text and tables were drawn, not a blank page
+
+
+def test_the_headline_comes_first_in_every_form(results, tmp_path, capsys):
+    _, recs = read_results(results)
+    blocks = htmlreport.build(recs, plots=False)
+    assert [b.kind for b in blocks[:4]] == ["h1", "p", "filter", "h2"]
+    assert blocks[3].text == "Headline: which trainer to use"
+    assert blocks[4].text.startswith("The fastest to the tau=1e-03 target on the one problem is ")
+    table = blocks[5]
+    assert table.headers == ["rank", "trainer", "family", "score", "solves", "fastest on", "runs reached target"]
+    assert sorted(row[1] for row in table.rows) == ["BFGS", "Nelder-Mead", "adam"]
+    assert table.rows[0][3] == "1.000"  # one problem: the fastest scores 1
+    assert sorted(blocks[2].rows) == [["BFGS", "local-gradient"], ["Nelder-Mead", "local-derivative-free"],
+                                      ["adam", "first-order"]]
+    page = htmlreport.to_html(blocks)
+    assert page.count('<table class="sortable">') == sum(b.kind == "table" for b in blocks)
+    assert '<select id="nnbench-family"><option value="">all</option><option value="first-order">' in page
+    assert '<script type="application/json" id="nnbench-families">{"' in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    md, _ = htmlreport.to_markdown(blocks)
+    assert md.startswith("# nnbench report") and "## Headline: which trainer to use" in md and "nnbench-families" not in md
+    # the terminal: the headline's short form under the tables, for the plain format only
+    assert main(["report", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("tutorial | h2 sigmoid nobias sse | 6 weights") < out.index("Headline across 1 problem: ")
+    assert main(["report", str(results), "--format", "csv"]) == 0
+    assert "Headline" not in capsys.readouterr().out
+
+
+def test_numbers_are_right_aligned_and_text_left():
+    page = htmlreport.to_html([htmlreport.Block("table", "t", ["trainer", "n", "share", "ci"],
+                                                [["a", "3", "2/3", "[1, 2]"], ["b", "-", "67% (2/3)", "n/a"]])])
+    assert '<th class="t">trainer</th><th>n</th><th>share</th><th class="t">ci</th>' in page
+
+
+def test_classification_problems_show_accuracy(results):
+    _, recs = read_results(results)
+    fit = {"pearson_r": 0.5, "pearson_p": 0.1, "r2": 0.2, "mse": 0.3, "accuracy": 0.75}
+    from nnbench.core.fit import Fit
+
+    labelled = [dataclasses.replace(r, train=Fit.from_dict(fit)) for r in recs]
+    quality = next(b for b in htmlreport.build(labelled, plots=False) if b.text.startswith("Median [IQR] over seeds"))
+    assert quality.headers == ["trainer", "best cost", "acc"]
+    assert {row[2] for row in quality.rows} == {"0.7500 [0.7500, 0.7500]"}
+    regression = next(b for b in htmlreport.build(recs, plots=False) if b.text.startswith("Median [IQR] over seeds"))
+    assert regression.headers == ["trainer", "best cost", "r", "R^2", "MSE"]
+    for r in recs:  # the classification records' own field, read where present
+        r.task = "classification"
+    tasked = next(b for b in htmlreport.build(recs, plots=False) if b.text.startswith("Median [IQR] over seeds"))
+    assert tasked.headers == ["trainer", "best cost", "acc"]
+
+
+_PROBE = """<script>
+(function () {
+  var t = document.querySelector("table.sortable"), th = t.tHead.rows[0].cells;
+  function col(i) { return Array.prototype.map.call(t.tBodies[0].rows, function (r) { return r.cells[i].textContent; }); }
+  th[1].click(); var up = col(1); th[1].click(); var down = col(1); th[3].click(); var score = col(3);
+  var s = document.getElementById("nnbench-family"); s.value = "first-order"; s.dispatchEvent(new Event("change"));
+  var shown = Array.prototype.filter.call(t.tBodies[0].rows, function (r) { return r.style.display !== "none"; });
+  document.body.setAttribute("data-probe", JSON.stringify({up: up, down: down, score: score,
+    shown: shown.map(function (r) { return r.cells[1].textContent; })}));
+})();
+</script></body>"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_chromium_sorts_and_filters_the_tables(tmp_path, results):
+    """The inline script in a real browser: a header click sorts (again: reversed; numbers by
+    value), the family filter hides the other families' rows."""
+    import html as _html
+
+    _, recs = read_results(results)
+    page = tmp_path / "probe.html"
+    page.write_text(htmlreport.to_html(htmlreport.build(recs, plots=False)).replace("</body>", _PROBE))
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--dump-dom", page.as_uri()], check=True,
+                         capture_output=True, timeout=180, text=True).stdout
+    probe = json.loads(_html.unescape(re.search(r'data-probe="([^"]*)"', dom).group(1)))
+    assert probe["up"] == ["adam", "BFGS", "Nelder-Mead"] and probe["down"] == probe["up"][::-1]
+    assert probe["score"] == sorted(probe["score"], key=float)
+    assert probe["shown"] == ["adam"]

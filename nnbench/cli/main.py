@@ -1,7 +1,8 @@
-"""The ``nnbench`` command: ``run``, ``list``, ``report``, ``tutorial``.
+"""The ``nnbench`` command: ``run``, ``list``, ``report``, ``compare``, ``tutorial``.
 
 Errors in arguments or data print one line, ``nnbench: error: ...``, and exit with status
 2 without a traceback. Failed trials are results, not errors: the run still exits 0.
+``nnbench compare --fail`` exits 1 when a verdict is "worse".
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
     p.add_argument("--version", action="version", version=f"nnbench {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{run,list,report,tutorial}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{run,list,report,compare,tutorial}", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run trainers on problems and print the comparison table",
                        description="Run every selected trainer on every problem and seed; write the results "
@@ -168,9 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--strict-plugins", action="store_true")
 
     rep = sub.add_parser("report", help="tables, statistics, plots and HTML/Markdown reports from results files",
-                         description="Print the summary table of one or more results files (combined); with "
-                                     "--html or --markdown also write the full comparison report: success by "
-                                     "target, ERT, statistics across seeds, fixed-budget and final-quality tables, "
+                         description="Print the summary table of one or more results files (combined) and the "
+                                     "headline (every trainer ranked across the problems by AlgoPerf's score of its "
+                                     "performance profile); with --html or --markdown also write the full comparison "
+                                     "report: the headline and the figures to read first, then per problem success "
+                                     "by target, ERT, statistics across seeds, fixed-budget and final-quality tables, "
                                      "and every plot.")
     rep.add_argument("results", nargs="+", metavar="RESULTS.jsonl")
     rep.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
@@ -186,8 +189,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
     rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
 
+    _compare_parser(sub)
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
     return p
+
+
+def _compare_parser(sub: Any) -> None:
+    """``nnbench compare``'s arguments."""
+    from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
+    from nnbench.reporting.tables import FORMATS
+
+    c = sub.add_parser("compare", help="pair the same trials of two results files: better, worse or the same",
+                       description="Pair the trials of BASE and NEW that are the same trial (data, network, trainer, "
+                                   "options, seed) and compare, per problem and trainer, the median best cost, "
+                                   "evaluations, seconds (on the same machine only) and success. The verdict is "
+                                   f"'worse' when a one-sided exact sign test on the paired best costs gives p < "
+                                   f"{VERDICT_LEVEL:g} and the median paired cost ratio NEW/BASE exceeds "
+                                   f"{VERDICT_RATIO:g}, 'better' the mirror, 'same' otherwise. The environments' "
+                                   "differences come first; trials in one file only are listed, not compared.")
+    c.add_argument("base", metavar="BASE.jsonl", help="the results file to compare against")
+    c.add_argument("new", metavar="NEW.jsonl", help="the results file of the change")
+    c.add_argument("--fail", action="store_true", help="exit with status 1 when any verdict is 'worse' (for CI)")
+    c.add_argument("--html", metavar="REPORT.html", help="also write the comparison as one self-contained HTML file")
+    c.add_argument("--format", default="plain", help=f"output format: {', '.join(FORMATS)}")
+    c.add_argument("--tau", default=None, metavar="TAU",
+                   help=f"relative target precision of the success shares (default {defaults.PROFILE_TAU:g})")
 
 
 def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
@@ -650,6 +676,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"nnbench: {unique.repeated} trial{'s' if unique.repeated != 1 else ''} ran more than once with "
               f"different results; all {unique.repeats} runs of them are kept", file=sys.stderr)
     text = render(records, fmt, per_trial=args.per_trial)
+    if fmt == "plain" and records:  # the headline under the tables (csv, json and markup stay tables only)
+        from nnbench.reporting.headline import headline
+
+        text += "\n" + headline(records, tau if tau is not None else defaults.PROFILE_TAU, target_cost).text()
     if args.output:
         try:
             write_atomically(args.output, text)
@@ -670,6 +700,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if args.markdown:
             print(f"wrote {htmlreport.write_markdown(blocks, args.markdown)}", file=sys.stderr)
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from nnbench.reporting import compare as C
+    from nnbench.reporting.html import write_html
+    from nnbench.reporting.measures import TAU_CONSTRAINTS
+    from nnbench.reporting.tables import check_format
+    from nnbench.results.store import read_results, same_file
+
+    fmt = check_format(args.format)
+    tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
+    if args.html is not None and any(same_file(args.html, p) for p in (args.base, args.new)):
+        raise ConfigError(f"--html {args.html} is one of the results files being compared; choose another output path")
+    base, new = read_results(args.base), read_results(args.new)
+    result = C.compare(base, new, args.base, args.new, tau if tau is not None else defaults.PROFILE_TAU)
+    if not result.paired:
+        raise ConfigError(f"{args.base} and {args.new} have no trial in common (the same data, network, trainer, "
+                          "options and seed): nothing to compare")
+    sys.stdout.write(C.render(result, fmt))
+    if args.html:
+        print(f"wrote {write_html(C.blocks(result, [*base[1], *new[1]]), args.html)}", file=sys.stderr)
+    return 1 if args.fail and result.worse else 0
 
 
 class _Terminated(KeyboardInterrupt):
@@ -727,6 +779,8 @@ def _main(argv: list[str]) -> int:
             return _cmd_list(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
         if args.command == "tutorial":
             from nnbench.cli.tutorial import replay
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
+import json
 import math
 import os
 from collections import Counter
@@ -26,15 +27,21 @@ from pathlib import Path
 from tabulate import tabulate
 
 from nnbench.reporting import measures as M
+from nnbench.reporting.headline import Headline, headline
+from nnbench.reporting.ranking import row_label
 from nnbench.errors import ConfigError, ResultsError
-from nnbench.results.record import RunMetadata, TrialRecord
+from nnbench.results.record import RunMetadata, TrialRecord, problem_labels
 from nnbench.results.store import write_atomically
 from nnbench import defaults
 from nnbench.reporting.plots import TOP_CONSTRAINTS
 from nnbench.reporting.tables import problems, tables
 from nnbench.validation import check
 
-__all__ = ["Block", "build", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS"]
+__all__ = ["Block", "build", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS",
+           "family_filter", "headline_blocks"]
+
+#: Tables with more rows than this scroll in a box of about 30 rows, their header kept in view.
+LONG_TABLE = 30
 
 #: The precisions shown in the ERT and success tables (a subset of :data:`nnbench.reporting.measures.TAUS`).
 REPORT_TAUS: tuple[float, ...] = (1e-1, 1e-3, 1e-5, 1e-7)
@@ -45,7 +52,9 @@ class Block:
     """One piece of a report.
 
     :param kind: ``"h1"``, ``"h2"``, ``"h3"``, ``"p"`` (a paragraph), ``"note"`` (why a
-        measure is empty, highlighted), ``"table"`` or ``"figure"``.
+        measure is empty, highlighted), ``"table"``, ``"figure"`` or ``"filter"`` (the HTML's
+        filter of table rows by family: ``rows`` are ``[row label, family]`` pairs, ``name``
+        a remark after it; Markdown leaves it out).
     :param text: the heading or paragraph text, or a table's / figure's caption.
     :param headers: a table's column names; :param rows: its rows of strings.
     :param png: a figure's PNG bytes; :param name: its file name stem (Markdown images).
@@ -136,6 +145,16 @@ def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
         blocks.append(Block("note", f"No {caption.split(':')[0].lower()}: {exc}."))
         return
     blocks.append(Block("figure", caption, png=plots.png(fig), name=name))
+
+
+def _classification(records: Sequence[TrialRecord]) -> bool:
+    """Whether ``records`` (one problem's) are of a classification problem: the record says so
+    (``task``, ``classes``: fields of the classification records, read with defaults so older
+    records work), or its fits have an accuracy."""
+    for r in records:
+        if getattr(r, "task", None) == "classification" or getattr(r, "classes", None):
+            return True
+    return any(f is not None and f.accuracy is not None for r in records for f in (r.train, r.test))
 
 
 def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: dict, targets: list[M.Target],
@@ -234,14 +253,18 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
     # final quality
     fq = M.final_quality(runs)
     has_test = any(not isinstance(row["test_mse"], M.NA) for row in fq)
-    cols = [("best_cost", "best cost"), ("train_pearson_r", "r"), ("train_r2", "R^2"), ("train_mse", "MSE")]
-    if has_test:
-        cols += [("test_pearson_r", "test r"), ("test_r2", "test R^2"), ("test_mse", "test MSE")]
+    if _classification(records):
+        cols = [("best_cost", "best cost"), ("train_accuracy", "acc")] + (
+            [("test_accuracy", "test acc")] if has_test else [])
+    else:
+        cols = [("best_cost", "best cost"), ("train_pearson_r", "r"), ("train_r2", "R^2"), ("train_mse", "MSE")]
+        if has_test:
+            cols += [("test_pearson_r", "test r"), ("test_r2", "test R^2"), ("test_mse", "test MSE")]
     qrows = []
     for row in fq:
         cells = [row["trainer"]]
         for key, _ in cols:
-            med, iqr = _iqr(row[key], fixed=key.endswith(("pearson_r", "r2")))
+            med, iqr = _iqr(row[key], fixed=key.endswith(("pearson_r", "r2", "accuracy")))
             cells.append(f"{med} {iqr}".strip())
         qrows.append(cells)
     blocks.append(Block("h3", "Final quality"))
@@ -255,25 +278,76 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         p = runs[0].label
         stem = _slug(f"{p[0]}-{p[1]}")
         blocks.append(Block("h3", "Figures"))
-        _figure(blocks, f"{stem}-convergence-evals", "Convergence: best-so-far cost against evaluations",
-                lambda: plots.convergence(runs, "evaluations", top))
-        _figure(blocks, f"{stem}-convergence-seconds", "Convergence: best-so-far cost against seconds",
+        blocks.append(Block("p", "Best-so-far cost against evaluations is at the top of the report (At a glance)."))
+        _figure(blocks, f"{stem}-convergence-seconds", "Convergence: best-so-far cost against seconds (median "
+                "over seeds, band = interquartile range); lower and further left is better, on this machine's clock",
                 lambda: plots.convergence(runs, "seconds", top))
         ecdf_targets = _target_set(None, M.TAUS) if targets[0].tau is not None else targets
-        _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: share of (run, target) pairs reached",
-                lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "evaluations", top))
+        _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: the share of (run, target) pairs reached within each "
+                "budget of evaluations; higher and further left is better, and the right end is the share "
+                "ever reached", lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "evaluations", top))
         if all(math.isfinite(r.work) for r in runs):  # records written before work was counted lack it
             _figure(blocks, f"{stem}-convergence-work", "Convergence: best-so-far cost against work "
-                    "(forward-pass equivalents of every call; the optimizer's own linear algebra is not "
-                    "counted), the same on any machine", lambda: plots.convergence(runs, "work", top))
-            _figure(blocks, f"{stem}-ecdf-work", "Runtime ECDF on work: share of (run, target) pairs "
-                    "reached", lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "work", top))
-        _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer", lambda: plots.final_cost_box(runs))
+                    "(forward-pass equivalents of every call, the same on any machine; the optimizer's own "
+                    "linear algebra is not counted); lower and further left is better",
+                    lambda: plots.convergence(runs, "work", top))
+            _figure(blocks, f"{stem}-ecdf-work", "Runtime ECDF on work: the share of (run, target) pairs "
+                    "reached within each budget of work; higher and further left is better",
+                    lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "work", top))
+        _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer over seeds; further left is a lower "
+                "cost, and a wide box a result that depends on the seed", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda c: c[0])[1].record
-        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({best.trainer}, seed "
-                f"{best.seed}) against the targets", lambda: plots.predictions(best, p))
-        _figure(blocks, f"{stem}-winrate", "Win rates: share of seeds where the row trainer ends lower",
+        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({row_label(best)}, seed "
+                f"{best.seed}) against the targets; points on the dashed diagonal are predicted exactly",
+                lambda: plots.predictions(best, p))
+        _figure(blocks, f"{stem}-winrate", "Win rates: the share of seeds on which the row trainer ends with a "
+                "lower cost than the column trainer; a blue row beats most others, a red row loses",
                 lambda: plots.win_rate_plot(runs))
+    return blocks
+
+
+def family_filter(records: Sequence[TrialRecord], figures: bool = True) -> Block:
+    """The ``"filter"`` block of ``records``: each row label (:func:`~nnbench.reporting.ranking.row_label`)
+    with its trainer's family; ``figures``: say that the figures stay as they are."""
+    families: dict[str, str] = {}
+    for r in records:
+        families.setdefault(row_label(r), r.family)
+    return Block("filter", "Show the table rows of the trainers of family",
+                 name="(filters the tables, not the figures)" if figures else "",
+                 rows=[[k, v] for k, v in families.items()])
+
+
+def headline_blocks(h: Headline) -> list[Block]:
+    """The report's headline (:func:`nnbench.reporting.headline.headline`): its explanation, the
+    table of every trainer by AlgoPerf's score, and one sentence per problem."""
+    headers, rows = h.table()
+    return ([Block("h2", "Headline: which trainer to use"), Block("p", h.lead),
+             Block("table", f"Every trainer by its score across the problems (evaluations to {h.target.label}); "
+                            "click a column header to sort", headers, rows),
+             Block("h3", "The fastest on each problem")]
+            + [Block("p", f.sentence(h.target)) for f in h.problems]
+            + [Block("h3", "How the score is computed"), Block("p", h.explanation)])
+
+
+def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run], top: int) -> list[Block]:
+    """The figures to read first: the headline score's performance profiles and, per problem,
+    the convergence of the best trainers (on evaluations)."""
+    from nnbench.reporting import plots
+
+    blocks = [Block("h2", "At a glance")]
+    _figure(blocks, "headline-profile", "Performance profiles of the headline score: higher and further left is "
+            "better; each curve is the share of problems a trainer solved within a factor alpha of the fastest "
+            f"trainer's evaluations, and its area from 1 to {M.SCORE_MAX_RATIO:g}, divided by "
+            f"{M.SCORE_MAX_RATIO - 1:g}, is its score", lambda: plots.score_profile_plot(h.matrix, [r.label for r in h.rows], h.target, top))
+    labels = problem_labels(records)
+    for problem, (ds, net) in labels.items():
+        mine = [r for r in runs if r.problem == problem]
+        if not mine:
+            continue
+        _figure(blocks, f"{_slug(f'{ds}-{net}')}-convergence-evals", f"Convergence on {ds} | {net}: best-so-far "
+                "cost against evaluations (median over seeds, band = interquartile range); lower and further "
+                f"left is better; the {top} best by the ranking rule in colour",
+                lambda: plots.convergence(mine, "evaluations", top))
     return blocks
 
 
@@ -315,6 +389,14 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     blocks = [Block("h1", "nnbench report"),
               Block("p", f"{len(records)} trial{'s' if len(records) != 1 else ''} from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
                          f"({', '.join(f'{v} {k}' for k, v in statuses.items()) or 'none'}); generated {now}.")]
+    runs = M.runs_of(records)
+    instances = M.instances_of(runs)
+    if records:
+        blocks.append(family_filter(records))
+        h = headline(records, profile_tau, target_cost)
+        blocks += headline_blocks(h)
+        if with_plots:
+            blocks += _glance_blocks(h, records, runs, top)
     if metas:
         blocks += _meta_blocks(metas, sources, records_per_file)
     blocks.append(Block("p", _HOW))
@@ -323,8 +405,6 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     if not records:
         blocks.append(Block("note", "The results hold no trial, so there is nothing to compare."))
         return blocks
-    runs = M.runs_of(records)
-    instances = M.instances_of(runs)
     for problem, (title, headers, rows) in zip(problems(records), tables(records)):
         recs = [r for r in records if r.problem == problem]
         blocks.append(Block("h2", title))
@@ -345,10 +425,12 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
                                  "trainer, the share of instances it solved within a factor alpha of the fastest "
                                  "trainer on that instance; a data profile (Moré & Wild 2009) the share solved within "
                                  "kappa x (weights + 1) evaluations. Failures never count as solved."))
-        _figure(blocks, "performance-profiles", "Performance profiles: seconds and evaluations",
+        _figure(blocks, "performance-profiles", "Performance profiles: seconds and evaluations; higher and "
+                "further left is better: the share of instances solved within a factor alpha of the fastest",
                 lambda: P.performance_profile_plot(runs, instances, profile_target, top))
-        _figure(blocks, "data-profile", "Data profile: evaluations in units of weights + 1",
-                lambda: P.data_profile_plot(runs, instances, profile_target, top))
+        _figure(blocks, "data-profile", "Data profile: the share of instances solved within kappa x (weights + 1) "
+                "evaluations; higher and further left is better", lambda: P.data_profile_plot(runs, instances,
+                                                                                             profile_target, top))
     return blocks
 
 
@@ -366,21 +448,99 @@ caption{caption-side:top;text-align:left;font-style:italic;color:#555;padding-bo
 .note{background:#fff6dd;border-left:4px solid #e0a800;padding:.4em .8em;margin:.6em 0}
 figure{margin:1em 0}figcaption{color:#555;font-style:italic}img{max-width:100%;height:auto}
 nav{background:#f4f5f9;padding:.5em 1em;border-radius:4px}nav a{margin-right:1.2em}
-.wide{overflow-x:auto}
+.wide{overflow-x:auto}td{font-variant-numeric:tabular-nums}
+th.sortable{cursor:pointer}th[aria-sort=ascending]::after{content:" \\25B2"}
+th[aria-sort=descending]::after{content:" \\25BC"}
+.wide.long{max-height:34em;overflow-y:auto;display:inline-block;max-width:100%}
+@media print{.wide.long{max-height:none;overflow:visible}}
+td.worse{background:#fbdada!important;font-weight:600}td.better{background:#d9f2dc!important;font-weight:600}
+form.filter{background:#eef0f6;padding:.3em .8em;border-radius:4px;display:inline-block;margin:.4em 0}
+"""
+
+#: The report's own script, inline (the page fetches nothing): click a column header to sort
+#: its table (numbers by value, ``inf`` after every number, ``-`` and ``n/a`` last either
+#: way; text alphabetically), and filter table rows by the family of their trainer (the
+#: ``"filter"`` block's map of row labels to families, in ``#nnbench-families``).
+_SCRIPT = """
+(function () {
+  function value(cell) {
+    var s = cell.textContent.trim();
+    if (s === "" || s === "-" || s.indexOf("n/a") === 0) return null;
+    if (s.indexOf("inf") === 0) return Infinity;
+    var f = s.match(/^(\\d+)\\/(\\d+)(\\s|$)/);
+    if (f) return +f[2] ? f[1] / f[2] : null;
+    var m = s.match(/^[-+]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?/i);
+    return m ? parseFloat(m[0]) : null;
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      th.classList.add("sortable");
+      th.title = "click to sort";
+      th.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var text = th.classList.contains("t"), body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          if (text) {
+            var c = a.cells[i].textContent.localeCompare(b.cells[i].textContent, undefined, {numeric: true});
+            return up ? c : -c;
+          }
+          var x = value(a.cells[i]), y = value(b.cells[i]);
+          if (x === null || y === null) return (x === null) - (y === null);
+          return x === y ? 0 : (x < y) === up ? -1 : 1;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  var map = document.getElementById("nnbench-families"), select = document.getElementById("nnbench-family");
+  if (!map || !select) return;
+  var family = JSON.parse(map.textContent);
+  select.addEventListener("change", function () {
+    var want = select.value;
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      var col = -1;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+        var h = th.textContent.replace(/[\\u25B2\\u25BC]/g, "").trim();
+        if (col < 0 && (h === "trainer" || h === "variant")) col = i;
+      });
+      if (col < 0) return;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var f = family[row.cells[col].textContent];
+        row.style.display = (want === "" || f === undefined || f === want) ? "" : "none";
+      });
+    });
+  });
+})();
 """
 
 
 def _numeric(cell: object) -> bool:
-    """Whether a table cell reads as a number (right-aligned): ``3``, ``1.2e-05``, ``67% (2/3)``, ``-``, ``n/a``."""
+    """Whether a table cell reads as a number (right-aligned): ``3``, ``1.2e-05``, ``67% (2/3)``,
+    ``2/3``, ``-``, ``n/a``."""
     text = str(cell).strip()
     if text in ("-", "inf", "n/a", ""):
         return True
     head = text.split()[0].rstrip("%")
+    num, slash, den = head.partition("/")
+    if slash and num.isdigit() and den.isdigit():
+        return True
     try:
         float(head)
     except ValueError:
         return False
     return True
+
+
+def _verdict_class(cls: str, cell: object) -> str:
+    """The cell's class attribute: its column's (``' class="t"'`` or ``""``), and ``worse`` or
+    ``better`` for a cell that is that verdict (highlighted)."""
+    if cell in ("worse", "better"):
+        return f' class="{"t " if cls else ""}{cell}"'
+    return cls
 
 
 def to_html(blocks: Sequence[Block], title: str = "nnbench report") -> str:
@@ -406,15 +566,24 @@ def to_html(blocks: Sequence[Block], title: str = "nnbench report") -> str:
             text = [not all(_numeric(row[j]) for row in b.rows) for j in range(len(b.headers))]
             cls = [' class="t"' if t else "" for t in text]
             head = "".join(f"<th{c}>{e(h)}</th>" for c, h in zip(cls, b.headers))
-            body = "".join("<tr>" + "".join(f"<td{c}>{e(str(v))}</td>" for c, v in zip(cls, row)) + "</tr>"
-                           for row in b.rows)
-            out.append(f'<div class="wide"><table><caption>{e(b.text)}</caption><thead><tr>{head}</tr></thead>'
-                       f"<tbody>{body}</tbody></table></div>")
+            body = "".join("<tr>" + "".join(f"<td{_verdict_class(c, v)}>{e(str(v))}</td>" for c, v in zip(cls, row))
+                           + "</tr>" for row in b.rows)
+            long = len(b.rows) > LONG_TABLE  # a long table scrolls in its own box
+            caption = e(b.text) + (f" ({len(b.rows)} rows: scroll inside the table)" if long else "")
+            out.append(f'<div class="{"wide long" if long else "wide"}"><table class="sortable"><caption>{caption}'
+                       f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+        elif b.kind == "filter":
+            families = sorted({f for _, f in b.rows})
+            data = json.dumps(dict(b.rows)).replace("<", "\\u003c")  # no "</script>" inside the script
+            options = "".join(f'<option value="{e(f)}">{e(f)}</option>' for f in families)
+            out.append(f'<form class="filter"><label>{e(b.text)} <select id="nnbench-family"><option value="">'
+                       f"all</option>{options}</select></label> {e(b.name)}</form>"
+                       f'<script type="application/json" id="nnbench-families">{data}</script>')
         elif b.kind == "figure":
             data = base64.b64encode(b.png).decode("ascii")
             out.append(f'<figure><img alt="{e(b.text)}" src="data:image/png;base64,{data}">'
                        f"<figcaption>{e(b.text)}</figcaption></figure>")
-    out.append("</body></html>")
+    out.append(f"<script>{_SCRIPT}</script></body></html>")
     return "\n".join(out) + "\n"
 
 

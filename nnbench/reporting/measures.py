@@ -27,23 +27,26 @@ Everything here is plain NumPy/SciPy and needs no plotting library.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from nnbench.reporting.ranking import rank, solved_level
+from nnbench.reporting.ranking import rank, row_label, solved_level
 from nnbench.results.record import TrialRecord, problem_labels
 from nnbench.validation import Interval, check
 
 __all__ = [
-    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "spent", "Run", "Instance", "Target", "NA", "runs_of", "instances_of", "relative_target",
-    "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_profile", "data_profile",
+    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "spent", "Run", "Instance", "Target", "NA", "runs_of", "failures_unsolved", "instances_of", "relative_target",
+    "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_ratios",
+    "performance_profile", "SCORE_MAX_RATIO", "profile_score", "data_profile",
     "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest",
-    "seeds_needed", "SIGNIFICANCE",
+    "seeds_needed", "SIGNIFICANCE", "PAIRED_TESTS", "MATRIX_ROWS",
     "compare_to_best", "win_rate", "final_quality", "trainer_order",
 ]
 
@@ -84,7 +87,8 @@ class NA:
 class Run:
     """One trial that ran, in the form the measures use.
 
-    :param trainer: the trainer's name; :param family: its family.
+    :param trainer: the row it belongs to (:func:`nnbench.reporting.ranking.row_label`: the
+        trainer's name, or its variant's label); :param family: the trainer's family.
     :param problem: the problem's identity, ``(data_key, network_label)``; :param seed: the seed.
     :param n_params: number of weights (the dimension n of Moré & Wild).
     :param f0: ``f(x0)``, the cost at the shared start, or ``None`` if not finite.
@@ -189,10 +193,20 @@ def runs_of(records: Iterable[TrialRecord]) -> list[Run]:
         if not r.ran:
             continue
         h = np.asarray(r.history, dtype=np.float64).reshape(-1, 4)
-        out.append(Run(r.trainer, r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
+        out.append(Run(row_label(r), r.family, r.problem, r.seed, r.n_params, _finite(r.initial_cost),
                        _finite(r.best_cost), r.evaluations, r.wall_time_s,
                        math.nan if r.work is None else float(r.work), h, r, labels[r.problem]))
     return out
+
+
+def failures_unsolved(runs: Iterable[Run]) -> list[Run]:
+    """``runs`` with every failed one (status ``failed``: the trainer raised, or its process
+    died) made a run that reached nothing: no history and no best cost, its spend kept. The
+    headline and ``nnbench compare`` count a failure as not solved, whatever it evaluated
+    before it failed; its costs then set no ``f_best`` either."""
+    empty = np.zeros((0, 4))
+    return [dataclasses.replace(r, history=empty, best_cost=None) if r.record.status == "failed" else r
+            for r in runs]
 
 
 def instances_of(runs: Iterable[Run]) -> dict[InstanceKey, Instance]:
@@ -318,40 +332,69 @@ def runtime_ecdf(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance],
     return np.searchsorted(rt, b, side="right") / rt.size
 
 
+#: What a row of :func:`runtime_matrix` is: an instance (problem x seed) or a problem.
+MATRIX_ROWS: tuple[str, ...] = ("instance", "problem")
+
+
 def runtime_matrix(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: Target,
-                   measure: str = "evaluations",
-                   trainers: Sequence[str] | None = None) -> tuple[list[InstanceKey], list[str], np.ndarray]:
+                   measure: str = "evaluations", trainers: Sequence[str] | None = None,
+                   by: str = "instance") -> tuple[list[Any], list[str], np.ndarray]:
     """The performance measure ``t[p, s]`` of Dolan & Moré (2002): for each instance p and
     trainer s, the runtime to ``target`` (its ERT over s's runs on p, which is simply the
     runtime when there is one run), ``inf`` when s never reached it or did not run on p.
 
-    :returns: ``(instance keys, trainers, t)`` with ``t`` float64 of shape
-        ``(n_instances, n_trainers)``.
+    :param by: ``"instance"`` (a row per problem x seed) or ``"problem"`` (a row per problem:
+        the ERT over all of s's runs on the problem's seeds, each run judged against its own
+        instance's target; COCO aggregates restarts on one function this way).
+    :returns: ``(row keys, trainers, t)`` with ``t`` float64 of shape ``(n_rows, n_trainers)``;
+        the keys are instance keys ``(data_key, network_label, seed)`` or problems
+        ``(data_key, network_label)``, sorted.
+    :raises ValueError: ``by`` is not one of :data:`MATRIX_ROWS`.
     """
+    if by not in MATRIX_ROWS:
+        raise ValueError(f"by must be one of {MATRIX_ROWS}, got {by!r}")
     trainers = list(trainers) if trainers is not None else trainer_order(runs)
-    keys = sorted({r.instance for r in runs}, key=lambda k: (k[0], k[1], k[2]))
+
+    def key(r: Run) -> tuple:
+        return r.instance if by == "instance" else r.problem
+
+    keys = sorted({key(r) for r in runs})
     col = {t: j for j, t in enumerate(trainers)}
     row = {k: i for i, k in enumerate(keys)}
-    groups: dict[tuple[InstanceKey, str], list[Run]] = {}
+    groups: dict[tuple[tuple, str], list[Run]] = {}
     for r in runs:
         if r.trainer in col:
-            groups.setdefault((r.instance, r.trainer), []).append(r)
+            groups.setdefault((key(r), r.trainer), []).append(r)
     t = np.full((len(keys), len(trainers)), math.inf)
     for (k, tr), rs in groups.items():
         t[row[k], col[tr]] = ert(rs, instances, target, measure).value
     return keys, trainers, t
 
 
+def performance_ratios(t: np.ndarray) -> np.ndarray:
+    """The performance ratios of Dolan & Moré (2002), eq. 1: ``r[p, s] = t[p, s] / min_s t[p, s]``,
+    ``inf`` where s failed (``t`` infinite) and for every s on a problem no solver solved.
+    A zero runtime (solved at the start) over a zero minimum counts as ratio 1.
+
+    :param t: float64 ``(n_problems, n_solvers)`` runtimes, ``inf`` for a failure.
+    :returns: float64 of the same shape, each entry ``>= 1`` or ``inf``.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if t.size == 0:
+        return t.copy()
+    best = t.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(np.isfinite(t), t / best, math.inf)
+    return np.where(np.isfinite(t) & (t == best), 1.0, r)  # 0/0 and the best itself
+
+
 def performance_profile(t: np.ndarray, alphas: Sequence[float] | np.ndarray) -> np.ndarray:
     """Dolan & Moré (2002) performance profiles.
 
-    With ``t[p, s]`` the runtime of solver s on problem p (``inf`` for a failure), the
-    performance ratio is ``r[p, s] = t[p, s] / min_s t[p, s]`` (``inf`` where s failed,
-    and for every s on a problem no solver solved), and the profile is
+    With ``t[p, s]`` the runtime of solver s on problem p (``inf`` for a failure) and the
+    performance ratios ``r[p, s]`` (:func:`performance_ratios`), the profile is
 
         rho_s(alpha) = |{p : r[p, s] <= alpha}| / n_p.
-
-    A zero runtime (solved at the start) over a zero minimum counts as ratio 1.
 
     :param t: float64 ``(n_problems, n_solvers)``; :param alphas: ratios >= 1.
     :returns: float64 ``(len(alphas), n_solvers)``; zeros if there is no problem.
@@ -360,11 +403,46 @@ def performance_profile(t: np.ndarray, alphas: Sequence[float] | np.ndarray) -> 
     a = np.asarray(alphas, dtype=np.float64)
     if t.size == 0:
         return np.zeros((a.size, t.shape[1] if t.ndim == 2 else 0))
-    best = t.min(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(np.isfinite(t), t / best, math.inf)
-    r = np.where(np.isfinite(t) & (t == best), 1.0, r)  # 0/0 and the best itself
+    r = performance_ratios(t)
     return (r[None, :, :] <= a[:, None, None]).mean(axis=1)
+
+
+#: The upper limit ``r_max`` of the ratios the AlgoPerf score integrates the profile over.
+SCORE_MAX_RATIO = 4.0
+
+
+def profile_score(t: np.ndarray, max_ratio: float = SCORE_MAX_RATIO) -> np.ndarray:
+    """AlgoPerf's benchmark score of each solver: the area under its performance profile
+    (:func:`performance_profile`) for ratios 1 to ``r_max``, divided by ``r_max - 1``,
+
+        B_s = 1 / (r_max - 1) * integral from 1 to r_max of rho_s(alpha) d alpha,
+
+    with ``r_max = 4`` (Dahl et al. 2023, "Benchmarking Neural Network Training Algorithms",
+    arXiv:2306.07179, and the AlgoPerf rules, section "Integrating performance profiles for
+    the benchmark score"; used to score the AlgoPerf competition by Kasimbeg et al. 2024,
+    "Accelerating neural network training: an analysis of the AlgoPerf competition",
+    arXiv:2502.15015). ``rho_s`` is a step function, so the integral is computed exactly, not
+    on a grid: a problem solved at ratio ``r <= r_max`` adds ``r_max - r``, so
+
+        B_s = sum over p of max(0, r_max - r[p, s]) / (n_p (r_max - 1)).
+
+    1 is the fastest solver on every problem; 0 never within ``r_max`` of the fastest (or
+    never solving). A failure (``inf``) counts as not solved.
+
+    :param t: float64 ``(n_problems, n_solvers)`` runtimes, ``inf`` for a failure.
+    :param max_ratio: ``r_max`` (> 1).
+    :returns: float64 ``(n_solvers,)`` in [0, 1]; zeros if there is no problem.
+    :raises ValueError: ``max_ratio <= 1``.
+    """
+    if not max_ratio > 1:
+        raise ValueError(f"max_ratio must be > 1, got {max_ratio!r}")
+    t = np.asarray(t, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros(t.shape[1] if t.ndim == 2 else 0)
+    r = performance_ratios(t)
+    with np.errstate(invalid="ignore"):
+        gain = np.where(r <= max_ratio, max_ratio - r, 0.0)
+    return gain.sum(axis=0) / (t.shape[0] * (max_ratio - 1))
 
 
 def data_profile(t_evals: np.ndarray, n_params: Sequence[int], kappas: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -511,33 +589,52 @@ class PairedTest:
     ratio: float
 
 
-def paired_worse(a: Mapping, b: Mapping, floor: float = 0.0) -> PairedTest | NA:
+#: The tests :func:`paired_worse` takes: Wilcoxon unless costs tie (``"auto"``), or always the sign test.
+PAIRED_TESTS: tuple[str, ...] = ("auto", "sign")
+
+
+def paired_worse(a: Mapping, b: Mapping, floor: float = 0.0, test: str = "auto") -> PairedTest | NA:
     """Whether ``a`` (a trainer's cost by seed) is worse than ``b`` (the reference's): a
     one-sided exact test over the seeds both have, costs floored at ``floor`` (the solved
     level, :func:`nnbench.reporting.ranking.solved_level`: below it costs are equal).
 
-    With no tie, the exact Wilcoxon signed-rank test (``scipy.stats.wilcoxon``,
+    ``test="auto"``: with no tie, the exact Wilcoxon signed-rank test (``scipy.stats.wilcoxon``,
     ``alternative="greater"``, ``method="exact"``; Wilcoxon 1945); with ties (two trainers
     that both solved a seed), the exact sign test on the untied seeds (``scipy.stats.binomtest``
     of the seeds where ``a`` is higher, ``p = 1/2``, ``alternative="greater"``; Conover 1999,
     sec. 3.4). A trainer worse on every one of ``n`` seeds gets ``p = 2^-n`` from either.
+    Seeds where either cost is ``None`` or not finite are left out.
 
+    ``test="sign"``: always the exact sign test, which reads only which cost is higher, so
+    an infinite cost (``math.inf``: a run that evaluated no finite cost) is higher than every
+    finite one and ties another infinite one; ``None`` and NaN are still left out. The
+    effect size's ratio is ``inf`` where only ``a`` is infinite, 0 where only ``b`` is, 1
+    where both are.
+
+    :raises ValueError: ``test`` is not one of :data:`PAIRED_TESTS`.
     :returns: a :class:`PairedTest`, or :class:`NA` without a paired seed.
     """
-    keys = [k for k in a if k in b and a[k] is not None and b[k] is not None
-            and math.isfinite(a[k]) and math.isfinite(b[k])]
+    if test not in PAIRED_TESTS:
+        raise ValueError(f"test must be one of {PAIRED_TESTS}, got {test!r}")
+
+    def usable(v: float | None) -> bool:
+        return v is not None and (math.isfinite(v) or (test == "sign" and not math.isnan(v)))
+
+    keys = [k for k in a if k in b and usable(a[k]) and usable(b[k])]
     if not keys:
         return NA("no paired seed")
     fa = np.maximum(np.array([a[k] for k in keys], dtype=np.float64), floor)
     fb = np.maximum(np.array([b[k] for k in keys], dtype=np.float64), floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(fb > 0, fa / np.where(fb > 0, fb, 1.0), np.where(fa > 0, math.inf, 1.0))
-    d = fa - fb
+    ratios = np.where(np.isinf(fa) & np.isinf(fb), 1.0, ratios)  # inf / inf: a tie
+    # the sign test reads only which is higher (so inf - inf is never a NaN)
+    d = (fa > fb).astype(np.float64) - (fa < fb) if test == "sign" else fa - fb
     nz = d[d != 0]
     ratio = float(np.median(ratios))
     if nz.size == 0:
         return PairedTest(1.0, "sign", d.size, d.size, ratio)
-    if nz.size == d.size and np.unique(np.abs(nz)).size == nz.size:
+    if test == "auto" and nz.size == d.size and np.unique(np.abs(nz)).size == nz.size:
         p = float(stats.wilcoxon(nz, alternative="greater", method="exact").pvalue)
         return PairedTest(p, "wilcoxon", d.size, 0, ratio)
     k = int((nz > 0).sum())
@@ -635,18 +732,19 @@ def win_rate(runs: Sequence[Run], trainers: Sequence[str] | None = None,
     return trainers, w, n
 
 
-_QUALITY = (("best_cost", None), ("train", "pearson_r"), ("train", "r2"), ("train", "mse"),
-            ("test", "pearson_r"), ("test", "r2"), ("test", "mse"))
+_QUALITY = (("best_cost", None), ("train", "pearson_r"), ("train", "r2"), ("train", "mse"), ("train", "accuracy"),
+            ("test", "pearson_r"), ("test", "r2"), ("test", "mse"), ("test", "accuracy"))
 
 
 def final_quality(runs: Sequence[Run]) -> list[dict]:
     """Final quality per trainer (best first): median and IQR over its runs of the best cost
-    and, at the best weights, Pearson r, R^2 and MSE on the training and test data
+    and, at the best weights, Pearson r, R^2, MSE and accuracy on the training and test data
     (:mod:`nnbench.core.fit`).
 
     :returns: rows ``{"trainer": ..., "best_cost": (median, q1, q3) | NA, "train_pearson_r":
-        ..., "train_r2", "train_mse", "test_pearson_r", "test_r2", "test_mse"}``; test
-        columns are :class:`NA` without a test split.
+        ..., "train_r2", "train_mse", "train_accuracy", "test_pearson_r", "test_r2", "test_mse",
+        "test_accuracy"}``; test columns are :class:`NA` without a test split, accuracy
+        :class:`NA` ("no finite value") where the fit has none (a regression problem).
     """
     rows = []
     for t in trainer_order(runs):

@@ -25,12 +25,13 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.reporting import measures as M
+from nnbench.reporting.ranking import SOLVED_RELATIVE, solved_level
 from nnbench.errors import ConfigError, DatasetError, NNBenchError
 from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval
 
 __all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
-           "data_profile_plot", "final_cost_box", "predictions", "win_rate_plot", "GREY",
+           "data_profile_plot", "score_profile_plot", "final_cost_box", "SOLVED_MARGIN", "predictions", "win_rate_plot", "GREY",
            "TOP_CONSTRAINTS"]
 
 #: Colour of the trainers outside the top few.
@@ -47,7 +48,7 @@ def require() -> Any:
     """
     try:
         import matplotlib.figure
-        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401  (the Agg canvas exists)
+        import matplotlib.backends.backend_agg  # the Agg canvas exists
     except ImportError:
         raise ConfigError("plots need matplotlib, which is not installed: "
                           "pip install 'nnbench[plots]'") from None
@@ -108,13 +109,39 @@ def _curve(run: M.Run, grid: np.ndarray, col: int) -> np.ndarray:
     return out
 
 
+#: How far below the solved level a cost axis goes: below it every cost is "solved" and equal.
+SOLVED_MARGIN = 1e3
+
+
+def _solved_region(ax: Any, level: float, axis: str = "y") -> None:
+    """Shade the costs below the solved level (:func:`nnbench.reporting.ranking.solved_level`)
+    and end the cost axis :data:`SOLVED_MARGIN` below it, so that noise far below the solved
+    level (costs of 1e-30 on a problem whose minimum is 0) does not squeeze the rest."""
+    if not level > 0:
+        return
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    bottom = level / SOLVED_MARGIN
+    if lo >= level:
+        return
+    lo = max(lo, bottom)
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(lo, hi)
+    span = ax.axhspan if axis == "y" else ax.axvspan
+    span(lo, level, color=GREY, alpha=0.18, lw=0, zorder=0)
+    where = (0.01, level) if axis == "y" else (level, 0.01)
+    ax.annotate(f"solved (below {SOLVED_RELATIVE:g} of the start cost)", where,
+                xycoords=("axes fraction", "data") if axis == "y" else ("data", "axes fraction"),
+                fontsize=7, color="#555", va="top" if axis == "y" else "bottom",
+                ha="left" if axis == "y" else "right", rotation=0 if axis == "y" else 90)
+
+
 def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = defaults.TOP) -> Any:
     """Best-so-far cost against evaluations or seconds on one problem (COCO's
     fixed-budget view as curves): per trainer, the median over its runs (line) and the
     interquartile range (band, top trainers only), both axes logarithmic.
 
     A run that stopped keeps its final best until the trainer's longest run ends, where
-    the trainer's curve ends.
+    the trainer's curve ends. The cost axis ends :data:`SOLVED_MARGIN` below the solved
+    level (:func:`nnbench.reporting.ranking.solved_level`), shaded: lower costs leave the plot.
 
     :param runs: the runs of one problem (:func:`nnbench.reporting.measures.runs_of`).
     :param measure: ``"evaluations"``, ``"seconds"`` or ``"work"`` (:data:`~nnbench.reporting.measures.MEASURES`).
@@ -154,6 +181,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
         handles[t] = line
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
+    _solved_region(ax, solved_level([r.record for r in runs]))
     ax.set_xlabel(M.MEASURE_LABEL[measure])
     ax.set_ylabel("best cost so far (loss, log scale)")
     ax.grid(True, which="major", alpha=0.3)
@@ -259,6 +287,44 @@ def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: 
     return fig
 
 
+def score_profile_plot(t: np.ndarray, labels: Sequence[str], target: M.Target, top: int = defaults.TOP,
+                       max_ratio: float = M.SCORE_MAX_RATIO) -> Any:
+    """The performance profiles (:func:`nnbench.reporting.measures.performance_profile`) behind
+    the headline score (:func:`nnbench.reporting.measures.profile_score`): the share of
+    problems each trainer solved within a factor alpha of the fastest, for alpha from 1 to
+    ``max_ratio`` on a linear axis, so that each curve's area over the axis divided by
+    ``max_ratio - 1`` is the trainer's score (in the legend).
+
+    :param t: float64 ``(n_problems, n_trainers)`` runtimes, ``inf`` where never solved.
+    :param labels: the trainers (columns of ``t``), best score first: the first ``top`` get colours.
+    :raises ValueError: no trainer solved any problem.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if not np.isfinite(t).any():
+        raise ValueError(f"no trainer reached the target {target.label} on any problem")
+    alphas = np.linspace(1.0, max_ratio, 601)
+    rho = M.performance_profile(t, alphas)
+    score = M.profile_score(t, max_ratio)
+    names = [f"{c} ({s:.2f})" for c, s in zip(labels, score)]
+    # with few problems many curves coincide: the coloured ones are drawn up to 0.015 apart
+    k = min(top, len(names))
+    shift = np.zeros(len(names))
+    if k > 1:
+        shift[:k] = np.linspace(0.015, -0.015, k)
+    fig = _figure(height=4.8)
+    ax = fig.add_subplot()
+    _, handles = _profile_axes(ax, alphas, rho + shift[None, :], names, top, names)
+    ax.set_xlim(1.0 - 0.02 * (max_ratio - 1), max_ratio)  # the step at alpha = 1 stays visible
+    ax.set_xlabel(f"ratio alpha of evaluations to the fastest trainer on the problem (1 to {max_ratio:g})")
+    ax.set_ylabel("share of problems solved within alpha")
+    fig.suptitle(f"The headline score's performance profiles: evaluations to {target.label}, {t.shape[0]} "
+                 f"problem{'s' if t.shape[0] != 1 else ''}", fontsize=11)
+    ax.set_title(f"score = area / {max_ratio - 1:g} (in the legend); coloured curves drawn up to 0.015 apart "
+                 "where they coincide", fontsize=9)
+    _legend(fig, ax, names, top, handles)
+    return fig
+
+
 def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Target, top: int = defaults.TOP) -> Any:
     """Moré & Wild (2009) data profile: share of instances solved within ``kappa`` budgets
     of ``n_params + 1`` evaluations, log x axis.
@@ -287,7 +353,8 @@ def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Targe
 
 def final_cost_box(runs: Sequence[M.Run]) -> Any:
     """Box plot of the final best cost per trainer on one problem (best median at the top,
-    log x axis, coloured by family); a trainer without a finite cost is listed as such.
+    log x axis, coloured by family); a trainer without a finite cost is listed as such. Costs
+    below the solved level are drawn at it (the ranking rule ties them), in a shaded region.
 
     :raises ValueError: no run has a finite best cost.
     """
@@ -295,8 +362,10 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     from matplotlib.patches import Patch
 
     order = M.trainer_order(runs)
-    data = {t: [r.best_cost for r in runs if r.trainer == t and r.best_cost is not None and r.best_cost > 0]
-            for t in order}
+    level = solved_level([r.record for r in runs])
+    # below the solved level costs tie (the ranking rule): drawn at it, not decades apart
+    data = {t: [max(r.best_cost, level) for r in runs if r.trainer == t and r.best_cost is not None
+                and max(r.best_cost, level) > 0] for t in order}
     order = [t for t in order if data[t]]
     if not order:
         raise ValueError("no run evaluated a finite positive cost")
@@ -314,6 +383,9 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
         box.set_alpha(0.6)
     ax.set_yticks(ys, order, fontsize=8)
     ax.set_xscale("log")
+    if level > 0:
+        ax.set_xlim(level / 10, ax.get_xlim()[1])
+    _solved_region(ax, level, "x")
     ax.set_xlabel("best cost reached (loss, log scale; lower is better)")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend([Patch(color=fcol[f], alpha=0.6) for f in fams], fams, loc="upper left",

@@ -27,10 +27,23 @@ from dataclasses import dataclass
 
 from nnbench.results.record import TrialRecord
 
-__all__ = ["SOLVED_RELATIVE", "Standing", "standings", "rank", "solved_level", "median"]
+__all__ = ["SOLVED_RELATIVE", "Standing", "standings", "rank", "solved_level", "median", "row_label"]
 
 #: Costs below this fraction of the median initial cost count as solved, and tie.
 SOLVED_RELATIVE = 1e-9
+
+
+def row_label(record: TrialRecord) -> str:
+    """What one row of every table, figure, headline and comparison stands for: the record's
+    ``variant`` label when it has one (a trainer with given options, such as
+    ``adam[learning_rate=0.1]``), else its trainer's name. The one function that says it:
+    rankings, measures (:func:`nnbench.reporting.measures.runs_of`), tables, the headline and
+    ``nnbench compare`` all group records by it.
+
+    :returns: a string, never empty.
+    """
+    variant = getattr(record, "variant", None)
+    return variant if isinstance(variant, str) and variant else record.trainer
 
 
 def median(values: Iterable[float | None]) -> float | None:
@@ -76,7 +89,7 @@ def standings(records: Sequence[TrialRecord]) -> list[Standing]:
     level = solved_level(records)
     by: dict[str, list[TrialRecord]] = {}
     for r in records:
-        by.setdefault(r.trainer, []).append(r)
+        by.setdefault(row_label(r), []).append(r)
     out = []
     for trainer, recs in by.items():
         ran = [r for r in recs if r.ran]

@@ -18,7 +18,7 @@ from tabulate import tabulate
 
 from nnbench.contract.problems import TargetSpec
 from nnbench.errors import ConfigError, did_you_mean
-from nnbench.reporting.ranking import Standing, median, rank, standings
+from nnbench.reporting.ranking import Standing, median, rank, row_label, standings
 from nnbench.results.record import TrialRecord, jsonable, problem_labels
 
 __all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems"]
@@ -128,9 +128,9 @@ def _trials(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]
     for problem, (ds, net) in labels.items():
         mine = [r for r in records if r.problem == problem]
         order = {t: i for i, t in enumerate(rank(mine))}
-        for r in sorted(mine, key=lambda r: (order[r.trainer], r.seed)):
+        for r in sorted(mine, key=lambda r: (order[row_label(r)], r.seed)):
             rows.append((problem, {
-                "dataset": ds, "network": net, "trainer": r.trainer,
+                "dataset": ds, "network": net, "trainer": row_label(r),
                 "seed": r.seed, "status": r.status, "success": r.success,
                 "best_cost": r.best_cost, "pearson_r": r.train.pearson_r if r.train else None,
                 "test_r": r.test.pearson_r if r.test else None,

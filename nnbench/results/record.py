@@ -510,6 +510,22 @@ class RunMetadata(FieldMapping):
     suite_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def machine(self) -> dict[str, Any] | None:
+        """The machine fingerprint: what must be equal for two runs' seconds to be comparable
+        (``nnbench compare``). The CPU model and its cores, the SIMD kernels each BLAS library
+        chose (threadpoolctl's ``architecture``: ``Haswell``, ``SkylakeX``, ``Zen``...), the BLAS
+        threads per trial and the executor (how many trials ran at once). Versions are not part
+        of it: they are what a comparison of two runs measures.
+
+        :returns: a JSON-ready dict, or ``None`` when the CPU was not recorded (then no two
+            runs are known to share a machine).
+        """
+        if self.cpu is None:
+            return None
+        return {"cpu": self.cpu, "cpu_count": self.cpu_count,
+                "simd": sorted({str(b.get("architecture")) for b in self.blas}),
+                "blas_threads_per_trial": self.blas_threads_per_trial, "executor": self.executor}
+
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready metadata line, ``"kind": "metadata"`` first."""
         out: dict[str, Any] = {"kind": "metadata"}
