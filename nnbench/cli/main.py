@@ -307,8 +307,9 @@ def _check_rerun_plugins(args: argparse.Namespace, meta: Any, registry: Any, ext
     missing += [f"library {name} {_spell(None, was)}" for name, was in meta.libraries.items()
                 if libraries[name] is None]
     if missing:
-        raise ConfigError(f"--rerun {args.rerun}: the recorded run had {', '.join(missing)}, missing now; "
-                          "install it to rerun the file")
+        them = "them" if len(missing) > 1 else "it"
+        raise ConfigError(f"--rerun {args.rerun}: the recorded run had {', '.join(missing)}, missing now "
+                          f"(not installed, blocked, or entry points disabled); install {them} to rerun the file")
     for name, p in recorded.items():
         q = now[name]
         if (p["distribution"], p["version"]) != (q["distribution"], q["version"]):
