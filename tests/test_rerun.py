@@ -135,7 +135,7 @@ def test_a_changed_version_warns_once_per_plugin_and_library(small_run, tmp_path
     monkeypatch.setattr(store, "installed_version", lambda d: "0.0.1" if d == "scipy" else real(d))
     assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 0
     assert _warnings(capsys.readouterr().err) == [
-        f"nnbench: warning: plugin nnbench_scipy: recorded 0.0.9, now {importlib.metadata.version('nnbench')}",
+        f"nnbench: warning: plugin nnbench_scipy: recorded nnbench 0.0.9, now nnbench {importlib.metadata.version('nnbench')}",
         f"nnbench: warning: library scipy: recorded {scipy.__version__}, now 0.0.1"]
     assert _outcomes(tmp_path / "b.jsonl") == _outcomes(small_run)
     assert read_results(tmp_path / "b.jsonl")[0].libraries == {"scipy": "0.0.1"}  # what this run had
@@ -162,7 +162,7 @@ def test_a_recorded_plugin_that_is_not_registered_refuses(small_run, tmp_path, c
                                                              "version": "2.0"}))
     assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines() == [f"nnbench: error: --rerun {small_run}: the recorded run had plugin 'ghost' "
+    assert err.splitlines() == [f"nnbench: error: --rerun {small_run}: the recorded run had plugin ghost "
                                 "(ghost-dist 2.0), missing now (not installed, blocked, or entry points disabled); "
                                 "install it to rerun the file"]
     assert not (tmp_path / "b.jsonl").exists()
@@ -173,7 +173,7 @@ def test_a_missing_library_refuses(small_run, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(store, "installed_version", lambda d: None if d == "scipy" else real(d))
     assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 2
     err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and f"library scipy {scipy.__version__}" in err
+    assert len(err.splitlines()) == 1 and f"library scipy ({scipy.__version__})" in err
 
 
 SUITE = textwrap.dedent('''

@@ -282,50 +282,38 @@ def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any]:
     return recorded, meta
 
 
-def _spell(distribution: Any, version: Any) -> str:
-    """A plugin's or library's distribution and version as a warning names them."""
-    return " ".join(str(x) for x in (distribution, version or "(version unknown)") if x)
-
-
 def _check_rerun_plugins(args: argparse.Namespace, meta: Any, registry: Any, extra: Sequence[str]) -> Any:
-    """Compare the plugins and libraries of a rerun with those ``meta`` recorded: a recorded
-    plugin or library that is missing now is an error; one whose distribution or version
-    differs is one ``nnbench: warning:`` line (name, recorded, now); a plugin registered now that
-    the recorded run did not have is blocked (``-p no:NAME``, added to ``args.plugins``, so the
-    workers block it too: ``--trainers all`` selects what it selected) with a warning.
+    """Compare the plugins and libraries of a rerun with those ``meta`` recorded
+    (:meth:`~nnbench.results.record.RunMetadata.versions`): a recorded plugin or library that is
+    missing now is an error; one whose distribution or version differs is one ``nnbench:
+    warning:`` line (name, recorded, now); a plugin registered now that the recorded run did not
+    have is blocked (``-p no:NAME``, added to ``args.plugins``, so the workers block it too:
+    ``--trainers all`` selects what it selected), with a warning.
 
     :returns: the registry to run with (made again when a plugin was blocked).
     :raises ConfigError: one line naming every missing plugin and library.
     """
+    from nnbench.results.record import RunMetadata
     from nnbench.results.store import installed_version, plugin_versions
 
-    now = {p["name"]: p for p in plugin_versions(registry)}
-    recorded = {p["name"]: p for p in meta.plugins}
-    missing = [f"plugin {name!r} ({_spell(p['distribution'], p['version'])})"
-               for name, p in recorded.items() if name not in now]
-    libraries = {name: installed_version(name) for name in meta.libraries}
-    missing += [f"library {name} {_spell(None, was)}" for name, was in meta.libraries.items()
-                if libraries[name] is None]
+    recorded = meta.versions()
+    current = RunMetadata(plugins=plugin_versions(registry),
+                          libraries={name: installed_version(name) for name in meta.libraries})
+    now = current.versions()
+    missing = [f"{key} ({was})" for key, was in recorded.items() if now.get(key) is None]
     if missing:
         them = "them" if len(missing) > 1 else "it"
         raise ConfigError(f"--rerun {args.rerun}: the recorded run had {', '.join(missing)}, missing now "
                           f"(not installed, blocked, or entry points disabled); install {them} to rerun the file")
-    for name, p in recorded.items():
-        q = now[name]
-        if (p["distribution"], p["version"]) != (q["distribution"], q["version"]):
-            same = p["distribution"] == q["distribution"]
-            print(f"nnbench: warning: plugin {name}: recorded {_spell(None if same else p['distribution'], p['version'])}, "
-                  f"now {_spell(None if same else q['distribution'], q['version'])}", file=sys.stderr)
-    for name, was in meta.libraries.items():
-        if libraries[name] != was:
-            print(f"nnbench: warning: library {name}: recorded {_spell(None, was)}, now {_spell(None, libraries[name])}",
-                  file=sys.stderr)
-    new = [name for name in now if name not in recorded] if recorded else []
+    for key, was in recorded.items():
+        if now[key] != was:
+            print(f"nnbench: warning: {key}: recorded {was}, now {now[key]}", file=sys.stderr)
+    new = [p["name"] for p in current.plugins if f"plugin {p['name']}" not in recorded] if meta.plugins else []
     if not new:
         return registry
     for name in new:
-        print(f"nnbench: warning: plugin {name} ({_spell(now[name]['distribution'], now[name]['version'])}) is "
-              "registered now but was not in the recorded run; it is left out (-p no:" + name + ")", file=sys.stderr)
+        print(f"nnbench: warning: plugin {name} ({now[f'plugin {name}']}) is registered now but was not in the "
+              f"recorded run; it is left out (-p no:{name})", file=sys.stderr)
     args.plugins = [*args.plugins, *(f"no:{name}" for name in new)]
     return _registry(args, extra)
 

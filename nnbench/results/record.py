@@ -563,6 +563,19 @@ class RunMetadata(FieldMapping):
                 "simd": sorted({str(b.get("architecture")) for b in self.blas}),
                 "blas_threads_per_trial": self.blas_threads_per_trial, "executor": self.executor}
 
+    def versions(self) -> dict[str, str | None]:
+        """The recorded plugins and libraries with their versions, as ``nnbench run --rerun`` and
+        ``nnbench compare`` name and compare them: ``{"plugin NAME": "DISTRIBUTION VERSION",
+        "library NAME": "VERSION"}``, plugins in registration order, then libraries by name; an
+        unknown part is left out of a plugin's text (``"(version unknown)"`` when both are), and a
+        library that is not installed is ``None``."""
+        out: dict[str, str | None] = {}
+        for p in self.plugins:
+            out[f"plugin {p['name']}"] = " ".join(x for x in (p["distribution"], p["version"]) if x) or "(version unknown)"
+        for name, version in self.libraries.items():
+            out[f"library {name}"] = version
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready metadata line, ``"kind": "metadata"`` first."""
         out: dict[str, Any] = {"kind": "metadata"}
