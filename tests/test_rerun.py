@@ -235,3 +235,18 @@ def test_rerun_of_a_file_from_the_api_or_without_metadata_is_one_line(tmp_path, 
     assert main(["run", "--rerun", "bare.jsonl"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "no metadata line" in err
+
+
+def test_a_rerun_on_changed_data_warns(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data.csv"
+    data.write_text("x_1,x_2,y\n1,0,1\n0,1,0\n1,1,0\n0,0,1\n")  # the tutorial's rows
+    assert main(["run", "--dataset", "data.csv", *SMALL[2:], "--out", "a.jsonl"]) == 0
+    assert main(["run", "--rerun", "a.jsonl", "--out", "b.jsonl"]) == 0
+    assert _warnings(capsys.readouterr().err) == []
+    assert _outcomes(tmp_path / "b.jsonl") == _outcomes(tmp_path / "a.jsonl")
+    data.write_text("x_1,x_2,y\n1,0,1\n0,1,0\n1,1,0\n0,0,0\n")  # one target changed
+    assert main(["run", "--rerun", "a.jsonl", "--out", "c.jsonl"]) == 0
+    assert _warnings(capsys.readouterr().err) == [
+        "nnbench: warning: the data of data | h2 sigmoid nobias sse is not what the recorded run trained on (its "
+        "file changed since)"]

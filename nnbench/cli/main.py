@@ -236,12 +236,12 @@ def _run_parser() -> argparse.ArgumentParser:
     return sub.choices["run"]
 
 
-def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any]:
+def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any, set[str]]:
     """The arguments of the run that made ``args.rerun``, parsed again from its metadata's
     ``argv``, without its ``--out``, ``--force`` and ``--resume``, with this command's
     :data:`_RERUN_KEEPS` options put over it.
 
-    :returns: ``(arguments, the file's RunMetadata)``.
+    :returns: ``(arguments, the file's RunMetadata, the data identities of its trials)``.
     :raises ConfigError: an option of :data:`_RERUN_KEEPS`'s complement given with ``--rerun``
         (naming them); a file without a recorded command line (from :func:`nnbench.run`, or
         older), not of ``nnbench run``, or whose suite file content was not recorded.
@@ -261,7 +261,7 @@ def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any]:
     if given:
         raise ConfigError(f"--rerun {source} runs what the file recorded; drop {', '.join(given)} (only "
                           f"{', '.join(_RERUN_KEEPS)} may be given with it)")
-    meta, _ = read_results(source)
+    meta, records = read_results(source)
     if not meta.argv:
         made_by = ("nnbench.run(), which records no command line" if meta.command == "nnbench.run"
                    else "an nnbench that did not record its command line")
@@ -279,7 +279,7 @@ def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any]:
         if name in _RERUN_KEEPS and getattr(args, action.dest) != action.default:
             setattr(recorded, action.dest, getattr(args, action.dest))
     recorded.rerun = source
-    return recorded, meta
+    return recorded, meta, {r.data_id for r in records if r.data_id is not None}
 
 
 def _check_rerun_plugins(args: argparse.Namespace, meta: Any, registry: Any, extra: Sequence[str]) -> Any:
@@ -521,8 +521,9 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from nnbench.running.suitefile import load_suite_file, suite_file_plugins
 
     rerun = None
+    rerun_data: set[str] = set()
     if getattr(args, "rerun", None) is not None:
-        args, rerun = _rerun_args(args)
+        args, rerun, rerun_data = _rerun_args(args)
     fmt = check_format(args.format)
     sf = None
     suite_text = rerun.suite_text if rerun is not None else None  # a rerun reads the recorded content
@@ -541,6 +542,11 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
     suite = plan.suite
+    if rerun is not None and rerun_data:  # the same command on other data (a CSV that changed) is another run
+        for p in plan.problems:
+            if p.data_id not in rerun_data:
+                print(f"nnbench: warning: the data of {_problem_name(p)} is not what the recorded run trained on "
+                      "(its file changed since)", file=sys.stderr)
     # a rerun writes a new file (--out, else a new one), never the one its suite file names
     out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out and rerun is None else None)
     if args.resume and args.force:
