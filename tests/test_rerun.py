@@ -250,3 +250,17 @@ def test_a_rerun_on_changed_data_warns(tmp_path, monkeypatch, capsys):
     assert _warnings(capsys.readouterr().err) == [
         "nnbench: warning: the data of data | h2 sigmoid nobias sse is not what the recorded run trained on (its "
         "file changed since)"]
+
+
+def test_a_plugin_registered_since_is_left_out(small_run, tmp_path, capsys):
+    # the recorded run made BFGS-only (a later --trainers wins) and without nnbench_firstorder, as if that
+    # plugin had been installed since
+    _edit_metadata(small_run, lambda m: (m["plugins"].pop(2), m.update(argv=[*m["argv"], "--trainers", "BFGS"])))
+    assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 0
+    assert _warnings(capsys.readouterr().err) == [
+        f"nnbench: warning: plugin nnbench_firstorder (nnbench {importlib.metadata.version('nnbench')}) is registered "
+        "now but was not in the recorded run; it is left out (-p no:nnbench_firstorder)"]
+    meta, records = read_results(tmp_path / "b.jsonl")
+    assert meta.plugin_names == ["nnbench.contract.builtin", "nnbench_scipy"]
+    assert {(r.trainer, r.seed): (r.best_cost, r.evaluations) for r in records} == {
+        k: v for k, v in _outcomes(small_run).items() if k[0] == "BFGS"}

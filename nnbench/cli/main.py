@@ -308,7 +308,7 @@ def _check_rerun_plugins(args: argparse.Namespace, meta: Any, registry: Any, ext
     for key, was in recorded.items():
         if now[key] != was:
             print(f"nnbench: warning: {key}: recorded {was}, now {now[key]}", file=sys.stderr)
-    new = [p["name"] for p in current.plugins if f"plugin {p['name']}" not in recorded] if meta.plugins else []
+    new = [name for name in current.plugin_names if name not in meta.plugin_names] if meta.plugins else []
     if not new:
         return registry
     for name in new:

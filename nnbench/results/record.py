@@ -563,6 +563,11 @@ class RunMetadata(FieldMapping):
                 "simd": sorted({str(b.get("architecture")) for b in self.blas}),
                 "blas_threads_per_trial": self.blas_threads_per_trial, "executor": self.executor}
 
+    @property
+    def plugin_names(self) -> list[str]:
+        """The names of the recorded :attr:`plugins`, in registration order."""
+        return [p["name"] or "" for p in self.plugins]
+
     def versions(self) -> dict[str, str | None]:
         """The recorded plugins and libraries with their versions, as ``nnbench run --rerun`` and
         ``nnbench compare`` name and compare them: ``{"plugin NAME": "DISTRIBUTION VERSION",
