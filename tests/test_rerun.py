@@ -41,9 +41,12 @@ GHOST = textwrap.dedent('''
 ''')
 
 
-def _outcomes(path: Path) -> dict[tuple[str, int], tuple[float | None, int]]:
-    """``{(trainer, seed): (best cost, evaluations)}`` of a results file."""
-    return {(r.trainer, r.seed): (r.best_cost, r.evaluations) for r in read_results(path)[1]}
+def _outcomes(path: Path) -> dict[tuple[str, int, str], tuple[float | None, int]]:
+    """``{(trainer, seed, dataset label): (best cost, evaluations)}`` of a results file."""
+    records = read_results(path)[1]
+    outcomes = {(r.trainer, r.seed, r.dataset_label): (r.best_cost, r.evaluations) for r in records}
+    assert len(outcomes) == len(records)
+    return outcomes
 
 
 def _errors(text: str) -> list[str]:
@@ -112,9 +115,11 @@ def test_rerun_gives_the_same_best_costs_and_evaluations(small_run, tmp_path, ca
     assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 0
     assert _warnings(capsys.readouterr().err) == []
     before, after = _outcomes(small_run), _outcomes(tmp_path / "b.jsonl")
-    assert set(before) == {("BFGS", 0), ("BFGS", 1), ("adam", 0), ("adam", 1)}
+    assert set(before) == {(t, s, "tutorial") for t in ("BFGS", "adam") for s in (0, 1)}
     assert after == before
-    assert all(evals == 1000 for (trainer, _), (_, evals) in before.items() if trainer == "adam")
+    # the tutorial's numbers: BFGS solves it (minimum 0), adam uses its 1000 evaluations without getting there
+    assert all(cost < 1e-6 for (trainer, *_), (cost, _) in before.items() if trainer == "BFGS")
+    assert all(evals == 1000 and cost > 0.1 for (trainer, *_), (cost, evals) in before.items() if trainer == "adam")
     meta, _ = read_results(tmp_path / "b.jsonl")
     original, _ = read_results(small_run)
     assert meta.argv == original.argv and meta.rerun_of == str(small_run)
@@ -262,5 +267,19 @@ def test_a_plugin_registered_since_is_left_out(small_run, tmp_path, capsys):
         "now but was not in the recorded run; it is left out (-p no:nnbench_firstorder)"]
     meta, records = read_results(tmp_path / "b.jsonl")
     assert meta.plugin_names == ["nnbench.contract.builtin", "nnbench_scipy"]
-    assert {(r.trainer, r.seed): (r.best_cost, r.evaluations) for r in records} == {
+    assert {(r.trainer, r.seed, r.dataset_label): (r.best_cost, r.evaluations) for r in records} == {
         k: v for k, v in _outcomes(small_run).items() if k[0] == "BFGS"}
+
+
+def test_a_named_suite_of_another_version_warns(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--suite", "classic", "--trainers", "BFGS", "--seeds", "1", "--max-evals", "50",
+                 "--executor", "serial", "-q", "--out", "a.jsonl"]) == 0
+    meta, records = read_results(tmp_path / "a.jsonl")
+    assert (meta.suite, len(records)) == ("classic", 4)
+    _edit_metadata(tmp_path / "a.jsonl", lambda m: m.update(suite_version="0"))
+    capsys.readouterr()
+    assert main(["run", "--rerun", "a.jsonl", "--out", "b.jsonl"]) == 0
+    assert _warnings(capsys.readouterr().err) == [
+        f"nnbench: warning: suite classic: recorded version 0, now {meta.suite_version}"]
+    assert _outcomes(tmp_path / "b.jsonl") == _outcomes(tmp_path / "a.jsonl")

@@ -542,6 +542,10 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
     suite = plan.suite
+    named_now = wanted.named
+    if rerun is not None and named_now is not None and rerun.suite_version not in (None, named_now.version):
+        print(f"nnbench: warning: suite {named_now.name}: recorded version {rerun.suite_version}, now "
+              f"{named_now.version}", file=sys.stderr)
     if rerun is not None and rerun_data:  # the same command on other data (a CSV that changed) is another run
         for p in plan.problems:
             if p.data_id not in rerun_data:
