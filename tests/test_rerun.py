@@ -228,7 +228,9 @@ def test_rerun_of_a_file_from_the_api_or_without_metadata_is_one_line(tmp_path, 
     import nnbench
 
     monkeypatch.chdir(tmp_path)
-    nnbench.run(nnbench.Suite(trainers="BFGS", seeds=1), out="api.jsonl")
+    from nnbench.plugins import Registry, get_plugin_manager
+
+    nnbench.run(nnbench.Suite(trainers="BFGS", seeds=1), out="api.jsonl", registry=Registry(get_plugin_manager()))
     meta, _ = read_results("api.jsonl")
     assert meta.argv is None and meta.libraries == {"scipy": scipy.__version__}
     assert [p["name"] for p in meta.plugins] == list(BUILTIN_PLUGINS)
