@@ -474,6 +474,22 @@ class TrialRecord(FieldMapping):
 
 # -- the run metadata -------------------------------------------------------------------------
 
+def _plugin_list(v: Any) -> list[dict[str, str | None]]:
+    """``[{"name", "distribution", "version"}, ...]``: ``name`` a string, the others strings or null."""
+    if not isinstance(v, list):
+        raise FieldError(f"must be a list of plugins, got {v!r}")
+    out = []
+    for i, p in enumerate(v):
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            raise FieldError(f"entry {i} must be an object with a 'name', got {p!r}")
+        try:
+            out.append({"name": p["name"], "distribution": _opt_text(p.get("distribution")),
+                        "version": _opt_text(p.get("version"))})
+        except FieldError as exc:
+            raise FieldError(f"entry {i}: {exc}") from None
+    return out
+
+
 @dataclass(eq=False)
 class RunMetadata(FieldMapping):
     """The first line of a results file: what ran where.
@@ -484,10 +500,26 @@ class RunMetadata(FieldMapping):
     :param blas: per BLAS library (threadpoolctl): ``internal_api``, ``version``,
         ``num_threads``, ``threading_layer``, ``architecture``, ``filepath``.
     :param blas_threads_per_trial: BLAS threads each trial was pinned to (``None``: not pinned).
-    :param command: the command line (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
+    :param command: the command line as one string (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
     :param executor: how the trials ran (``"process x2"``); :param suite_file: its path or ``None``.
     :param suite, suite_version: the named suite that ran (``nnbench run --suite uci``) and its
         version (:class:`~nnbench.contract.problems.SuiteSpec`), or ``None``.
+    :param argv: the arguments of ``nnbench`` that describe the run, as a list (``["run",
+        "--dataset", "tutorial", ...]``), what ``nnbench run --rerun`` parses again; for a rerun,
+        those of the run it repeats (``command`` is what was typed). ``None`` for
+        :func:`nnbench.run` and in files of nnbench before it was recorded.
+    :param plugins: every registered plugin, in registration order, as ``{"name", "distribution",
+        "version"}`` (:class:`~nnbench.contract.plugins.PluginInfo`: the built-ins are
+        nnbench's; ``distribution`` ``None`` for a ``-p`` module no distribution installed,
+        ``version`` ``None`` when unknown); empty in files before it was recorded.
+    :param libraries: the optimizer libraries the run's planned trainers come from
+        (:attr:`~nnbench.contract.trainer.Trainer.library`), distribution name to installed
+        version (``None`` when unknown), sorted by name: ``{"scipy": "1.17.1", "torch":
+        "2.13.0+cpu"}``. Only the selected trainers' libraries: one whose trainers did not run
+        cannot change the results. Empty in files before it was recorded.
+    :param suite_text: the suite file's content (UTF-8 text) when one was given, else ``None``
+        (``--rerun`` reads this, not the file at ``suite_file``, which may have changed).
+    :param rerun_of: for a run made by ``nnbench run --rerun FILE``, that file, else ``None``.
     :param extra: fields this nnbench does not know (kept, not interpreted).
     """
 
@@ -508,6 +540,11 @@ class RunMetadata(FieldMapping):
     suite_file: str | None = None
     suite: str | None = None
     suite_version: str | None = None
+    argv: list[str] | None = None
+    plugins: list[dict[str, str | None]] = field(default_factory=list)
+    libraries: dict[str, str | None] = field(default_factory=dict)
+    suite_text: str | None = None
+    rerun_of: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def machine(self) -> dict[str, Any] | None:
@@ -525,6 +562,24 @@ class RunMetadata(FieldMapping):
         return {"cpu": self.cpu, "cpu_count": self.cpu_count,
                 "simd": sorted({str(b.get("architecture")) for b in self.blas}),
                 "blas_threads_per_trial": self.blas_threads_per_trial, "executor": self.executor}
+
+    @property
+    def plugin_names(self) -> list[str]:
+        """The names of the recorded :attr:`plugins`, in registration order."""
+        return [p["name"] or "" for p in self.plugins]
+
+    def versions(self) -> dict[str, str | None]:
+        """The recorded plugins and libraries with their versions, as ``nnbench run --rerun`` and
+        ``nnbench compare`` name and compare them: ``{"plugin NAME": "DISTRIBUTION VERSION",
+        "library NAME": "VERSION"}``, plugins in registration order, then libraries by name; an
+        unknown part is left out of a plugin's text (``"(version unknown)"`` when both are), and a
+        library that is not installed is ``None``."""
+        out: dict[str, str | None] = {}
+        for p in self.plugins:
+            out[f"plugin {p['name']}"] = " ".join(x for x in (p["distribution"], p["version"]) if x) or "(version unknown)"
+        for name, version in self.libraries.items():
+            out[f"library {name}"] = version
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready metadata line, ``"kind": "metadata"`` first."""
@@ -552,6 +607,12 @@ class RunMetadata(FieldMapping):
                     if not isinstance(v, list) or not all(isinstance(b, dict) for b in v):
                         raise FieldError(f"must be a list of objects, got {v!r}")
                     values[name] = v
+                elif name == "argv":
+                    values[name] = None if v is None else _lines(v)
+                elif name == "plugins":
+                    values[name] = _plugin_list(v)
+                elif name == "libraries":
+                    values[name] = {str(k): _opt_text(x) for k, x in _table(v).items()}
                 else:
                     values[name] = _opt_text(v)
             except FieldError as exc:

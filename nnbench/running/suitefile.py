@@ -101,6 +101,8 @@ class SuiteFile:
     :param jobs: worker processes or ``None``.
     :param scheduler: a Dask scheduler address or ``None``.
     :param out: the results file (resolved against the suite file's folder) or ``None``.
+    :param text: the file's content as read (recorded in the results' metadata,
+        :attr:`nnbench.results.record.RunMetadata.suite_text`).
     """
 
     path: Path
@@ -111,6 +113,7 @@ class SuiteFile:
     jobs: int | None = None
     scheduler: str | None = None
     out: Path | None = None
+    text: str = ""
 
     @property
     def suite(self) -> Suite:
@@ -229,13 +232,13 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    """``(text, TOML data)`` of a suite file.
+def _read(path: Path, text: str | None = None) -> tuple[str, dict[str, Any]]:
+    """``(text, TOML data)`` of a suite file (``text``: its content as given, the file is not read).
 
     :raises ConfigError: missing, unreadable, not UTF-8, or not valid TOML (tomllib's line and column).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, "suite file")) from None
     try:
@@ -244,22 +247,27 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def suite_file_plugins(path: str | os.PathLike[str]) -> tuple[str, ...]:
+def suite_file_plugins(path: str | os.PathLike[str], text: str | None = None) -> tuple[str, ...]:
     """The plugin modules a suite file names (its ``plugins`` key), to load before reading it.
 
+    :param text: the file's content, when given instead of read from ``path``.
     :raises ConfigError: as :func:`load_suite_file` for the file and for that key.
     """
     path = Path(path)
-    text, data = _read(path)
+    text, data = _read(path, text)
     if "plugins" not in data:
         return ()
     return tuple(_Reader(path, text).strings(data["plugins"], ("plugins",)))
 
 
-def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None) -> SuiteFile:
+def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None,
+                    text: str | None = None) -> SuiteFile:
     """Read and check a suite file.
 
     :param path: the TOML file.
+    :param text: its content, when given instead of read from ``path`` (``nnbench run --rerun``
+        passes the recorded content); ``path`` still names it in errors, and relative paths
+        in it are still resolved against ``path``'s folder.
     :param registry: the :class:`nnbench.contract.plugins.Registry` to check trainer names, option
         names and values, and dataset names against (so their errors name the line too);
         default: the built-ins, entry points and the file's own ``plugins``.
@@ -268,13 +276,13 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
         and column), or has an unknown key or a bad value (the key and its line).
     """
     path = Path(path)
-    text, data = _read(path)
+    text, data = _read(path, text)
     if registry is None:
-        registry = registry_for(suite_file_plugins(path))
+        registry = registry_for(suite_file_plugins(path, text))
     r = _Reader(path, text)
     r.table(data, (), _TOP)
     base = path.parent
-    sf = SuiteFile(path=path)
+    sf = SuiteFile(path=path, text=text)
     f = sf.fields
 
     for key in ("trainers", "exclude"):
