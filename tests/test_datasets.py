@@ -389,7 +389,8 @@ def test_load_csv_labels(tmp_path):
     numbered = load_csv(write(tmp_path, "a,b,k\n1,2,1\n3,4,-1\n5,6,0\n", "n.csv"), labels=True)
     assert numbered.classes == ("-1", "0", "1") and numbered.target_names == ("k_-1", "k_0", "k_1")
     np.testing.assert_array_equal(numbered.y, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
-    with pytest.raises(DatasetError, match=r"line 2, column 2 \('species'\): not a number: 'setosa'$"):
+    with pytest.raises(DatasetError, match=r"line 2, column 2 \('species'\): not a number: 'setosa' \(class labels "
+                                           r"in the target column are read with the loss cross_entropy\)$"):
         load_csv(path, target="species")  # without labels, a numeric column
     assert load_csv(write(tmp_path, "a,b\n1,2\n3,4\n", "r.csv")).classes is None
 

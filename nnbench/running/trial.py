@@ -36,7 +36,7 @@ from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord, spec_identity, trial_key
 from nnbench.running.capture import captured_stdout, quiet_threads
-from nnbench.contract.problems import TargetSpec
+from nnbench.contract.problems import TargetSpec, task_of
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
 __all__ = ["TrialSpec", "PreparedTrial", "prepare_trial", "execute_trial", "run_trial", "lost_trial_record",
@@ -125,14 +125,15 @@ def build_objective(dataset: DatasetSpec, network: NetworkSpec, catalog: Catalog
         hidden = ",".join(map(str, network.hidden))
         raise ConfigError(f"--hidden {hidden}: a network of {n_params} weights on {train.n_samples} samples needs "
                           f"about {need / 2**30:.1f} GiB per trial; this machine has {have / 2**30:.1f} GiB")
-    return Objective(network.build(train.n_features, train.n_outputs), train, network.loss), test
+    return Objective(network.build(train.n_features, train.n_outputs), train, network.loss, network.l2), test
 
 
 def _fit(objective: Objective, x: np.ndarray | None, data: Dataset | None) -> Fit | None:
+    """The fit at ``x`` on ``data``: class accuracy besides r, R^2 and MSE on a classification task."""
     if x is None or data is None:
         return None
     pred = objective.predict(x, data.X)
-    return fit_metrics(data.y, pred, classifier=objective.network.output_activation.name == "sigmoid")
+    return fit_metrics(data.y, pred, classifier=task_of(objective.loss.name) == "classification")
 
 
 class _ReportingObjective(InstrumentedObjective):
@@ -159,7 +160,8 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
-        problem_name=spec.problem, initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
+        problem_name=spec.problem, task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
+        initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
 def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:
