@@ -173,10 +173,6 @@ def parse_csv(
     return _dataset(_columns(values, features), y, header, features, targets, classes, name, source)
 
 
-#: What a non-number in a target column adds to its error: how class labels are read.
-LABELS_HINT = " (class labels in the target column are read with the loss cross_entropy)"
-
-
 def _read_row(
     record: Sequence[str], line: int, header: Sequence[str], where: str, out: np.ndarray, label_col: int,
     targets: Sequence[int] = (),
@@ -186,7 +182,8 @@ def _read_row(
     :param out: the row's place in the values, float64 ``(len(header),)``; the label
         column's place is left as it was.
     :param label_col: the 0-based column of class labels, or -1 for none.
-    :param targets: the 0-based target columns (a non-number there gets :data:`LABELS_HINT`).
+    :param targets: the 0-based target columns (a non-number there sets the error's
+        ``target_not_number``).
     :raises DatasetError: a ragged row, or else its first faulty cell from the left: empty,
         not a number or not finite (:func:`_number`), or an empty class label.
     """
@@ -217,8 +214,9 @@ def _read_row(
         try:
             out[col - 1] = _number(cell)
         except ValueError as exc:
-            hint = LABELS_HINT if col - 1 in targets and str(exc).startswith("not a number") else ""
-            raise DatasetError(f"{_column(where, line, col, header)}: {exc}{hint}") from None
+            err = DatasetError(f"{_column(where, line, col, header)}: {exc}")
+            err.target_not_number = col - 1 in targets and str(exc).startswith("not a number")
+            raise err from None
     return label  # all finite: the sum above overflowed
 
 

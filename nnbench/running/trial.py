@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from nnbench.datasets import Catalog, Dataset, DatasetSpec
-from nnbench.errors import BudgetExhausted, ConfigError
+from nnbench.errors import BudgetExhausted, ConfigError, DatasetError
+from nnbench.core.losses import LOSSES, get_loss
 from nnbench.contract.instrument import CALL_KINDS, InstrumentedObjective
 from nnbench.core.fit import Fit, fit_metrics
 from nnbench.core.network import NetworkSpec
@@ -112,11 +113,18 @@ def _physical_memory() -> int:
 def build_objective(dataset: DatasetSpec, network: NetworkSpec, catalog: Catalog) -> tuple[Objective, Dataset | None]:
     """``(objective on the training data, test dataset or None)`` for a problem.
 
-    :raises DatasetError: the data cannot be loaded.
+    :raises DatasetError: the data cannot be loaded (a non-number in a CSV's target column,
+        under a loss that does not read class labels, says which loss does).
     :raises ConfigError: a network whose weights and buffers (about ``8 (4 n_params +
         4 n_samples * sum(layer widths))`` bytes) would not fit in half the physical memory.
     """
-    train, test = catalog.prepare(dataset)
+    try:
+        train, test = catalog.prepare(dataset)
+    except DatasetError as exc:
+        if not exc.target_not_number or get_loss(network.loss).labels:
+            raise
+        labelled = ", ".join(name for name, loss in LOSSES.items() if loss.labels)
+        raise DatasetError(f"{exc} (class labels in the target column are read with the loss {labelled})") from None
     sizes = network.sizes(train.n_features, train.n_outputs)
     n_params = sum(a * b + (b if network.bias else 0) for a, b in zip(sizes[:-1], sizes[1:]))
     need = 8 * (4 * n_params + 4 * train.n_samples * sum(sizes[1:]))
