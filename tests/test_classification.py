@@ -241,3 +241,22 @@ def test_cli_classification_errors_are_one_line_exit_2(tmp_path, capsys, argv, m
     assert main(["run", *argv, "--out", str(out), "--quiet"]) == 2
     assert _err(capsys).startswith(message)
     assert not out.exists()
+
+
+def test_a_suite_file_takes_l2_hidden_0_and_reads_labels_for_cross_entropy(tmp_path, capsys):
+    (tmp_path / "pets.csv").write_text("w,h,kind\n1,1,cat\n1.2,0.9,cat\n5,5,dog\n5.1,4.8,dog\n0.9,1.1,cat\n4.9,5.2,dog\n")
+    (tmp_path / "s.toml").write_text(
+        'trainers = ["L-BFGS-B"]\nseeds = 1\n[executor]\nkind = "serial"\n[datasets.pets]\nsource = "pets.csv"\n'
+        '[networks.logistic]\nhidden = 0\nloss = "cross_entropy"\nl2 = 0.01\n'
+        '[networks.regression]\nhidden = [2]\nloss = "sse"\n')
+    out = tmp_path / "r.jsonl"
+    # two networks on one CSV: the cross_entropy one reads labels, the sse one cannot
+    assert main(["run", str(tmp_path / "s.toml"), "--out", str(out), "--quiet"]) == 2
+    assert _err(capsys).endswith("not a number: 'cat' (class labels in the target column are read with the loss "
+                                 "cross_entropy)")
+    text = (tmp_path / "s.toml").read_text().replace('[networks.regression]\nhidden = [2]\nloss = "sse"\n', "")
+    (tmp_path / "s.toml").write_text(text)
+    assert main(["run", str(tmp_path / "s.toml"), "--out", str(out), "--quiet"]) == 0
+    assert "pets | linear out=softmax cross_entropy l2=0.01 | 6 weights" in capsys.readouterr().out
+    _, (rec,) = read_results(out)
+    assert rec.classes == ("cat", "dog") and rec.network.l2 == 0.01 and rec.train.accuracy == 1.0
