@@ -115,11 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target column of the CSV (default: the last); repeat for several outputs")
     g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
     g.add_argument("--hidden", action="append", metavar="4[,3...]",
-                   help="hidden layer sizes of one network (default 2); repeat to compare networks")
+                   help="hidden layer sizes of one network (default 2; 0: no hidden layer, a linear "
+                        "model); repeat to compare networks")
     g.add_argument("--activation", default=None, help="hidden activation: sigmoid (default), tanh, relu")
-    g.add_argument("--output-activation", default=None, help="identity (default) or sigmoid")
+    g.add_argument("--output-activation", default=None,
+                   help="identity, sigmoid or softmax (default: the one the loss needs, softmax for "
+                        "cross_entropy and sigmoid for bce, else identity)")
     g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
-    g.add_argument("--loss", default=None, help="sse (default, the tutorial's), mse, half_mse, bce")
+    g.add_argument("--loss", default=None,
+                   help="sse (default, the tutorial's), mse, half_mse, bce, cross_entropy (a CSV's target "
+                        "column is then read as class labels)")
+    g.add_argument("--l2", default=None, metavar="ALPHA",
+                   help="add alpha/2 ||W||^2 over the weight matrices, not the biases, to the loss "
+                        "(scikit-learn's alpha; default 0)")
     g.add_argument("--standardize", default=None, choices=STANDARDIZE,
                    help="z-score the features, or features and target, with training statistics")
     g.add_argument("--test-size", metavar="F",
@@ -346,7 +354,7 @@ def default_suite(registry: Any = None) -> Any:
 _PROBLEM_OPTIONS = {"source": "--dataset", "target": "--target-column", "delimiter": "--delimiter",
                     "standardize": "--standardize", "test_size": "--test-size", "hidden": "--hidden",
                     "activation": "--activation", "output_activation": "--output-activation", "bias": "--no-bias",
-                    "loss": "--loss"}
+                    "loss": "--loss", "l2": "--l2"}
 
 
 def _spec(make: Any, **kw: Any) -> Any:
@@ -389,7 +397,7 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     problem_args = {"--dataset": args.dataset, "--hidden": args.hidden, "--target-column": args.target_column,
                     "--test-size": args.test_size, "--delimiter": args.delimiter, "--activation": args.activation,
                     "--output-activation": args.output_activation, "--loss": args.loss,
-                    "--standardize": args.standardize, "--no-bias": args.no_bias or None}
+                    "--standardize": args.standardize, "--no-bias": args.no_bias or None, "--l2": args.l2}
     given = [k for k, v in problem_args.items() if v is not None]
     where: dict[str, str] = {}
     named = None
@@ -423,6 +431,8 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         for name in ("activation", "output_activation", "loss"):
             if getattr(args, name) is not None:
                 net_kw[name] = getattr(args, name)
+        if args.l2 is not None:
+            net_kw["l2"] = _number(args.l2)
         datasets = [_spec(DatasetSpec, source=d, **data_kw) for d in (args.dataset or ["tutorial"])]
         where["datasets"] = "--dataset"
         networks = ([_spec(NetworkSpec, hidden=_hidden(h), **net_kw) for h in args.hidden] if args.hidden

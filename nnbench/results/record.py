@@ -13,9 +13,15 @@ Schema versions (:data:`SCHEMA_VERSION`):
 * 1 -- nnbench 0.1: untyped records with ``network_spec``, ``options_pairs``, and a
   ``dataset`` without its delimiter. Still read: those fields are derived again.
 * 2 -- typed, validated on reading; ``final_cost`` was the cost the trainer *claimed*.
-* 3 -- this layout: ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
+* 3 -- ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
   trainer's claim is ``claimed["fun"]``; ``data_id`` (added). A schema-2 line is read with its
   ``final_cost`` moved to ``claimed["fun"]`` and ``final_cost`` unknown (``None``).
+* 4 -- this layout: ``train``/``test`` ``accuracy`` is the *class* accuracy of a
+  classification task (argmax, or one sigmoid output above 0.5), ``None`` on regression;
+  ``task`` and ``classes`` (added). Before, it was the share of output values on the right
+  side of 0.5 for a sigmoid output: an older line keeps it when the network has one output
+  (where the two agree) and reads ``None`` otherwise; its ``task`` is decided by its loss
+  (:func:`nnbench.contract.problems.task_of`), its ``classes`` unknown (``None``).
 
 Reading checks every field it knows: a missing required field (:data:`REQUIRED`) or a field
 of the wrong type is ``FILE, line N: ...`` (a :class:`~nnbench.errors.ResultsError`); fields
@@ -26,12 +32,13 @@ lack it; a field whose *meaning* changes bumps the schema.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -39,7 +46,7 @@ import numpy as np
 from nnbench.datasets import DatasetSpec
 from nnbench.errors import ConfigError
 from nnbench.contract.instrument import CALL_KINDS, EVALUATION_KINDS
-from nnbench.contract.problems import TARGET_METRICS
+from nnbench.contract.problems import TARGET_METRICS, TASKS, task_of
 from nnbench.core.fit import Fit
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.trainer import Budget
@@ -50,7 +57,7 @@ __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_K
            "jsonable"]
 
 #: The layout version written in the metadata line.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
@@ -98,7 +105,7 @@ def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping
     :returns: a string, equal for a planned trial and the record it produced, however the
         record was written and read back (tuples and lists compare equal).
     """
-    return json.dumps([data_id, jsonable(asdict(network)), trainer.lower(),
+    return json.dumps([data_id, jsonable(network.identity()), trainer.lower(),
                        sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
 
 
@@ -212,6 +219,18 @@ def _target_metric(v: Any) -> str:
     return str(v)
 
 
+def _task(v: Any) -> str:
+    if v not in TASKS:
+        raise FieldError(f"must be one of {', '.join(map(repr, TASKS))}, got {v!r}")
+    return str(v)
+
+
+def _classes(v: Any) -> tuple[str, ...] | None:
+    if v is None:
+        return None
+    return tuple(_lines(v))
+
+
 def _table(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise FieldError(f"must be an object, got {v!r}")
@@ -319,7 +338,10 @@ class TrialRecord(FieldMapping):
     success target's level or ``None``) and ``target_metric`` (what it measures: ``"cost"``,
     reached at or below; ``"accuracy"`` or ``"r2"`` on the training data, reached at or above;
     :data:`nnbench.contract.problems.TARGET_METRICS`), ``problem_name`` (the named problem,
-    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``).
+    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``), ``task``
+    (``"regression"`` or ``"classification"``, decided by the loss:
+    :func:`nnbench.contract.problems.task_of`; it decides the measures), ``classes`` (the
+    class names of a classification dataset, in the order of the outputs, or ``None``).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -332,8 +354,9 @@ class TrialRecord(FieldMapping):
     ``(n_params,)``); ``counts`` (calls by kind, :data:`CALL_KINDS`) and ``evaluations``
     (:data:`EVALUATION_KINDS` calls); ``work`` (forward-pass equivalents of every call,
     :data:`nnbench.contract.instrument.WORK`; ``None`` when unknown); ``wall_time_s`` and ``cpu_time_s`` (seconds);
-    ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``; ``test`` is
-    ``None`` without a split); ``reached_target``, ``evals_to_target``,
+    ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``: Pearson r, R^2 and
+    MSE, and on a classification task the class accuracy; ``test`` is ``None`` without a
+    split); ``reached_target``, ``evals_to_target``,
     ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost, work)`` at every
     improvement of the best-so-far cost); ``error`` and ``traceback`` (a failed trial's
     exception); ``warnings`` (distinct warnings raised during the trial, and exceptions that
@@ -358,6 +381,8 @@ class TrialRecord(FieldMapping):
     target: float | None = _f(_number)
     target_metric: str = _f(_target_metric, "cost")
     problem_name: str | None = _f(_opt_text)
+    task: str = _f(_task, "regression")
+    classes: tuple[str, ...] | None = _f(_classes)
     status: str = _f(_status, "ok")
     success: bool = _f(_flag, False)
     optimizer_status: int | None = _f(_opt_int)
@@ -469,6 +494,14 @@ class TrialRecord(FieldMapping):
             claim = values.pop("final_cost", None)
             if claim is not None or values.get("claimed") is not None:
                 values["claimed"] = {**(values.get("claimed") or {}), "fun": claim}
+        if "task" not in obj:
+            values["task"] = task_of(values["network"].loss)
+        if schema < 4:  # its accuracy was per output value: the class accuracy only for one output
+            for name in ("train", "test"):
+                fit = values.get(name)
+                if fit is not None and fit.accuracy is not None and (
+                        values["task"] != "classification" or values["sizes"][-1] != 1):
+                    values[name] = dataclasses.replace(fit, accuracy=None)
         return cls(**values)
 
 

@@ -32,11 +32,13 @@ The format (every key optional; ``examples/suite.toml`` is a documented example)
     delimiter = ","
 
     [networks.small]
-    hidden = [2]                                    # hidden sizes; [] is a linear model
+    hidden = [2]                                    # hidden sizes; [] (or 0) is a linear model
     activation = "sigmoid"                          # sigmoid, tanh, relu
-    output_activation = "identity"                  # identity or sigmoid
-    loss = "sse"                                    # sse, mse, half_mse, bce
+    output_activation = "identity"                  # identity, sigmoid or softmax (default:
+                                                    # the loss's own, softmax for cross_entropy)
+    loss = "sse"                                    # sse, mse, half_mse, bce, cross_entropy
     bias = true
+    l2 = 0.0                                        # alpha/2 ||W||^2 on the weights, not biases
 
     [[problems]]                                    # optional: these pairs instead of
     dataset = "tutorial"                            # every dataset with every network
@@ -83,7 +85,7 @@ _TOP = ("trainers", "exclude", "seeds", "target_cost", "blas_threads", "plugins"
 _BUDGET = {"max_evals": "max_evals", "time_limit": "max_seconds"}  # file key -> Budget field
 _EXECUTOR = ("kind", "jobs", "scheduler")
 _DATASET = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
-_NETWORK = ("hidden", "activation", "output_activation", "loss", "bias")
+_NETWORK = ("hidden", "activation", "output_activation", "loss", "bias", "l2")
 _PROBLEM = ("problem", "dataset", "network")
 
 
