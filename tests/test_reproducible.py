@@ -32,3 +32,17 @@ def test_two_runs_of_the_default_suite_print_the_same_columns_but_seconds(tmp_pa
     assert len(first) == 3 * len(TRAINERS.split(","))  # the default suite's three problems
     assert not any(row["timed_out"] for row in first)  # bounded by evaluations, never by the clock
     assert first == second
+
+
+def test_problems_are_ordered_as_planned_whatever_order_the_trials_finished_in(tmp_path, capsys):
+    from nnbench.reporting.tables import problems
+    from nnbench.results.store import read_results
+
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--trainers", "BFGS", "--seeds", "2", "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    _, records = read_results(out)
+    assert sorted(r.index for r in records) == list(range(6))  # 3 problems x 2 seeds x 1 trainer
+    planned = [(r.data_id, r.network.label) for r in sorted(records, key=lambda r: r.index)][::2]
+    assert problems(records[::-1]) == problems(records) == planned
+    assert [r.problem_name for r in sorted(records, key=lambda r: r.index)][::2] == ["tutorial", "diabetes", "iris"]

@@ -41,9 +41,9 @@ def check_format(fmt: str) -> str:
 
 
 def problems(records: Sequence[TrialRecord]) -> list[tuple[str, str]]:
-    """The distinct problems (:attr:`TrialRecord.problem`, their identities), in first-seen
-    order; :func:`nnbench.results.record.problem_labels` names them."""
-    return list(dict.fromkeys(r.problem for r in records))
+    """The distinct problems (:attr:`TrialRecord.problem`, their identities), in the order
+    :func:`nnbench.results.record.problem_labels` gives them (plan order), as every table has."""
+    return list(problem_labels(records))
 
 
 def summarize(records: Sequence[TrialRecord]) -> list[dict]:

@@ -135,11 +135,16 @@ def problem_labels(records: Iterable[TrialRecord]) -> dict[tuple[str, str], tupl
     ``data#3f2a1c``); other labels stay as they are.
 
     :param records: trial records, in any order.
-    :returns: ``{problem: (dataset_label, network_label)}`` in the order problems are first seen.
+    :returns: ``{problem: (dataset_label, network_label)}`` in plan order: by the lowest
+        :attr:`TrialRecord.index` of each problem's records (problems without one last), then
+        in the order problems are first seen.
     """
     first: dict[tuple[str, str], TrialRecord] = {}
+    lowest: dict[tuple[str, str], float] = {}
     for r in records:
         first.setdefault(r.problem, r)
+        lowest[r.problem] = min(lowest.get(r.problem, math.inf), math.inf if r.index is None else r.index)
+    first = dict(sorted(first.items(), key=lambda item: lowest[item[0]]))  # stable: first seen among equals
     by_label: dict[tuple[str, str], set[str]] = {}
     for (data, net), r in first.items():
         by_label.setdefault((r.dataset.label, net), set()).add(data)
@@ -341,7 +346,9 @@ class TrialRecord(FieldMapping):
     :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``), ``task``
     (``"regression"`` or ``"classification"``, decided by the loss:
     :func:`nnbench.contract.problems.task_of`; it decides the measures), ``classes`` (the
-    class names of a classification dataset, in the order of the outputs, or ``None``).
+    class names of a classification dataset, in the order of the outputs, or ``None``),
+    ``index`` (the trial's position in its run's plan, which orders problems in tables and
+    reports whatever order the trials finished in; ``None`` in older files).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -381,6 +388,7 @@ class TrialRecord(FieldMapping):
     target: float | None = _f(_number)
     target_metric: str = _f(_target_metric, "cost")
     problem_name: str | None = _f(_opt_text)
+    index: int | None = _f(_opt_int)
     task: str = _f(_task, "regression")
     classes: tuple[str, ...] | None = _f(_classes)
     status: str = _f(_status, "ok")

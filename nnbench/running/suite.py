@@ -17,6 +17,7 @@ problem, seed, trainer. :func:`run` executes a plan through an executor
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
@@ -327,6 +328,7 @@ class Plan:
         :param workers: trials that run at once (for each trial's memory estimate).
         """
         s = self.suite
+        index = itertools.count()  # every planned trial, skipped or not: a resumed run numbers alike
         for p in self.problems:
             for seed in self.seeds:
                 for t in self.trainers:
@@ -334,7 +336,7 @@ class Plan:
                                      tuple(sorted(self.options.get(t.name, {}).items())),
                                      None if p.target is None else p.target.value,
                                      tuple(s.plugins), s.blas_threads, workers, p.data_id,
-                                     "cost" if p.target is None else p.target.metric, p.name)
+                                     "cost" if p.target is None else p.target.metric, p.name, next(index))
                     if spec.key not in skip:
                         yield spec
 

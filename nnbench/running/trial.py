@@ -66,6 +66,8 @@ class TrialSpec:
         :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
     :param target_metric: what ``target`` measures (:data:`nnbench.contract.problems.TARGET_METRICS`).
     :param problem: the named problem the trial belongs to, or ``None``.
+    :param index: the trial's position in its plan (:meth:`nnbench.running.suite.Plan.trials`),
+        recorded so that tables order problems as planned; not part of :attr:`key`.
     """
 
     dataset: DatasetSpec
@@ -81,6 +83,7 @@ class TrialSpec:
     data_id: str | None = None
     target_metric: str = "cost"
     problem: str | None = None
+    index: int | None = None
 
     def reached(self, objective: Objective) -> tuple[float | None, Callable[[np.ndarray], bool] | None]:
         """The target as the instrumentation takes it: ``(cost target, predicate of the
@@ -168,7 +171,7 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
-        problem_name=spec.problem, task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
+        problem_name=spec.problem, index=spec.index, task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
         initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
