@@ -18,7 +18,7 @@ from tabulate import tabulate
 
 from nnbench.contract.problems import TargetSpec
 from nnbench.errors import ConfigError, did_you_mean
-from nnbench.reporting.ranking import Standing, median, rank, row_label, standings
+from nnbench.reporting.ranking import Standing, evaluation, median, rank, row_label, standings
 from nnbench.results.record import TrialRecord, jsonable, problem_labels
 
 __all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems"]
@@ -66,6 +66,7 @@ def summarize(records: Sequence[TrialRecord]) -> list[dict]:
 
 def _summary(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]]:
     """:func:`summarize`'s rows, each with the identity of its problem."""
+    records = evaluation(records)
     labels = problem_labels(records)
     return [(problem, _row(labels[problem], st)) for problem in labels
             for st in standings([r for r in records if r.problem == problem])]
@@ -123,6 +124,7 @@ def trial_rows(records: Sequence[TrialRecord]) -> list[dict]:
 
 def _trials(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]]:
     """:func:`trial_rows`' rows, each with the identity of its problem."""
+    records = evaluation(records)
     rows = []
     labels = problem_labels(records)
     for problem, (ds, net) in labels.items():
@@ -176,7 +178,10 @@ def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tupl
     optional columns dropped.
 
     :param per_trial: one row per trial instead of the summary per trainer.
+
+    Only evaluation-phase trials are rows (:func:`nnbench.reporting.ranking.evaluation`).
     """
+    records = evaluation(records)
     rows = _trials(records) if per_trial else _summary(records)
     cols = (["trainer", "seed", "status", "success", "best_cost", "pearson_r", "test_r", "evals", "wall_s", "stop", "message"]
             if per_trial else
@@ -215,7 +220,7 @@ def render(records: Sequence[TrialRecord], fmt: str = "plain", per_trial: bool =
             w.writeheader()
             w.writerows(rows)
         return buf.getvalue()
-    if not records:
+    if not evaluation(records):
         return "(no trials)\n"
     out = []
     for title, headers, cells in tables(records, per_trial):

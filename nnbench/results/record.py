@@ -46,7 +46,7 @@ from nnbench.contract.trainer import Budget
 from nnbench.validation import FieldMapping
 
 __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_KINDS", "TrialRecord",
-           "RunMetadata", "FieldError", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
+           "RunMetadata", "FieldError", "PHASES", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
            "jsonable"]
 
 #: The layout version written in the metadata line.
@@ -55,6 +55,10 @@ SCHEMA_VERSION = 3
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
 STATUSES: tuple[str, ...] = ("ok", "failed", "skipped", "time limit")
+
+#: The phases of a trial: ``"tuning"`` (a configuration tried on the tuning seeds, ``nnbench run
+#: --tune``) or ``"evaluation"`` (a row of the comparison; every trial of a file without phases).
+PHASES: tuple[str, ...] = ("tuning", "evaluation")
 
 #: The fields a trial line must have.
 REQUIRED: tuple[str, ...] = ("dataset", "network", "trainer", "seed", "status")
@@ -88,9 +92,12 @@ def jsonable(obj: Any) -> Any:
 
 
 def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping[str, Any],
-              seed: int) -> str:
+              seed: int, variant: str | None = None, phase: str = "evaluation") -> str:
     """The identity of a trial, for ``--resume`` and the report's de-duplication: its data as
-    prepared, network, trainer (case-insensitive), options (parsed values, keys sorted) and seed.
+    prepared, network, trainer (case-insensitive), options (parsed values, keys sorted) and seed;
+    and its variant (:func:`nnbench.contract.variants.variant_name`, or ``adam[tuned]``) and phase
+    (:data:`PHASES`) when they are not the trainer itself and ``"evaluation"`` (so a file
+    written before variants keeps the keys of its trials at their defaults).
 
     :param data_id: the data's identity (:meth:`nnbench.datasets.Catalog.identity`; for a
         record without one, :func:`spec_identity`), never its path: a trial keeps its key
@@ -98,8 +105,11 @@ def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping
     :returns: a string, equal for a planned trial and the record it produced, however the
         record was written and read back (tuples and lists compare equal).
     """
-    return json.dumps([data_id, jsonable(asdict(network)), trainer.lower(),
-                       sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
+    key: list[Any] = [data_id, jsonable(asdict(network)), trainer.lower(),
+                      sorted(jsonable(dict(options)).items()), int(seed)]
+    if (variant or trainer) != trainer or phase != "evaluation":
+        key += [variant or trainer, phase]
+    return json.dumps(key, sort_keys=True)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -212,6 +222,12 @@ def _target_metric(v: Any) -> str:
     return str(v)
 
 
+def _phase(v: Any) -> str:
+    if v not in PHASES:
+        raise FieldError(f"must be one of {', '.join(map(repr, PHASES))}, got {v!r}")
+    return str(v)
+
+
 def _table(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise FieldError(f"must be an object, got {v!r}")
@@ -319,7 +335,11 @@ class TrialRecord(FieldMapping):
     success target's level or ``None``) and ``target_metric`` (what it measures: ``"cost"``,
     reached at or below; ``"accuracy"`` or ``"r2"`` on the training data, reached at or above;
     :data:`nnbench.contract.problems.TARGET_METRICS`), ``problem_name`` (the named problem,
-    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``).
+    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``), ``variant`` (the row it
+    belongs to: the trainer and its non-default options, ``adam[learning_rate=0.1]``, by
+    :func:`nnbench.contract.variants.variant_name`, or a tuned configuration ``adam[tuned]``;
+    the trainer's name in files written before variants), ``phase`` (:data:`PHASES`:
+    ``"tuning"`` or ``"evaluation"``, the latter in files written before tuning).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -358,6 +378,8 @@ class TrialRecord(FieldMapping):
     target: float | None = _f(_number)
     target_metric: str = _f(_target_metric, "cost")
     problem_name: str | None = _f(_opt_text)
+    variant: str = _f(_text, "")
+    phase: str = _f(_phase, "evaluation")
     status: str = _f(_status, "ok")
     success: bool = _f(_flag, False)
     optimizer_status: int | None = _f(_opt_int)
@@ -385,6 +407,10 @@ class TrialRecord(FieldMapping):
     warnings: list[str] = _f(_lines, factory=list)
     stdout: str = _f(_text, "")
     setup_s: float = _f(_number, 0.0)
+
+    def __post_init__(self) -> None:
+        if not self.variant:  # a file written before variants: the row is the trainer
+            self.variant = self.trainer
 
     # -- derived --------------------------------------------------------------------------
     @property
@@ -417,7 +443,8 @@ class TrialRecord(FieldMapping):
     @property
     def key(self) -> str:
         """:func:`trial_key` of this trial (the ``--resume`` identity)."""
-        return trial_key(self.data_key, self.network, self.trainer, self.options, self.seed)
+        return trial_key(self.data_key, self.network, self.trainer, self.options, self.seed, self.variant,
+                         self.phase)
 
     # -- JSON -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

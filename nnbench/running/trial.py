@@ -65,6 +65,9 @@ class TrialSpec:
         :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
     :param target_metric: what ``target`` measures (:data:`nnbench.contract.problems.TARGET_METRICS`).
     :param problem: the named problem the trial belongs to, or ``None``.
+    :param variant: the row it belongs to (:func:`nnbench.contract.variants.variant_name` of the
+        trainer and its options, or ``adam[tuned]``); ``None``: the trainer's name.
+    :param phase: ``"evaluation"`` or ``"tuning"`` (:data:`nnbench.results.record.PHASES`).
     """
 
     dataset: DatasetSpec
@@ -80,6 +83,8 @@ class TrialSpec:
     data_id: str | None = None
     target_metric: str = "cost"
     problem: str | None = None
+    variant: str | None = None
+    phase: str = "evaluation"
 
     def reached(self, objective: Objective) -> tuple[float | None, Callable[[np.ndarray], bool] | None]:
         """The target as the instrumentation takes it: ``(cost target, predicate of the
@@ -93,7 +98,7 @@ class TrialSpec:
     def key(self) -> str:
         """The identity of the trial for ``--resume`` (:func:`nnbench.results.record.trial_key`)."""
         data = self.data_id if self.data_id is not None else spec_identity(self.dataset)
-        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed)
+        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed, self.variant, self.phase)
 
 
 def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
@@ -159,7 +164,7 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
-        problem_name=spec.problem, initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
+        problem_name=spec.problem, variant=spec.variant or trainer.name, phase=spec.phase, initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
 def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:
