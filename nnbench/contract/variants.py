@@ -145,7 +145,7 @@ def resolve_sweeps(layers: Sequence[Iterable[SweepSetting]], registry: Registry,
                 other = (option_origins or {}).get((trainer.name, s.key), "an option")
                 raise ConfigError(f"{s.origin}: {trainer.name} option {s.key!r} is both swept and set by {other}; "
                                   "give one")
-            values = []
+            values: list[Any] = []
             for i, v in enumerate(s.values):
                 value = check_option(trainer, s.key, v, f"{s.origin}[{i}]" if len(s.values) > 1 else s.origin)
                 if not any(_same(value, w) for w in values):
