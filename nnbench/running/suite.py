@@ -10,8 +10,10 @@ three sources, one description, whose defaults are :mod:`nnbench.defaults`'. A
 :func:`make_plan` turns a suite into the one :class:`Plan` a run executes, once, before any
 trial: trainer names resolved, options merged and checked (:func:`nnbench.contract.options.resolve`),
 datasets found in the registry, data prepared and one objective built per problem (its
-size known, its memory checked). The plan's trials are generated lazily, in the order
-problem, seed, trainer. :func:`run` executes a plan through an executor
+size known, its memory checked), and each trainer's variants (:mod:`nnbench.contract.variants`:
+its options, or one per point of its sweep) and tuning configurations
+(:mod:`nnbench.running.tuning`). The plan's trials are generated lazily: the tuning trials,
+then problem, seed, variant; the tuned configurations after their tuning trials. :func:`run` executes a plan through an executor
 (:mod:`nnbench.running.executors`), writing each record as it arrives.
 """
 
