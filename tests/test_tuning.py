@@ -19,7 +19,7 @@ from nnbench.errors import ConfigError
 from nnbench.plugins import Registry, get_plugin_manager
 from nnbench.reporting import html as htmlreport
 from nnbench.reporting import measures as M
-from nnbench.reporting.tables import summarize
+from nnbench.reporting.tables import render, summarize
 from nnbench.results.store import read_results
 from nnbench.running.suite import make_plan
 from nnbench.running.tuning import configurations, pick, tuning_median, tuning_seeds
@@ -142,6 +142,9 @@ def test_the_report_has_a_tuning_section_with_its_cost_and_e_k(tuned):
     assert t.evaluations == sum(r.evaluations for r in recs if r.phase == "tuning") == 48 * 1000
     assert t.seconds == pytest.approx(sum(r.wall_time_s for r in recs if r.phase == "tuning"))
     assert t.expected[-1] < t.expected[0] and np.all(np.diff(t.expected) <= 1e-15)  # E_k falls with k
+    assert render(recs).rstrip().endswith(
+        f"Tuning cost: adam 48 trials, 48000 evaluations, {t.seconds:.3g} s (tuning trials are not rows; the report "
+        "shows them)")
     blocks = htmlreport.build(recs, [meta], [str(tuned)], [len(recs)], plots=False)
     titles = [b.text for b in blocks if b.kind == "table"]
     assert "Tuning cost, and the default and tuned rows on the evaluation seeds (median best cost)" in titles
