@@ -152,3 +152,13 @@ def test_the_report_has_a_tuning_section_with_its_cost_and_e_k(tuned):
     assert cost.rows[0][1:5] == ["adam", "16", "48", "48000"]
     (ek,) = [b for b in blocks if b.kind == "table" and b.text.startswith("Expected best")]
     assert ek.headers[-1] == "k=16" and ek.rows[0][2] == f"{t.expected[0]:.4g}"
+
+
+def test_python_suites_tune_as_the_command_line_does(tuned):
+    import nnbench
+
+    result = nnbench.run(Suite(problems=["tutorial"], trainers="adam", seeds=2, tune=16))
+    _, recs = read_results(tuned)
+    mine = {(r.variant, r.phase, r.seed): r.options for r in result.records}
+    assert mine == {(r.variant, r.phase, r.seed): r.options for r in recs if r.seed < 2 or r.phase == "tuning"}
+    assert result.best()["variant"] == "adam[tuned]" and result.best("adam[tuned]") is result.best()
