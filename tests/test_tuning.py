@@ -5,6 +5,7 @@ search space on tuning seeds apart from the evaluation seeds and runs the best a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -162,3 +163,17 @@ def test_python_suites_tune_as_the_command_line_does(tuned):
     mine = {(r.variant, r.phase, r.seed): r.options for r in result.records}
     assert mine == {(r.variant, r.phase, r.seed): r.options for r in recs if r.seed < 2 or r.phase == "tuning"}
     assert result.best()["variant"] == "adam[tuned]" and result.best("adam[tuned]") is result.best()
+
+
+def test_the_e_k_curve_is_drawn_per_problem_and_tuned_trainer(tuned):
+    pytest.importorskip("matplotlib")
+    from nnbench.reporting import plots as P
+
+    _, recs = read_results(tuned)
+    tunings = M.tuning_summary(recs)
+    fig = P.expected_best_plot(tunings)
+    (ax,) = fig.axes
+    (line,) = ax.get_lines()
+    assert list(line.get_xdata()) == list(range(1, 17)) and list(line.get_ydata()) == list(tunings[0].expected)
+    with pytest.raises(ValueError, match="no tuning reached a finite positive cost"):
+        P.expected_best_plot([dataclasses.replace(tunings[0], expected=np.full(16, math.inf))])
