@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnbench.core.network import Network, NetworkSpec
-from nnbench.contract.plugins import Registry
+from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord
 from nnbench.running.suite import Plan, Suite, run as _run
 
@@ -98,6 +98,7 @@ def run(suite: Suite | Plan | None = None, out: str | os.PathLike | None = None,
     if out is None:
         return RunResult(_run(plan, registry, executor=executor))
     check_output(out, {f: f"the dataset {f}" for f in plan.data_files}, option="out")
-    with ResultsWriter(out, run_metadata("nnbench.run", blas_threads=plan.suite.blas_threads),
-                       mode="force" if force else "new") as w:
+    plugins = registry if registry is not None else registry_for(tuple(plan.suite.plugins))
+    meta = run_metadata("nnbench.run", blas_threads=plan.suite.blas_threads, registry=plugins, trainers=plan.trainers)
+    with ResultsWriter(out, meta, mode="force" if force else "new") as w:
         return RunResult(_run(plan, registry, writer=w, executor=executor), Path(out))

@@ -29,7 +29,14 @@ class NNBenchError(Exception):
 
 
 class DatasetError(NNBenchError, ValueError):
-    """A dataset cannot be loaded: the message names the file, line and column."""
+    """A dataset cannot be loaded: the message names the file, line and column.
+
+    ``target_not_number`` is true when the fault is a cell of a target column that is not a
+    number (class labels, perhaps, read as numbers), so that a caller that knows the loss can
+    say how labels are read.
+    """
+
+    target_not_number: bool = False
 
 
 class PluginError(NNBenchError):

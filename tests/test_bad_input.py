@@ -39,7 +39,8 @@ RUN_CASES = [
                                "registered: tutorial, xor, diabetes, iris, wine, breast_cancer, digits, two_spirals, "
                                "parity:N, encoder:N, friedman1:N; a CSV file is a path (data.csv, ./data)"),
     (["--format", "htm"], "nnbench: error: unknown format 'htm' (did you mean html?)"),
-    (["--hidden", "0"], "nnbench: error: --hidden: layer sizes must be positive integers, got (0,)"),
+    (["--hidden", "4,0"], "nnbench: error: --hidden: layer sizes must be positive integers (0 alone: no hidden "
+                          "layer), got (4, 0)"),
     (["--hidden", "4,x"], "nnbench: error: --hidden: takes layer sizes separated by commas (e.g. 4 or 4,3), got '4,x'"),
     (["--activation", "sigmod"], "nnbench: error: --activation: unknown activation 'sigmod' (did you mean sigmoid?); "
                                  "choose from sigmoid, tanh, relu, identity"),
@@ -142,7 +143,7 @@ def test_end_to_end_exit_status_and_no_traceback(tmp_path):
     for argv, expected in ((["run", "--dataset", "ragged.csv", "--out", "r.jsonl"],
                             "nnbench: error: ragged.csv, line 3: 2 cells, the header has 3 columns\n"),
                            (["run", "--hidden", "-1"], "nnbench: error: --hidden: layer sizes must be positive "
-                                                       "integers, got (-1,)\n"),
+                                                       "integers (0 alone: no hidden layer), got (-1,)\n"),
                            (["report", "missing.jsonl"], "nnbench: error: missing.jsonl: no such results file\n")):
         proc = subprocess.run([sys.executable, "-m", "nnbench.cli", *argv], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120)

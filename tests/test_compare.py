@@ -130,7 +130,8 @@ def test_a_trainer_that_now_fails_is_worse(results, tmp_path):
 
 def test_environment_differences_come_first_and_seconds_need_one_machine(results, tmp_path, capsys):
     def other(m):
-        m.update(scipy="0.0.1", cpu="Another CPU", plugins={"nnbench_cma": "4.0"})
+        m.update(scipy="0.0.1", cpu="Another CPU", gpu="none", libraries={**m["libraries"], "scipy": "0.0.1"},
+                 plugins=[*m["plugins"], {"name": "nnbench_cma", "distribution": "cma-plugin", "version": "4.0"}])
         return m
 
     moved = _edit(results, tmp_path / "moved.jsonl", meta=other)
@@ -140,7 +141,9 @@ def test_environment_differences_come_first_and_seconds_need_one_machine(results
     env = out.split("\n\n")[1].splitlines()
     assert env[0] == "Environment (BASE -> NEW):"
     assert f"  scipy: {meta.scipy} -> 0.0.1" in env and f"  CPU: {meta.cpu} -> Another CPU" in env
-    assert '  plugins: null -> {"nnbench_cma": "4.0"}' in env
+    assert "  plugin nnbench_cma: - -> cma-plugin 4.0" in env  # a plugin only NEW had
+    assert f"  library scipy: {meta.scipy} -> 0.0.1" in env
+    assert '  gpu: null -> "none"' in env  # a field this nnbench does not know
     assert env[-1].startswith(f"  machine: different machines (cpu {meta.cpu} vs Another CPU): seconds are not "
                               "compared")
     assert out.count("n/a (other machine)") == 3

@@ -391,6 +391,11 @@ def test_load_csv_labels(tmp_path):
     np.testing.assert_array_equal(numbered.y, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
     with pytest.raises(DatasetError, match=r"line 2, column 2 \('species'\): not a number: 'setosa'$"):
         load_csv(path, target="species")  # without labels, a numeric column
+    with pytest.raises(DatasetError) as target:  # a caller that knows the loss can say how labels are read
+        load_csv(path, target="species")
+    with pytest.raises(DatasetError) as feature:
+        load_csv(path, target="x_2")
+    assert target.value.target_not_number and not feature.value.target_not_number
     assert load_csv(write(tmp_path, "a,b\n1,2\n3,4\n", "r.csv")).classes is None
 
 

@@ -215,16 +215,16 @@ def test_classification_problems_show_accuracy(results):
     fit = {"pearson_r": 0.5, "pearson_p": 0.1, "r2": 0.2, "mse": 0.3, "accuracy": 0.75}
     from nnbench.core.fit import Fit
 
-    labelled = [dataclasses.replace(r, train=Fit.from_dict(fit)) for r in recs]
+    labelled = [dataclasses.replace(r, train=Fit.from_dict(fit), task="classification") for r in recs]
     quality = next(b for b in htmlreport.build(labelled, plots=False) if b.text.startswith("Median [IQR] over seeds"))
     assert quality.headers == ["trainer", "best cost", "acc"]
     assert {row[2] for row in quality.rows} == {"0.7500 [0.7500, 0.7500]"}
     regression = next(b for b in htmlreport.build(recs, plots=False) if b.text.startswith("Median [IQR] over seeds"))
     assert regression.headers == ["trainer", "best cost", "r", "R^2", "MSE"]
-    for r in recs:  # the classification records' own field, read where present
-        r.task = "classification"
-    tasked = next(b for b in htmlreport.build(recs, plots=False) if b.text.startswith("Median [IQR] over seeds"))
-    assert tasked.headers == ["trainer", "best cost", "acc"]
+    # the task decides, as in the text tables: a regression record keeps r, R^2, MSE
+    untasked = [dataclasses.replace(r, train=Fit.from_dict(fit)) for r in recs]
+    kept = next(b for b in htmlreport.build(untasked, plots=False) if b.text.startswith("Median [IQR] over seeds"))
+    assert kept.headers == ["trainer", "best cost", "r", "R^2", "MSE"]
 
 
 _PROBE = """<script>

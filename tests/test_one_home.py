@@ -144,8 +144,10 @@ def test_suite_fields_are_checked_when_it_is_made():
         with pytest.raises(ConfigError) as exc:
             Suite(**kwargs)
         assert str(exc.value) == message
-    with pytest.raises(ConfigError, match=r"^NetworkSpec.hidden: layer sizes must be positive integers, got \(0,\)$"):
-        NetworkSpec((0,))
+    with pytest.raises(ConfigError, match=r"^NetworkSpec.hidden: layer sizes must be positive integers \(0 alone: no "
+                                          r"hidden layer\), got \(4, 0\)$"):
+        NetworkSpec((4, 0))
+    assert NetworkSpec((0,)).hidden == NetworkSpec(0).hidden == () and NetworkSpec(0).label == "linear sse"
     with pytest.raises(ConfigError, match=r"^Budget.max_evals: must be a positive integer or None, got 2.5$"):
         Budget(2.5)
     # a suite is immutable: replace() makes a new one, checked again

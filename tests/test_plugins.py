@@ -89,7 +89,7 @@ def test_entry_point_plugin_is_loaded_with_its_version(dists, modules):
     dists(FakeDist("nnbench-good", "1.2.3", [("good", modules("nnbench_test_good", GOOD_PLUGIN.format(name="stay")))]))
     registry = Registry(get_plugin_manager())
     assert registry.trainer("STAY").plugin == "good"
-    assert registry.plugin_info()[-1] == PluginInfo("good", "1.2.3", ("nnbench_trainers",))
+    assert registry.plugin_info()[-1] == PluginInfo("good", "1.2.3", ("nnbench_trainers",), "nnbench-good")
     assert plugin_rows(registry)[-1] == {"name": "good", "version": "1.2.3", "hooks": "nnbench_trainers"}
 
 

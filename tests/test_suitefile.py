@@ -182,8 +182,8 @@ BAD = [
     ("[datasets.xor]\ntarget_column = \"y\"\n", "line 2: datasets.xor.target_column: unknown key (did you mean "
                                               "target?); allowed: source, target, standardize, test_size, "
                                               "split_seed, delimiter"),
-    ("[networks.n]\nhidden = [4, 0]\n", "line 2: networks.n.hidden: layer sizes must be positive integers, "
-                                      "got [4, 0]"),
+    ("[networks.n]\nhidden = [4, 0]\n", "line 2: networks.n.hidden: layer sizes must be positive integers (0 "
+                                      "alone: no hidden layer), got [4, 0]"),
     ("[networks.n]\nactivation = \"sigmod\"\n", "line 2: networks.n.activation: unknown activation 'sigmod' (did you "
                                               "mean sigmoid?); choose from sigmoid, tanh, relu, identity, softmax"),
     ("[networks.n]\nloss = \"mae\"\n", "line 2: networks.n.loss: unknown loss 'mae' (did you mean mse?); choose "

@@ -13,7 +13,7 @@ import pytest
 from nnbench import Budget, DatasetSpec, NetworkSpec, Suite
 from nnbench.cli import main
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.results.store import read_results
+from nnbench.results.store import SCHEMA_VERSION, read_results
 from nnbench.running.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from nnbench.running.suite import make_plan, run
 from nnbench.running.trial import build_objective
@@ -134,7 +134,7 @@ def test_a_schema_2_final_cost_is_read_as_the_claim_it_was(liars, tmp_path):
     with ResultsWriter(path, run_metadata("test")) as w:
         run(_suite(), liars, writer=w)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert lines[0]["schema"] == 3
+    assert lines[0]["schema"] == SCHEMA_VERSION
     lines[0]["schema"] = 2
     for rec in lines[1:]:  # what nnbench wrote before: the trainer's fun as final_cost, counts only
         rec["final_cost"] = rec["claimed"]["fun"] if rec["claimed"] else None

@@ -15,7 +15,7 @@ from nnbench.errors import ConfigError
 from nnbench.running.trial import TrialSpec, run_trial
 from nnbench.hookspecs import hookimpl
 from nnbench.plugins import Registry, get_plugin_manager
-from nnbench.results.store import ResultsWriter, read_results, run_metadata
+from nnbench.results.store import SCHEMA_VERSION, ResultsWriter, read_results, run_metadata
 from nnbench.running.suite import make_plan, run
 from nnbench.trainer import Budget, Trainer, TrainResult
 
@@ -191,7 +191,7 @@ def test_results_file_round_trip(tmp_path, registry):
     with ResultsWriter(path, run_metadata("test")) as w:
         recs = run(suite, registry, writer=w)
     meta, back = read_results(path)
-    assert meta.schema == 3 and meta.blas_threads_per_trial == 1
+    assert meta.schema == SCHEMA_VERSION and meta.blas_threads_per_trial == 1
     assert len(back) == 4 and [r["trainer"] for r in back] == [r["trainer"] for r in recs]
     assert "NaN" not in path.read_text()
 

@@ -104,7 +104,7 @@ def test_results_of_a_newer_schema_are_refused(tmp_path, capsys):
     path = tmp_path / "future.jsonl"
     path.write_text('{"kind": "metadata", "schema": 99}\n')
     assert main(["report", str(path)]) == 2
-    assert _err(capsys) == (f"nnbench: error: {path}, line 1: results schema 99; this nnbench reads schema 3 "
+    assert _err(capsys) == (f"nnbench: error: {path}, line 1: results schema 99; this nnbench reads schema 4 "
                             "and older (upgrade nnbench)")
 
 

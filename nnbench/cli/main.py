@@ -156,11 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target column of the CSV (default: the last); repeat for several outputs")
     g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
     g.add_argument("--hidden", action="append", metavar="4[,3...]",
-                   help="hidden layer sizes of one network (default 2); repeat to compare networks")
+                   help="hidden layer sizes of one network (default 2; 0: no hidden layer, a linear "
+                        "model); repeat to compare networks")
     g.add_argument("--activation", default=None, help="hidden activation: sigmoid (default), tanh, relu")
-    g.add_argument("--output-activation", default=None, help="identity (default) or sigmoid")
+    g.add_argument("--output-activation", default=None,
+                   help="identity, sigmoid or softmax (default: the one the loss needs, softmax for "
+                        "cross_entropy and sigmoid for bce, else identity)")
     g.add_argument("--no-bias", action="store_true", help="no bias vectors (the tutorial's network)")
-    g.add_argument("--loss", default=None, help="sse (default, the tutorial's), mse, half_mse, bce")
+    g.add_argument("--loss", default=None,
+                   help="sse (default, the tutorial's), mse, half_mse, bce, cross_entropy (a CSV's target "
+                        "column is then read as class labels)")
+    g.add_argument("--l2", default=None, metavar="ALPHA",
+                   help="add alpha/2 ||W||^2 over the weight matrices, not the biases, to the loss "
+                        "(scikit-learn's alpha; default 0)")
     g.add_argument("--standardize", default=None, choices=STANDARDIZE,
                    help="z-score the features, or features and target, with training statistics")
     g.add_argument("--test-size", metavar="F",
@@ -211,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load one more plugin module for this run")
     o.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is an error")
     o.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    rr = r.add_argument_group("reproducing a run")
+    rr.add_argument("--rerun", metavar="RESULTS.jsonl",
+                    help="run again what made RESULTS.jsonl, from its metadata: its recorded command line "
+                         "(without its --out, --force and --resume) and suite file content, into a new results "
+                         "file; warns for each plugin or library whose version differs now, refuses when a "
+                         "recorded plugin or library is missing. Only " + ", ".join(_RERUN_KEEPS) + " may be "
+                         "given with it (they choose the output and how the trials run, not what runs)")
 
     ls = sub.add_parser("list", help="list trainers, datasets, problems, suites or plugins")
     ls.add_argument("what", nargs="?", default="trainers",
@@ -266,6 +281,101 @@ def _compare_parser(sub: Any) -> None:
                    help=f"relative target precision of the success shares (default {defaults.PROFILE_TAU:g})")
 
 
+#: The options ``nnbench run --rerun`` takes besides the file: they choose the results file and
+#: how the trials are executed and shown, never what runs (every other option is an error).
+_RERUN_KEEPS = ("--out", "--force", "--resume", "--executor", "--jobs", "--scheduler", "--format", "--per-trial",
+                "--quiet", "--strict-plugins")
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    """The ``nnbench run`` subparser of :func:`build_parser`."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # argparse has no public way
+    return sub.choices["run"]
+
+
+def _rerun_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Any, set[str]]:
+    """The arguments of the run that made ``args.rerun``, parsed again from its metadata's
+    ``argv``, without its ``--out``, ``--force`` and ``--resume``, with this command's
+    :data:`_RERUN_KEEPS` options put over it.
+
+    :returns: ``(arguments, the file's RunMetadata, the data identities of its trials)``.
+    :raises ConfigError: an option of :data:`_RERUN_KEEPS`'s complement given with ``--rerun``
+        (naming them); a file without a recorded command line (from :func:`nnbench.run`, or
+        older), not of ``nnbench run``, or whose suite file content was not recorded.
+    :raises ResultsError: the file is not a readable results file (no metadata line, ...).
+    """
+    from nnbench.results.store import read_results
+
+    source = args.rerun
+    run_parser = _run_parser()
+    given = []
+    for action in run_parser._actions:
+        if action.dest in ("help", "rerun") or getattr(args, action.dest, action.default) == action.default:
+            continue
+        name = max(action.option_strings, key=len) if action.option_strings else str(action.metavar)
+        if name not in _RERUN_KEEPS:
+            given.append(name)
+    if given:
+        raise ConfigError(f"--rerun {source} runs what the file recorded; drop {', '.join(given)} (only "
+                          f"{', '.join(_RERUN_KEEPS)} may be given with it)")
+    meta, records = read_results(source)
+    if not meta.argv:
+        made_by = ("nnbench.run(), which records no command line" if meta.command == "nnbench.run"
+                   else "an nnbench that did not record its command line")
+        raise ConfigError(f"--rerun {source}: the file was written by {made_by}; only a run of `nnbench run` "
+                          "can be rerun")
+    if meta.argv[0] != "run":
+        raise ConfigError(f"--rerun {source}: its recorded command line is not `nnbench run`: {' '.join(meta.argv)}")
+    recorded = build_parser().parse_args(meta.argv)
+    if recorded.suite and meta.suite_text is None:
+        raise ConfigError(f"--rerun {source}: its run read the suite file {recorded.suite}, whose content was not "
+                          "recorded")
+    recorded.out, recorded.force, recorded.resume = args.out, args.force, args.resume
+    for action in run_parser._actions:
+        name = max(action.option_strings, key=len) if action.option_strings else ""
+        if name in _RERUN_KEEPS and getattr(args, action.dest) != action.default:
+            setattr(recorded, action.dest, getattr(args, action.dest))
+    recorded.rerun = source
+    return recorded, meta, {r.data_id for r in records if r.data_id is not None}
+
+
+def _check_rerun_plugins(args: argparse.Namespace, meta: Any, registry: Any, extra: Sequence[str]) -> Any:
+    """Compare the plugins and libraries of a rerun with those ``meta`` recorded
+    (:meth:`~nnbench.results.record.RunMetadata.versions`): a recorded plugin or library that is
+    missing now is an error; one whose distribution or version differs is one ``nnbench:
+    warning:`` line (name, recorded, now); a plugin registered now that the recorded run did not
+    have is blocked (``-p no:NAME``, added to ``args.plugins``, so the workers block it too:
+    ``--trainers all`` selects what it selected), with a warning.
+
+    :returns: the registry to run with (made again when a plugin was blocked).
+    :raises ConfigError: one line naming every missing plugin and library.
+    """
+    from nnbench.results.record import RunMetadata
+    from nnbench.results.store import installed_version, plugin_versions
+
+    recorded = meta.versions()
+    current = RunMetadata(plugins=plugin_versions(registry),
+                          libraries={name: installed_version(name) for name in meta.libraries})
+    now = current.versions()
+    missing = [f"{key} ({was})" for key, was in recorded.items() if now.get(key) is None]
+    if missing:
+        them = "them" if len(missing) > 1 else "it"
+        raise ConfigError(f"--rerun {args.rerun}: the recorded run had {', '.join(missing)}, missing now "
+                          f"(not installed, blocked, or entry points disabled); install {them} to rerun the file")
+    for key, was in recorded.items():
+        if now[key] != was:
+            print(f"nnbench: warning: {key}: recorded {was}, now {now[key]}", file=sys.stderr)
+    new = [name for name in current.plugin_names if name not in meta.plugin_names] if meta.plugins else []
+    if not new:
+        return registry
+    for name in new:
+        print(f"nnbench: warning: plugin {name} ({now[f'plugin {name}']}) is registered now but was not in the "
+              f"recorded run; it is left out (-p no:{name})", file=sys.stderr)
+    args.plugins = [*args.plugins, *(f"no:{name}" for name in new)]
+    return _registry(args, extra)
+
+
 def _registry(args: argparse.Namespace, extra: Sequence[str] = ()):
     from nnbench.contract.plugins import Registry, get_plugin_manager
 
@@ -294,7 +404,7 @@ def default_suite(registry: Any = None) -> Any:
 _PROBLEM_OPTIONS = {"source": "--dataset", "target": "--target-column", "delimiter": "--delimiter",
                     "standardize": "--standardize", "test_size": "--test-size", "hidden": "--hidden",
                     "activation": "--activation", "output_activation": "--output-activation", "bias": "--no-bias",
-                    "loss": "--loss"}
+                    "loss": "--loss", "l2": "--l2"}
 
 
 def _spec(make: Any, **kw: Any) -> Any:
@@ -338,7 +448,7 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     problem_args = {"--dataset": args.dataset, "--hidden": args.hidden, "--target-column": args.target_column,
                     "--test-size": args.test_size, "--delimiter": args.delimiter, "--activation": args.activation,
                     "--output-activation": args.output_activation, "--loss": args.loss,
-                    "--standardize": args.standardize, "--no-bias": args.no_bias or None}
+                    "--standardize": args.standardize, "--no-bias": args.no_bias or None, "--l2": args.l2}
     given = [k for k, v in problem_args.items() if v is not None]
     where: dict[str, str] = {}
     named = None
@@ -372,6 +482,8 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         for name in ("activation", "output_activation", "loss"):
             if getattr(args, name) is not None:
                 net_kw[name] = getattr(args, name)
+        if args.l2 is not None:
+            net_kw["l2"] = _number(args.l2)
         datasets = [_spec(DatasetSpec, source=d, **data_kw) for d in (args.dataset or ["tutorial"])]
         where["datasets"] = "--dataset"
         networks = ([_spec(NetworkSpec, hidden=_hidden(h), **net_kw) for h in args.hidden] if args.hidden
@@ -477,20 +589,42 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                                        run_metadata)
     from nnbench.running.suite import make_plan, run
 
+    from nnbench.errors import PluginError
+    from nnbench.running.suitefile import load_suite_file, suite_file_plugins
+
+    rerun = None
+    rerun_data: set[str] = set()
+    if getattr(args, "rerun", None) is not None:
+        args, rerun, rerun_data = _rerun_args(args)
     fmt = check_format(args.format)
     sf = None
+    suite_text = rerun.suite_text if rerun is not None else None  # a rerun reads the recorded content
+    extra = suite_file_plugins(args.suite, suite_text) if args.suite else ()
+    try:
+        registry = _registry(args, extra)
+    except PluginError as exc:
+        if rerun is None:
+            raise
+        raise ConfigError(f"--rerun {args.rerun}: the recorded run's {exc}") from None
+    if rerun is not None:
+        registry = _check_rerun_plugins(args, rerun, registry, extra)
     if args.suite:
-        from nnbench.running.suitefile import load_suite_file, suite_file_plugins
-
-        registry = _registry(args, suite_file_plugins(args.suite))
-        sf = load_suite_file(args.suite, registry)  # names and options checked with their lines
-    else:
-        registry = _registry(args)
+        sf = load_suite_file(args.suite, registry, text=suite_text)  # names and options checked with their lines
     wanted = _suite_from_args(args, registry, sf)
     # one plan, made and checked before anything is written: trainers, options, data, objectives
     plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where, wanted.sweep_layers)
     suite = plan.suite
-    out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out else None)
+    named_now = wanted.named
+    if rerun is not None and named_now is not None and rerun.suite_version not in (None, named_now.version):
+        print(f"nnbench: warning: suite {named_now.name}: recorded version {rerun.suite_version}, now "
+              f"{named_now.version}", file=sys.stderr)
+    if rerun is not None and rerun_data:  # the same command on other data (a CSV that changed) is another run
+        for p in plan.problems:
+            if p.data_id not in rerun_data:
+                print(f"nnbench: warning: the data of {_problem_name(p)} is not what the recorded run trained on "
+                      "(its file changed since)", file=sys.stderr)
+    # a rerun writes a new file (--out, else a new one), never the one its suite file names
+    out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out and rerun is None else None)
     if args.resume and args.force:
         raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
     if args.resume and out is None:
@@ -500,7 +634,10 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     interrupted: KeyboardInterrupt | None = None
     failed: ResultsWriteError | None = None
     if out is not None:
-        check_output(args.out or out, _inputs(plan, sf, wanted.where))  # --force or not; named as typed
+        inputs = _inputs(plan, sf, wanted.where)
+        if rerun is not None:
+            inputs[str(args.rerun)] = "the results file given to --rerun"
+        check_output(args.out or out, inputs)  # --force or not; named as typed
         lock = ResultsLock(out)  # one writer at a time, taken before the file is read for --resume
     try:
         done: set[str] = set()
@@ -526,7 +663,11 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                             suite_file=str(sf.path) if sf is not None else None,
                             suite=named.name if named is not None else None,
-                            suite_version=named.version if named is not None else None)
+                            suite_version=named.version if named is not None else None,
+                            registry=registry, trainers=plan.trainers,
+                            argv=rerun.argv if rerun is not None else argv,
+                            suite_text=sf.text if sf is not None else None,
+                            rerun_of=str(args.rerun) if rerun is not None else None)
         with executor:  # a Dask scheduler is reached before the results file is opened
             try:
                 writer = (ResultsWriter(out, meta, mode=mode, lock=lock) if out is not None
@@ -569,8 +710,9 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     records = _read_quietly(out)  # the table of the whole file, without holding every record meanwhile
     sys.stdout.write(render(records, fmt, per_trial=args.per_trial))
     if interrupted is not None:
+        again = f"--rerun {args.rerun} " if rerun is not None else ""
         print(f"nnbench: interrupted after {count} of {n_todo} trials; they are in {out} "
-              f"(complete it with --resume --out {out})", file=sys.stderr)
+              f"(complete it with {again}--resume --out {out})", file=sys.stderr)
         return _status_of(interrupted)
     print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
     return 0

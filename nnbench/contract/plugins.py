@@ -71,11 +71,15 @@ class PluginInfo(NamedTuple):
     :param name: the name it is registered under (module path or entry-point name).
     :param version: its distribution's version, or nnbench's for the built-ins, or ``""``.
     :param hooks: the hooks it implements, sorted.
+    :param distribution: the distribution that installed it (``"nnbench"`` for the built-ins; an
+        entry point's distribution; for a ``-p`` module, the distribution its top-level package
+        belongs to), or ``""`` (a ``-p`` module that no distribution installed).
     """
 
     name: str
     version: str
     hooks: tuple[str, ...]
+    distribution: str = ""
 
 
 def _env_flag(name: str) -> bool:
@@ -94,11 +98,23 @@ def _nnbench_version() -> str:
         return ""
 
 
+def _module_distribution(modname: str) -> str:
+    """The distribution that installed the top-level package of ``modname``, or ``""``
+    (``importlib.metadata.packages_distributions``; the first when several share it)."""
+    try:
+        found = importlib.metadata.packages_distributions().get(modname.partition(".")[0], [])
+    except Exception:  # a broken installed distribution's metadata: the module is still loaded
+        return ""
+    return found[0] if found else ""
+
+
 class _PluginManager(pluggy.PluginManager):
-    """pluggy's plugin manager with ``nnbench_versions``: each plugin's name mapped to its
-    version string, filled by :func:`get_plugin_manager`, read by :meth:`Registry.plugin_info`."""
+    """pluggy's plugin manager with ``nnbench_versions`` and ``nnbench_distributions``: each
+    plugin's name mapped to its version string and to its distribution's name, filled by
+    :func:`get_plugin_manager`, read by :meth:`Registry.plugin_info`."""
 
     nnbench_versions: dict[str, str]
+    nnbench_distributions: dict[str, str]
 
 
 def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
@@ -127,7 +143,8 @@ def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
     pm = _PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     versions: dict[str, str] = {}
-    pm.nnbench_versions = versions
+    distributions: dict[str, str] = {}
+    pm.nnbench_versions, pm.nnbench_distributions = versions, distributions
     extra = list(extra)
     for item in extra:
         if item.startswith("no:"):
@@ -136,8 +153,9 @@ def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
         if not pm.is_blocked(modname):
             _register(pm, _import(modname, "built-in plugin"), modname)
             versions[modname] = _nnbench_version()
+            distributions[modname] = hookspecs.PROJECT_NAME
     if autoload:
-        _load_entry_points(pm, strict, versions)
+        _load_entry_points(pm, strict, versions, distributions)
     if any(not m.startswith("no:") for m in extra) and "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # -p finds modules in the current directory, as python -m does
     for modname in extra:
@@ -149,6 +167,7 @@ def get_plugin_manager(extra: Iterable[str] = (), strict: bool | None = None,
                               "(mark its functions with @nnbench.hookimpl)")
         _register(pm, module, modname)
         versions[modname] = str(getattr(_import(modname, "plugin"), "__version__", ""))
+        distributions[modname] = _module_distribution(modname)
     _check_pending(pm)
     return pm
 
@@ -170,7 +189,8 @@ def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
         raise PluginError(f"plugin {name!r} cannot be registered: {exc}") from exc
 
 
-def _load_entry_points(pm: pluggy.PluginManager, strict: bool, versions: dict[str, str]) -> None:
+def _load_entry_points(pm: pluggy.PluginManager, strict: bool, versions: dict[str, str],
+                       distributions: dict[str, str]) -> None:
     """Register every ``nnbench`` entry point, each distribution once, each load guarded."""
     seen: set[str] = set()
     for dist in importlib.metadata.distributions():
@@ -198,6 +218,7 @@ def _load_entry_points(pm: pluggy.PluginManager, strict: bool, versions: dict[st
                 warnings.warn(message, PluginWarning, stacklevel=3)
                 continue
             versions[ep.name] = dist.version
+            distributions[ep.name] = str(dist.metadata["Name"] or "")
 
 
 def _check_pending(pm: pluggy.PluginManager) -> None:
@@ -429,14 +450,15 @@ class Registry:
         return spec, [problems[p][0] for p in spec.problems]
 
     def plugin_info(self) -> list[PluginInfo]:
-        """Every registered plugin with its version and hooks, in registration order."""
+        """Every registered plugin with its version, hooks and distribution, in registration order."""
         versions = getattr(self.pm, "nnbench_versions", {})
+        distributions = getattr(self.pm, "nnbench_distributions", {})
         info = []
         for name, plugin in self.pm.list_name_plugin():
             if plugin is None:  # blocked
                 continue
             hooks = tuple(sorted(c.name for c in self.pm.get_hookcallers(plugin) or ()))
-            info.append(PluginInfo(name, versions.get(name, ""), hooks))
+            info.append(PluginInfo(name, versions.get(name, ""), hooks, distributions.get(name, "")))
         return info
 
     def call_trial_finished(self, record: dict[str, Any], strict: bool | None = None) -> None:

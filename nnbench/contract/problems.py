@@ -32,7 +32,7 @@ from nnbench.errors import ConfigError
 from nnbench.validation import Interval, OneOf, check
 
 __all__ = ["TargetSpec", "ProblemSpec", "SuiteSpec", "TARGET_METRICS", "BUILTIN_PROBLEMS", "BUILTIN_SUITES",
-           "DEFAULT_SUITE"]
+           "DEFAULT_SUITE", "CLASSIFICATION_LOSSES", "TASKS", "task_of"]
 
 #: What a target may be measured on, with the values it takes: a training cost (reached at
 #: or below), a training class accuracy in (0, 1] or R^2 at most 1 (reached at or above).
@@ -143,12 +143,26 @@ class ProblemSpec:
 
     @property
     def task(self) -> str:
-        """``"classification"`` or ``"regression"``, decided by the loss."""
-        return "classification" if self.network.loss in CLASSIFICATION_LOSSES else "regression"
+        """``"classification"`` or ``"regression"``, decided by the loss (:func:`task_of`)."""
+        return task_of(self.network.loss)
 
 
 #: The losses of a classification task (the others are regression).
 CLASSIFICATION_LOSSES: tuple[str, ...] = ("cross_entropy", "bce")
+
+#: The tasks a problem (and a trial record) may be of.
+TASKS: tuple[str, ...] = ("regression", "classification")
+
+
+def task_of(loss: str) -> str:
+    """The task a network trained with ``loss`` solves: ``"classification"`` for the
+    cross-entropies (:data:`CLASSIFICATION_LOSSES`), ``"regression"`` for the others. The one
+    rule of the task, which decides the measures (class accuracy, or Pearson r, R^2 and MSE).
+
+    :param loss: a loss name as :class:`~nnbench.core.network.NetworkSpec` stores it.
+    :returns: one of :data:`TASKS`.
+    """
+    return "classification" if loss in CLASSIFICATION_LOSSES else "regression"
 
 
 def _good_name(name: str) -> bool:

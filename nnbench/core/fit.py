@@ -37,8 +37,10 @@ class Fit(FieldMapping):
     :param r2: the coefficient of determination 1 - SS_res / SS_tot, or ``None`` when the
         targets are constant. (The tutorial calls Pearson's r "R-squared"; it is not.)
     :param mse: mean squared error over all entries.
-    :param accuracy: share of entries with ``(prediction > 0.5) == target``, only for 0/1
-        targets with a sigmoid output; else ``None``.
+    :param accuracy: class accuracy (:func:`class_accuracy`: the share of samples whose
+        predicted class, the argmax of the outputs or one sigmoid output above 0.5, is the
+        target's), only on a classification task; else ``None``. (Results files before
+        schema 4 held the share of output *values* on the right side of 0.5 here.)
     :param undefined: why ``pearson_r`` (or ``r2``) is ``None``, else ``None``.
     """
 
@@ -154,20 +156,26 @@ def class_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def fit_metrics(y: np.ndarray, pred: np.ndarray, classifier: bool = False) -> Fit:
-    """All of :class:`Fit` for targets ``y`` and predictions ``pred`` (same number of entries).
+    """All of :class:`Fit` for targets ``y`` and predictions ``pred`` (same shape,
+    ``(n_samples, n_outputs)`` or 1-D).
 
-    :param classifier: the network has a sigmoid output; accuracy is reported when the
-        targets are all 0 or 1.
+    :param classifier: the task is classification (the loss is a cross-entropy): accuracy
+        is the class accuracy (:func:`class_accuracy`), or ``None`` when the targets are not
+        classes (one output whose targets are not all 0 or 1).
     """
-    y = np.asarray(y, dtype=np.float64).ravel()
-    pred = np.asarray(pred, dtype=np.float64).ravel()
+    y2 = np.asarray(y, dtype=np.float64)
+    p2 = np.asarray(pred, dtype=np.float64)
+    y, pred = y2.ravel(), p2.ravel()
     r, p, why = pearson(y, pred)
     r2 = r_squared(y, pred)
     finite = bool(np.isfinite(pred).all())
     mse = _finite(np.mean((y - pred) ** 2)) if finite else None
     acc = None
-    if classifier and finite and np.isin(y, (0.0, 1.0)).all():
-        acc = float(np.mean(_threshold_hits(y, pred)))
+    if classifier and y.size:
+        try:
+            acc = class_accuracy(y2, p2)
+        except ConfigError:  # one output whose targets are probabilities, not 0/1 classes
+            acc = None
     if why is None and r2 is None:
         why = "the targets are constant, so R^2 is undefined"
     return Fit(r, p, r2, mse, acc, why)

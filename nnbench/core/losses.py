@@ -108,13 +108,16 @@ class Loss(ABC):
     ``squared``: it is a scaled sum of squared errors (has residuals);
     ``from_logits``: cost and derivatives come from ``z`` and ``a = g(z)`` alone, with no
     ``g'`` or ``g''`` of the output activation (the cross-entropies);
-    ``output``: the output activation it needs, or ``None`` for any element-wise one.
+    ``output``: the output activation it needs, or ``None`` for any element-wise one;
+    ``labels``: its targets may be a column of class labels, one-hot encoded when read (a
+    CSV's one target column is then read as labels, :func:`nnbench.running.suite.make_plan`).
     """
 
     name: str = ""
     squared: bool = False
     from_logits: bool = False
     output: str | None = None
+    labels: bool = False
 
     @abstractmethod
     def scale(self, n_samples: int, n_outputs: int) -> float:
@@ -274,6 +277,7 @@ class CrossEntropy(_LogitLoss):
 
     name = "cross_entropy"
     output = "softmax"
+    labels = True
 
     def scale(self, n_samples, n_outputs):
         return 1.0 / n_samples

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,15 @@ import numpy as np
 from nnbench.core.activations import ACTIVATIONS, Activation, get_activation
 from nnbench.errors import ConfigError
 from nnbench.core.losses import get_loss
+from nnbench.validation import Interval, check
 
 if TYPE_CHECKING:
     from nnbench.core.losses import ZHessian
 
-__all__ = ["Network", "NetworkSpec", "Workspace"]
+__all__ = ["Network", "NetworkSpec", "Workspace", "L2_CONSTRAINT"]
+
+#: What an L2 penalty's ``alpha`` may be: a finite number >= 0 (not a bool).
+L2_CONSTRAINT = Interval(Real, 0, None, closed="left")
 
 #: Per layer ``(W, b)``, as :meth:`Network.unpack` gives them: ``W`` float64 ``(fan_in, fan_out)``,
 #: ``b`` float64 ``(fan_out,)`` or ``None`` without biases.
@@ -384,22 +389,33 @@ class Workspace:
 class NetworkSpec:
     """A network shape to train; the input and output sizes come from the data.
 
-    :param hidden: hidden layer sizes, e.g. ``(4,)`` or ``(4, 3)``; ``()`` is a linear model.
+    :param hidden: hidden layer sizes, e.g. ``(4,)`` or ``(4, 3)``; ``()`` (or ``0``, as
+        ``--hidden 0`` spells it) is no hidden layer: a linear, logistic or multinomial
+        logistic model, labelled ``linear``.
     :param activation: hidden activation (``sigmoid``, ``tanh``, ``relu``, ``identity``).
-    :param output_activation: ``identity`` or ``sigmoid``.
+    :param output_activation: ``identity``, ``sigmoid`` or ``softmax``; ``None`` (default) is
+        the one the loss needs (``softmax`` for ``cross_entropy``, ``sigmoid`` for ``bce``),
+        else ``identity``.
     :param bias: biases on every layer.
-    :param loss: ``sse``, ``mse``, ``half_mse`` or ``bce`` (:data:`nnbench.core.losses.LOSSES`).
+    :param loss: ``sse``, ``mse``, ``half_mse``, ``bce`` or ``cross_entropy``
+        (:data:`nnbench.core.losses.LOSSES`).
+    :param l2: ``alpha >= 0`` of the penalty ``(alpha / 2) ||W||^2`` over the weight matrices,
+        not the biases (scikit-learn's ``alpha``), added to the loss; 0 (default) is none
+        (:class:`nnbench.core.objective.Objective`).
     :raises ConfigError: a field of the wrong type or an unknown name, naming the field
-        (``NetworkSpec.hidden: layer sizes must be positive integers, got (0,)``).
+        (``NetworkSpec.hidden: layer sizes must be positive integers, got (4, 0)``); a loss
+        and an output activation that do not go together (``cross_entropy`` needs
+        ``softmax``, ``softmax`` needs ``cross_entropy``, ``bce`` needs ``sigmoid``).
 
     Names are stored lower-cased, so labels and resume keys have one spelling.
     """
 
     hidden: tuple[int, ...] = (2,)
     activation: str = "sigmoid"
-    output_activation: str = "identity"
+    output_activation: str = None  # type: ignore[assignment]  # None: the loss's own, set in __post_init__
     bias: bool = True
     loss: str = "sse"
+    l2: float = 0.0
 
     def __post_init__(self) -> None:
         def bad(name: str, body: str) -> ConfigError:
@@ -412,9 +428,19 @@ class NetworkSpec:
             sizes = tuple(hidden)
         except TypeError:
             raise bad("hidden", f"must be a sequence of layer sizes, got {self.hidden!r}") from None
+        if len(sizes) == 1 and isinstance(sizes[0], (int, np.integer)) and not isinstance(sizes[0], bool) \
+                and sizes[0] == 0:
+            sizes = ()  # --hidden 0: no hidden layer
         if not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in sizes):
-            raise bad("hidden", f"layer sizes must be positive integers, got {self.hidden!r}")
+            raise bad("hidden", f"layer sizes must be positive integers (0 alone: no hidden layer), "
+                                f"got {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in sizes))
+        if self.output_activation is None and isinstance(self.loss, str):
+            try:
+                needs = get_loss(self.loss).output
+            except ConfigError as exc:
+                raise bad("loss", str(exc)) from None
+            object.__setattr__(self, "output_activation", needs or "identity")
         for name, lookup in (("activation", get_activation), ("output_activation", get_activation),
                              ("loss", get_loss)):
             value = getattr(self, name)
@@ -424,8 +450,17 @@ class NetworkSpec:
                 object.__setattr__(self, name, lookup(value).name)
             except ConfigError as exc:
                 raise bad(name, str(exc)) from None
+        try:
+            get_loss(self.loss).check_output(get_activation(self.output_activation))
+        except ConfigError as exc:
+            raise bad("output_activation" if get_loss(self.loss).output is None else "loss", str(exc)) from None
         if not isinstance(self.bias, bool):
             raise bad("bias", f"must be true or false, got {self.bias!r}")
+        try:
+            object.__setattr__(self, "l2", float(check(self.l2, [L2_CONSTRAINT], "l2")))
+        except ConfigError:
+            raise bad("l2", f"must be a finite number >= 0 (the penalty alpha/2 ||W||^2 on the weights), "
+                            f"got {self.l2!r}") from None
 
     def sizes(self, n_inputs: int, n_outputs: int) -> tuple[int, ...]:
         """The layer sizes for data of this shape: ``(n_inputs, *hidden, n_outputs)``."""
@@ -438,15 +473,29 @@ class NetworkSpec:
     @property
     def label(self) -> str:
         """E.g. ``"h2 sigmoid nobias sse"``."""
-        h = "x".join(map(str, self.hidden)) or "linear"
+        shape = f"h{'x'.join(map(str, self.hidden))} {self.activation}" if self.hidden else "linear"
         out = "" if self.output_activation == "identity" else f" out={self.output_activation}"
-        return f"h{h} {self.activation}{out}{'' if self.bias else ' nobias'} {self.loss}"
+        l2 = f" l2={self.l2:g}" if self.l2 else ""
+        return f"{shape}{out}{'' if self.bias else ' nobias'} {self.loss}{l2}"
 
     def describe(self, sizes: Sequence[int]) -> dict[str, Any]:
         """JSON-ready: ``sizes`` (the whole network's, from :meth:`sizes`), the activations,
-        ``bias`` and ``loss`` (the inverse of :meth:`from_dict`)."""
-        return {"sizes": [int(s) for s in sizes], "activation": self.activation,
-                "output_activation": self.output_activation, "bias": self.bias, "loss": self.loss}
+        ``bias``, ``loss``, and ``l2`` when it is not 0 (the inverse of :meth:`from_dict`)."""
+        d: dict[str, Any] = {"sizes": [int(s) for s in sizes], "activation": self.activation,
+                             "output_activation": self.output_activation, "bias": self.bias, "loss": self.loss}
+        if self.l2:
+            d["l2"] = self.l2
+        return d
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that identify this network in a trial's key
+        (:func:`nnbench.results.record.trial_key`): every field, ``l2`` only when it is not 0
+        (so the keys of trials from before ``l2`` existed are unchanged)."""
+        d = {"hidden": list(self.hidden), "activation": self.activation, "output_activation": self.output_activation,
+             "bias": self.bias, "loss": self.loss}
+        if self.l2:
+            d["l2"] = self.l2
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> tuple[NetworkSpec, tuple[int, ...]]:
@@ -458,5 +507,5 @@ class NetworkSpec:
         if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
                 isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in sizes):
             raise ConfigError(f"network sizes must be two or more positive integers, got {sizes!r}")
-        kw = {k: d[k] for k in ("activation", "output_activation", "bias", "loss") if k in d}
+        kw = {k: d[k] for k in ("activation", "output_activation", "bias", "loss", "l2") if k in d}
         return cls(hidden=tuple(sizes[1:-1]), **kw), tuple(int(x) for x in sizes)

@@ -20,23 +20,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from nnbench.errors import ConfigError
-from nnbench.validation import Interval
 from nnbench.core.losses import Loss, ZHessian, get_loss
-from nnbench.core.network import Layers, Network
+from nnbench.core.network import L2_CONSTRAINT, Layers, Network
 
 __all__ = ["Objective"]
 
 #: Most float64 elements a block of Hessian-vector products may hold at once (32 MB).
 _HESS_BLOCK_ELEMENTS = 4_000_000
-
-#: What ``l2`` may be: a finite number >= 0 (not a bool).
-_L2_CONSTRAINT = Interval(Real, 0, None, closed="left")
 
 
 class Objective:
@@ -64,7 +59,7 @@ class Objective:
     """
 
     def __init__(self, network: Network, dataset: Any, loss: str | Loss = "sse", l2: float = 0.0) -> None:
-        if not _L2_CONSTRAINT.is_satisfied_by(l2):
+        if not L2_CONSTRAINT.is_satisfied_by(l2):
             raise ConfigError(f"l2 (the penalty alpha/2 ||W||^2 on the weights) must be a finite "
                               f"number >= 0, got {l2!r}")
         self.network = network

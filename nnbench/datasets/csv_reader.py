@@ -145,7 +145,7 @@ def parse_csv(
                 continue
             if header_fault is None and row_fault is None:
                 try:
-                    label = _read_row(record, reader.line_num, header, where, values[rows], label_col)
+                    label = _read_row(record, reader.line_num, header, where, values[rows], label_col, targets)
                 except DatasetError as exc:
                     row_fault = exc
                 else:
@@ -174,13 +174,16 @@ def parse_csv(
 
 
 def _read_row(
-    record: Sequence[str], line: int, header: Sequence[str], where: str, out: np.ndarray, label_col: int
+    record: Sequence[str], line: int, header: Sequence[str], where: str, out: np.ndarray, label_col: int,
+    targets: Sequence[int] = (),
 ) -> str | None:
     """Convert one data record of the strict parser into ``out``; return its label (or ``None``).
 
     :param out: the row's place in the values, float64 ``(len(header),)``; the label
         column's place is left as it was.
     :param label_col: the 0-based column of class labels, or -1 for none.
+    :param targets: the 0-based target columns (a non-number there sets the error's
+        ``target_not_number``).
     :raises DatasetError: a ragged row, or else its first faulty cell from the left: empty,
         not a number or not finite (:func:`_number`), or an empty class label.
     """
@@ -211,7 +214,9 @@ def _read_row(
         try:
             out[col - 1] = _number(cell)
         except ValueError as exc:
-            raise DatasetError(f"{_column(where, line, col, header)}: {exc}") from None
+            err = DatasetError(f"{_column(where, line, col, header)}: {exc}")
+            err.target_not_number = col - 1 in targets and str(exc).startswith("not a number")
+            raise err from None
     return label  # all finite: the sum above overflowed
 
 

@@ -29,6 +29,7 @@ DATASET_SPEC_CONSTRAINTS: Mapping[str, list] = MappingProxyType({
     "test_size": [Interval(Real, 0, 1, closed="neither"), None],
     "split_seed": [Interval(Integral, 0, None, closed="left")],
     "delimiter": [InstanceOf(str)],
+    "labels": [InstanceOf(bool)],
 })
 
 
@@ -44,6 +45,10 @@ class DatasetSpec:
     :param test_size: fraction (0, 1) held out as a test split, or ``None``.
     :param split_seed: the seed of that split.
     :param delimiter: the CSV delimiter (for a path).
+    :param labels: read a CSV's one target column as class labels (text or integers, one-hot
+        encoded, :func:`nnbench.datasets.encode_labels`), not numbers; what a ``cross_entropy``
+        network makes of a CSV (:func:`nnbench.running.suite.make_plan` sets it). A registered
+        dataset has its own classes and ignores it.
     :raises ConfigError: a field of the wrong type or value, naming it
         (``DatasetSpec.standardize: must be one of 'none', 'features', 'all', got 'z'``).
     """
@@ -54,6 +59,7 @@ class DatasetSpec:
     test_size: float | None = None
     split_seed: int = 0
     delimiter: str = ","
+    labels: bool = False
 
     def __post_init__(self) -> None:
         source = os.fspath(self.source) if isinstance(self.source, os.PathLike) else self.source
@@ -91,10 +97,14 @@ class DatasetSpec:
         return " ".join(bits)
 
     def describe(self) -> dict:
-        """Every field, JSON-ready (the inverse of :meth:`from_dict`)."""
-        return {"source": self.source, "target": list(self.target) if self.target else None,
-                "standardize": self.standardize, "test_size": self.test_size,
-                "split_seed": self.split_seed, "delimiter": self.delimiter}
+        """Every field, JSON-ready (the inverse of :meth:`from_dict`); ``labels`` only when it is
+        true (descriptions from before it existed are unchanged)."""
+        d: dict[str, Any] = {"source": self.source, "target": list(self.target) if self.target else None,
+                             "standardize": self.standardize, "test_size": self.test_size,
+                             "split_seed": self.split_seed, "delimiter": self.delimiter}
+        if self.labels:
+            d["labels"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DatasetSpec:
@@ -102,5 +112,5 @@ class DatasetSpec:
 
         :raises ConfigError: a field of the wrong type or value.
         """
-        known = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
+        known = ("source", "target", "standardize", "test_size", "split_seed", "delimiter", "labels")
         return cls(**{k: d[k] for k in known if k in d and d[k] is not None or k == "source"})

@@ -196,9 +196,10 @@ def environment_differences(base: RunMetadata, new: RunMetadata, base_records: S
                             new_records: Sequence[TrialRecord] = ()) -> list[tuple[str, str, str]]:
     """What differs between the two runs' environments: ``(field, BASE's, NEW's)`` for each of
     nnbench, numpy, scipy, pluggy and Python versions, the platform, CPU and cores, the BLAS
-    libraries (version, SIMD kernels, threads), the BLAS threads per trial, the executor, every
-    field of the metadata this nnbench does not know (such as plugin versions, when recorded),
-    and the trials' budgets and target costs. Values are text; equal fields are left out."""
+    libraries (version, SIMD kernels, threads), the BLAS threads per trial, the executor, each
+    plugin's distribution and version and each trainer library's version
+    (:meth:`RunMetadata.versions`, when recorded), every field of the metadata this nnbench does
+    not know, and the trials' budgets and target costs. Values are text; equal fields are left out."""
     pairs: list[tuple[str, Any, Any]] = [
         ("nnbench", base.nnbench, new.nnbench), ("numpy", base.numpy, new.numpy), ("scipy", base.scipy, new.scipy),
         ("pluggy", base.pluggy, new.pluggy), ("python", base.python, new.python),
@@ -206,6 +207,9 @@ def environment_differences(base: RunMetadata, new: RunMetadata, base_records: S
         ("cores", base.cpu_count, new.cpu_count), ("BLAS", _blas(base), _blas(new)),
         ("BLAS threads per trial", base.blas_threads_per_trial, new.blas_threads_per_trial),
         ("executor", base.executor, new.executor)]
+    versions = base.versions(), new.versions()
+    for key in dict.fromkeys([*versions[0], *versions[1]]):  # plugins and libraries, when recorded
+        pairs.append((key, versions[0].get(key), versions[1].get(key)))
     for key in sorted(set(base.extra) | set(new.extra)):
         pairs.append((key, json.dumps(base.extra.get(key), sort_keys=True), json.dumps(new.extra.get(key), sort_keys=True)))
     pairs += [("budget", _budgets(base_records), _budgets(new_records)),

@@ -193,13 +193,10 @@ def tuning_blocks(tunings: Sequence[M.Tuning], records: Sequence[TrialRecord], w
 
 
 def _classification(records: Sequence[TrialRecord]) -> bool:
-    """Whether ``records`` (one problem's) are of a classification problem: the record says so
-    (``task``, ``classes``: fields of the classification records, read with defaults so older
-    records work), or its fits have an accuracy."""
-    for r in records:
-        if getattr(r, "task", None) == "classification" or getattr(r, "classes", None):
-            return True
-    return any(f is not None and f.accuracy is not None for r in records for f in (r.train, r.test))
+    """Whether ``records`` (one problem's) are of a classification problem: their ``task``
+    (decided by the loss, :func:`nnbench.contract.problems.task_of`; older files' records get
+    it from their loss when read), as the text tables decide (:func:`nnbench.reporting.tables.tables`)."""
+    return any(r.task == "classification" for r in records)
 
 
 def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: dict, targets: list[M.Target],

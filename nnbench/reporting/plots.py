@@ -440,8 +440,8 @@ def _data_for(record: TrialRecord) -> tuple[Any, Any]:
 
 def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> Any:
     """Predictions against targets for one trial at its best weights (training data, and
-    the test split if there is one), with Pearson r (``record.train.pearson_r``)
-    and the identity line. The network is rebuilt from the record
+    the test split if there is one), with Pearson r (``record.train.pearson_r``; on a
+    classification task the class accuracy, ``record.train.accuracy``) and the identity line. The network is rebuilt from the record
     (:meth:`nnbench.core.network.NetworkSpec.build`), the data from its dataset description.
 
     :param problem: the problem's display name (a :class:`~nnbench.reporting.measures.Run`'s
@@ -468,6 +468,8 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
         fit = getattr(record, name)
         r = fit.pearson_r if fit is not None else None
         label = f"{name} ({y.size} samples), r = {r:.4f}" if r is not None else f"{name}, r undefined"
+        if record.task == "classification" and fit is not None and fit.accuracy is not None:
+            label = f"{name} ({len(data.y)} samples), acc = {fit.accuracy:.4f}"  # class accuracy, as the tables
         ax.scatter(y, p, s=18 if y.size > 50 else 40, marker=marker, alpha=0.6, color=colour, label=label)
         lo, hi = min(lo, y.min(), p.min()), max(hi, y.max(), p.max())
     pad = 0.05 * (hi - lo or 1.0)

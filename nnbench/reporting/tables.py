@@ -56,7 +56,8 @@ def summarize(records: Sequence[TrialRecord]) -> list[dict]:
     of the trials that ran whose optimizer reported success), ``reached`` (share that
     reached the target, or ``None`` without one), ``best_cost`` (median of the lowest cost
     evaluated), ``pearson_r`` (median, training data), ``test_r`` (median on the test
-    split, or ``None``), ``wall_s`` (median seconds), ``evals`` (median evaluations),
+    split, or ``None``), ``accuracy`` and ``test_accuracy`` (median class accuracy on a
+    classification problem, else ``None``), ``wall_s`` (median seconds), ``evals`` (median evaluations),
     ``calls`` (median other calls by kind, e.g. ``"hessp 210"``), ``note`` (why trials were
     skipped, failed or timed out, or, when no run converged before its budget, the
     optimizer's most common message).
@@ -107,6 +108,8 @@ def _row(problem: tuple[str, str], st: Standing) -> dict:
         "best_cost": st.median_cost,
         "pearson_r": median(r.train.pearson_r for r in ran if r.train is not None),
         "test_r": median(r.test.pearson_r for r in ran if r.test is not None),
+        "accuracy": median(r.train.accuracy for r in ran if r.train is not None),
+        "test_accuracy": median(r.test.accuracy for r in ran if r.test is not None),
         "wall_s": median(r.wall_time_s for r in ran),
         "evals": st.median_evals,
         "calls": ", ".join(calls),
@@ -116,7 +119,7 @@ def _row(problem: tuple[str, str], st: Standing) -> dict:
 
 def trial_rows(records: Sequence[TrialRecord]) -> list[dict]:
     """One row per trial: dataset, network, trainer, seed, status, success, best cost,
-    Pearson r (train, test), evaluations, wall seconds, stop reason, message; ordered by
+    Pearson r (train, test), class accuracy (train, test; ``None`` on regression), evaluations, wall seconds, stop reason, message; ordered by
     problem (first seen), trainer (ranked within the problem) and seed, whatever order the
     trials finished in."""
     return [row for _, row in _trials(records)]
@@ -136,6 +139,8 @@ def _trials(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]
                 "seed": r.seed, "status": r.status, "success": r.success,
                 "best_cost": r.best_cost, "pearson_r": r.train.pearson_r if r.train else None,
                 "test_r": r.test.pearson_r if r.test else None,
+                "accuracy": r.train.accuracy if r.train else None,
+                "test_accuracy": r.test.accuracy if r.test else None,
                 "evals": r.evaluations, "wall_s": r.wall_time_s,
                 "stop": r.stop, "message": (r.error or r.message or "")[:120],
             }))
@@ -149,7 +154,7 @@ def _fmt(v: Any, col: str) -> Any:
         return "yes" if v else "no"
     if col in ("converged", "reached") and isinstance(v, float):
         return f"{100 * v:.0f}%"
-    if col in ("pearson_r", "test_r") and isinstance(v, float):
+    if col in ("pearson_r", "test_r", "accuracy", "test_accuracy") and isinstance(v, float):
         return f"{v:.4f}"
     if isinstance(v, float):
         return f"{v:.4g}" if col != "evals" else f"{v:g}"
@@ -158,15 +163,20 @@ def _fmt(v: Any, col: str) -> Any:
 
 _HEADERS = {"trainer": "trainer", "family": "family", "runs": "runs", "failed": "failed", "timed_out": "time limit",
             "skipped": "skipped", "converged": "converged", "reached": "target",
-            "best_cost": "best cost", "pearson_r": "r", "test_r": "test r", "wall_s": "wall s",
+            "best_cost": "best cost", "pearson_r": "r", "test_r": "test r", "accuracy": "acc",
+            "test_accuracy": "test acc", "wall_s": "wall s",
             "evals": "evals", "calls": "other calls", "note": "note", "seed": "seed",
             "status": "status", "success": "success", "stop": "stop", "message": "message",
             "dataset": "dataset", "network": "network", "weights": "weights"}
 
 
+#: What a classification problem shows in place of the regression columns.
+_ACCURACY = {"pearson_r": "accuracy", "test_r": "test_accuracy"}
+
+
 def _visible(rows: list[dict], cols: list[str]) -> list[str]:
     """Drop optional columns that are empty in every row."""
-    optional = {"reached", "test_r", "calls", "note", "stop", "timed_out"}
+    optional = {"reached", "test_r", "test_accuracy", "calls", "note", "stop", "timed_out"}
     # a target column stays when every run missed the target: 0% is the answer asked for
     return [c for c in cols if c not in optional or any(r.get(c) not in (None, "", 0) for r in rows)
             or (c == "reached" and any(r.get(c) is not None for r in rows))]
@@ -175,7 +185,8 @@ def _visible(rows: list[dict], cols: list[str]) -> list[str]:
 def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tuple[str, list[str], list[list[str]]]]:
     """The text tables of ``records``, one per problem: ``(title, headers, rows)``, cells
     formatted for display (strings, or ints for counts; ``"-"`` for a missing value), empty
-    optional columns dropped.
+    optional columns dropped. A classification problem (the records' ``task``) shows class
+    accuracy (``acc``, ``test acc``) where a regression shows Pearson r (``r``, ``test r``).
 
     :param per_trial: one row per trial instead of the summary per trainer.
 
@@ -190,8 +201,9 @@ def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tupl
     out = []
     for problem, (ds, net) in problem_labels(records).items():
         sub = [row for p, row in rows if p == problem]
-        show = _visible(sub, cols)
         first = next((r for r in records if r.problem == problem), None)
+        classification = first is not None and first.task == "classification"
+        show = _visible(sub, [_ACCURACY.get(c, c) for c in cols] if classification else cols)
         weights = first.n_params if first is not None else None
         target = (f" | target {TargetSpec(first.target_metric, first.target).label}"
                   if first is not None and first.target is not None else "")

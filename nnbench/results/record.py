@@ -13,9 +13,15 @@ Schema versions (:data:`SCHEMA_VERSION`):
 * 1 -- nnbench 0.1: untyped records with ``network_spec``, ``options_pairs``, and a
   ``dataset`` without its delimiter. Still read: those fields are derived again.
 * 2 -- typed, validated on reading; ``final_cost`` was the cost the trainer *claimed*.
-* 3 -- this layout: ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
+* 3 -- ``final_cost`` is nnbench's own evaluation at the returned ``x`` and the
   trainer's claim is ``claimed["fun"]``; ``data_id`` (added). A schema-2 line is read with its
   ``final_cost`` moved to ``claimed["fun"]`` and ``final_cost`` unknown (``None``).
+* 4 -- this layout: ``train``/``test`` ``accuracy`` is the *class* accuracy of a
+  classification task (argmax, or one sigmoid output above 0.5), ``None`` on regression;
+  ``task`` and ``classes`` (added). Before, it was the share of output values on the right
+  side of 0.5 for a sigmoid output: an older line keeps it when the network has one output
+  (where the two agree) and reads ``None`` otherwise; its ``task`` is decided by its loss
+  (:func:`nnbench.contract.problems.task_of`), its ``classes`` unknown (``None``).
 
 Reading checks every field it knows: a missing required field (:data:`REQUIRED`) or a field
 of the wrong type is ``FILE, line N: ...`` (a :class:`~nnbench.errors.ResultsError`); fields
@@ -26,12 +32,13 @@ lack it; a field whose *meaning* changes bumps the schema.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -39,7 +46,7 @@ import numpy as np
 from nnbench.datasets import DatasetSpec
 from nnbench.errors import ConfigError
 from nnbench.contract.instrument import CALL_KINDS, EVALUATION_KINDS
-from nnbench.contract.problems import TARGET_METRICS
+from nnbench.contract.problems import TARGET_METRICS, TASKS, task_of
 from nnbench.core.fit import Fit
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.trainer import Budget
@@ -50,7 +57,7 @@ __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_K
            "jsonable"]
 
 #: The layout version written in the metadata line.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
@@ -105,7 +112,7 @@ def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping
     :returns: a string, equal for a planned trial and the record it produced, however the
         record was written and read back (tuples and lists compare equal).
     """
-    key: list[Any] = [data_id, jsonable(asdict(network)), trainer.lower(),
+    key: list[Any] = [data_id, jsonable(network.identity()), trainer.lower(),
                       sorted(jsonable(dict(options)).items()), int(seed)]
     if (variant or trainer) != trainer or phase != "evaluation":
         key += [variant or trainer, phase]
@@ -228,6 +235,18 @@ def _phase(v: Any) -> str:
     return str(v)
 
 
+def _task(v: Any) -> str:
+    if v not in TASKS:
+        raise FieldError(f"must be one of {', '.join(map(repr, TASKS))}, got {v!r}")
+    return str(v)
+
+
+def _classes(v: Any) -> tuple[str, ...] | None:
+    if v is None:
+        return None
+    return tuple(_lines(v))
+
+
 def _table(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise FieldError(f"must be an object, got {v!r}")
@@ -339,7 +358,10 @@ class TrialRecord(FieldMapping):
     belongs to: the trainer and its non-default options, ``adam[learning_rate=0.1]``, by
     :func:`nnbench.contract.variants.variant_name`, or a tuned configuration ``adam[tuned]``;
     the trainer's name in files written before variants), ``phase`` (:data:`PHASES`:
-    ``"tuning"`` or ``"evaluation"``, the latter in files written before tuning).
+    ``"tuning"`` or ``"evaluation"``, the latter in files written before tuning), ``task``
+    (``"regression"`` or ``"classification"``, decided by the loss:
+    :func:`nnbench.contract.problems.task_of`; it decides the measures), ``classes`` (the
+    class names of a classification dataset, in the order of the outputs, or ``None``).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -352,8 +374,9 @@ class TrialRecord(FieldMapping):
     ``(n_params,)``); ``counts`` (calls by kind, :data:`CALL_KINDS`) and ``evaluations``
     (:data:`EVALUATION_KINDS` calls); ``work`` (forward-pass equivalents of every call,
     :data:`nnbench.contract.instrument.WORK`; ``None`` when unknown); ``wall_time_s`` and ``cpu_time_s`` (seconds);
-    ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``; ``test`` is
-    ``None`` without a split); ``reached_target``, ``evals_to_target``,
+    ``train`` and ``test`` (:class:`~nnbench.core.fit.Fit` at ``best_x``: Pearson r, R^2 and
+    MSE, and on a classification task the class accuracy; ``test`` is ``None`` without a
+    split); ``reached_target``, ``evals_to_target``,
     ``time_to_target_s``; ``history`` (``(evaluations, seconds, best cost, work)`` at every
     improvement of the best-so-far cost); ``error`` and ``traceback`` (a failed trial's
     exception); ``warnings`` (distinct warnings raised during the trial, and exceptions that
@@ -380,6 +403,8 @@ class TrialRecord(FieldMapping):
     problem_name: str | None = _f(_opt_text)
     variant: str = _f(_text, "")
     phase: str = _f(_phase, "evaluation")
+    task: str = _f(_task, "regression")
+    classes: tuple[str, ...] | None = _f(_classes)
     status: str = _f(_status, "ok")
     success: bool = _f(_flag, False)
     optimizer_status: int | None = _f(_opt_int)
@@ -496,10 +521,34 @@ class TrialRecord(FieldMapping):
             claim = values.pop("final_cost", None)
             if claim is not None or values.get("claimed") is not None:
                 values["claimed"] = {**(values.get("claimed") or {}), "fun": claim}
+        if "task" not in obj:
+            values["task"] = task_of(values["network"].loss)
+        if schema < 4:  # its accuracy was per output value: the class accuracy only for one output
+            for name in ("train", "test"):
+                fit = values.get(name)
+                if fit is not None and fit.accuracy is not None and (
+                        values["task"] != "classification" or values["sizes"][-1] != 1):
+                    values[name] = dataclasses.replace(fit, accuracy=None)
         return cls(**values)
 
 
 # -- the run metadata -------------------------------------------------------------------------
+
+def _plugin_list(v: Any) -> list[dict[str, str | None]]:
+    """``[{"name", "distribution", "version"}, ...]``: ``name`` a string, the others strings or null."""
+    if not isinstance(v, list):
+        raise FieldError(f"must be a list of plugins, got {v!r}")
+    out = []
+    for i, p in enumerate(v):
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            raise FieldError(f"entry {i} must be an object with a 'name', got {p!r}")
+        try:
+            out.append({"name": p["name"], "distribution": _opt_text(p.get("distribution")),
+                        "version": _opt_text(p.get("version"))})
+        except FieldError as exc:
+            raise FieldError(f"entry {i}: {exc}") from None
+    return out
+
 
 @dataclass(eq=False)
 class RunMetadata(FieldMapping):
@@ -511,10 +560,26 @@ class RunMetadata(FieldMapping):
     :param blas: per BLAS library (threadpoolctl): ``internal_api``, ``version``,
         ``num_threads``, ``threading_layer``, ``architecture``, ``filepath``.
     :param blas_threads_per_trial: BLAS threads each trial was pinned to (``None``: not pinned).
-    :param command: the command line (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
+    :param command: the command line as one string (or ``"nnbench.run"``); :param started: ISO-8601 UTC.
     :param executor: how the trials ran (``"process x2"``); :param suite_file: its path or ``None``.
     :param suite, suite_version: the named suite that ran (``nnbench run --suite uci``) and its
         version (:class:`~nnbench.contract.problems.SuiteSpec`), or ``None``.
+    :param argv: the arguments of ``nnbench`` that describe the run, as a list (``["run",
+        "--dataset", "tutorial", ...]``), what ``nnbench run --rerun`` parses again; for a rerun,
+        those of the run it repeats (``command`` is what was typed). ``None`` for
+        :func:`nnbench.run` and in files of nnbench before it was recorded.
+    :param plugins: every registered plugin, in registration order, as ``{"name", "distribution",
+        "version"}`` (:class:`~nnbench.contract.plugins.PluginInfo`: the built-ins are
+        nnbench's; ``distribution`` ``None`` for a ``-p`` module no distribution installed,
+        ``version`` ``None`` when unknown); empty in files before it was recorded.
+    :param libraries: the optimizer libraries the run's planned trainers come from
+        (:attr:`~nnbench.contract.trainer.Trainer.library`), distribution name to installed
+        version (``None`` when unknown), sorted by name: ``{"scipy": "1.17.1", "torch":
+        "2.13.0+cpu"}``. Only the selected trainers' libraries: one whose trainers did not run
+        cannot change the results. Empty in files before it was recorded.
+    :param suite_text: the suite file's content (UTF-8 text) when one was given, else ``None``
+        (``--rerun`` reads this, not the file at ``suite_file``, which may have changed).
+    :param rerun_of: for a run made by ``nnbench run --rerun FILE``, that file, else ``None``.
     :param extra: fields this nnbench does not know (kept, not interpreted).
     """
 
@@ -535,6 +600,11 @@ class RunMetadata(FieldMapping):
     suite_file: str | None = None
     suite: str | None = None
     suite_version: str | None = None
+    argv: list[str] | None = None
+    plugins: list[dict[str, str | None]] = field(default_factory=list)
+    libraries: dict[str, str | None] = field(default_factory=dict)
+    suite_text: str | None = None
+    rerun_of: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def machine(self) -> dict[str, Any] | None:
@@ -552,6 +622,24 @@ class RunMetadata(FieldMapping):
         return {"cpu": self.cpu, "cpu_count": self.cpu_count,
                 "simd": sorted({str(b.get("architecture")) for b in self.blas}),
                 "blas_threads_per_trial": self.blas_threads_per_trial, "executor": self.executor}
+
+    @property
+    def plugin_names(self) -> list[str]:
+        """The names of the recorded :attr:`plugins`, in registration order."""
+        return [p["name"] or "" for p in self.plugins]
+
+    def versions(self) -> dict[str, str | None]:
+        """The recorded plugins and libraries with their versions, as ``nnbench run --rerun`` and
+        ``nnbench compare`` name and compare them: ``{"plugin NAME": "DISTRIBUTION VERSION",
+        "library NAME": "VERSION"}``, plugins in registration order, then libraries by name; an
+        unknown part is left out of a plugin's text (``"(version unknown)"`` when both are), and a
+        library that is not installed is ``None``."""
+        out: dict[str, str | None] = {}
+        for p in self.plugins:
+            out[f"plugin {p['name']}"] = " ".join(x for x in (p["distribution"], p["version"]) if x) or "(version unknown)"
+        for name, version in self.libraries.items():
+            out[f"library {name}"] = version
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready metadata line, ``"kind": "metadata"`` first."""
@@ -579,6 +667,12 @@ class RunMetadata(FieldMapping):
                     if not isinstance(v, list) or not all(isinstance(b, dict) for b in v):
                         raise FieldError(f"must be a list of objects, got {v!r}")
                     values[name] = v
+                elif name == "argv":
+                    values[name] = None if v is None else _lines(v)
+                elif name == "plugins":
+                    values[name] = _plugin_list(v)
+                elif name == "libraries":
+                    values[name] = {str(k): _opt_text(x) for k, x in _table(v).items()}
                 else:
                     values[name] = _opt_text(v)
             except FieldError as exc:

@@ -27,11 +27,11 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 try:
     import fcntl
@@ -43,7 +43,11 @@ import numpy as np
 from nnbench.errors import ResultsError, unreadable
 from nnbench.results.record import SCHEMA_VERSION, FieldError, RunMetadata, TrialRecord, jsonable
 
-__all__ = ["SCHEMA_VERSION", "run_metadata", "ResultsWriter", "ResultsLock", "ResultsWriteError", "read_results",
+if TYPE_CHECKING:
+    from nnbench.contract.plugins import Registry
+    from nnbench.contract.trainer import Trainer
+
+__all__ = ["SCHEMA_VERSION", "run_metadata", "installed_version", "plugin_versions", "library_versions", "ResultsWriter", "ResultsLock", "ResultsWriteError", "read_results",
            "read_many", "new_results_file", "DEFAULT_DIRECTORY", "write_atomically", "check_output", "same_file",
            "deduplicate", "Deduplicated", "jsonable", "ResultsWarning"]
 
@@ -55,11 +59,30 @@ class ResultsWarning(UserWarning):
     """A results file had a damaged last line (a run killed while writing), which was skipped."""
 
 
-def _version(dist: str) -> str | None:
+def installed_version(dist: str) -> str | None:
+    """The installed version of the distribution ``dist`` (``importlib.metadata.version``), or
+    ``None`` when it is not installed: the one lookup of every library version the metadata
+    records and ``nnbench run --rerun`` compares."""
     try:
         return version(dist)
     except PackageNotFoundError:
         return None
+
+
+def plugin_versions(registry: Registry) -> list[dict[str, str | None]]:
+    """Every plugin of ``registry`` as :attr:`RunMetadata.plugins` records it: ``{"name",
+    "distribution", "version"}`` in registration order (empty strings made ``None``)."""
+    return [{"name": p.name, "distribution": p.distribution or None, "version": p.version or None}
+            for p in registry.plugin_info()]
+
+
+def library_versions(trainers: Iterable[Trainer]) -> dict[str, str | None]:
+    """The optimizer libraries ``trainers`` come from, as :attr:`RunMetadata.libraries` records
+    them: each :attr:`Trainer.library <nnbench.contract.trainer.Trainer.library>` (``"torch
+    2.13.0+cpu"``; empty for nnbench's own trainers) names a distribution, whose version is
+    :func:`installed_version`, sorted by name."""
+    names = {t.library.split(" ", 1)[0] for t in trainers if t.library}
+    return {name: installed_version(name) for name in sorted(names)}
 
 
 def _cpu() -> str:
@@ -75,13 +98,20 @@ def _cpu() -> str:
 
 def run_metadata(command: str | None = None, blas_threads: int | None = 1, executor: str | None = None,
                  suite_file: str | None = None, suite: str | None = None,
-                 suite_version: str | None = None) -> RunMetadata:
-    """The metadata of a run starting now: versions, BLAS libraries and threads, CPU, platform.
+                 suite_version: str | None = None, *, registry: Registry | None = None,
+                 trainers: Iterable[Trainer] = (), argv: Sequence[str] | None = None,
+                 suite_text: str | None = None, rerun_of: str | None = None) -> RunMetadata:
+    """The metadata of a run starting now: versions, plugins and libraries, BLAS libraries and
+    threads, CPU, platform, and what describes the run (:class:`RunMetadata`).
 
     :param command: the command line or suite that made the run.
     :param blas_threads: BLAS threads per trial (``None``: left at the library default).
     :param executor: how the trials run (``"process x2"``); :param suite_file: its path.
     :param suite, suite_version: the named suite that runs, and its version, or ``None``.
+    :param registry: the run's plugins (:func:`plugin_versions`; ``None``: none recorded).
+    :param trainers: the planned trainers, whose libraries are recorded (:func:`library_versions`).
+    :param argv: the command's arguments that describe the run; :param suite_text: the suite
+        file's content; :param rerun_of: the results file a ``--rerun`` repeats.
     """
     from threadpoolctl import threadpool_info
 
@@ -89,11 +119,15 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
                                       "architecture", "filepath")}
             for info in threadpool_info() if info.get("user_api") == "blas"]
     return RunMetadata(
-        nnbench=_version("nnbench"), numpy=np.__version__, scipy=_version("scipy"), pluggy=_version("pluggy"),
+        nnbench=installed_version("nnbench"), numpy=np.__version__, scipy=installed_version("scipy"),
+        pluggy=installed_version("pluggy"),
         python=sys.version.split()[0], platform=platform.platform(), cpu=_cpu(), cpu_count=os.cpu_count(),
         blas=jsonable(blas), blas_threads_per_trial=blas_threads, command=command,
         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), executor=executor,
-        suite_file=suite_file, suite=suite, suite_version=suite_version)
+        suite_file=suite_file, suite=suite, suite_version=suite_version,
+        argv=None if argv is None else list(argv),
+        plugins=plugin_versions(registry) if registry is not None else [],
+        libraries=library_versions(trainers), suite_text=suite_text, rerun_of=rerun_of)
 
 
 class ResultsLockedError(ResultsError):

@@ -20,7 +20,7 @@ then problem, seed, variant; the tuned configurations after their tuning trials.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -29,6 +29,7 @@ from nnbench.datasets import DatasetSpec
 from nnbench.errors import ConfigError, did_you_mean
 from nnbench.running.executors import SerialExecutor
 from nnbench.running.trial import TrialSpec, build_objective
+from nnbench.core.losses import get_loss
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, resolve, settings_from_mapping
 from nnbench.contract.variants import SweepSetting, Variant, resolve_sweeps, settings_from_sweeps, tuned_name, \
@@ -41,8 +42,8 @@ from nnbench.results.store import ResultsWriter
 from nnbench.contract.trainer import Budget, Trainer
 from nnbench.validation import Constraint, Interval, check, strings
 
-__all__ = ["Suite", "Problem", "Plan", "make_plan", "run", "check_seeds", "put_over", "SUITE_CONSTRAINTS",
-           "MAX_SEEDS"]
+__all__ = ["Suite", "Problem", "Plan", "make_plan", "run", "check_seeds", "put_over", "read_as_labels",
+           "SUITE_CONSTRAINTS", "MAX_SEEDS"]
 
 #: The most seeds a suite may have (a plan of more is a mistake, not a benchmark).
 MAX_SEEDS = 10**6
@@ -225,6 +226,20 @@ class Suite:
             else:
                 out.append(_Pair(*p))
         return out
+
+
+def read_as_labels(dataset: DatasetSpec, network: NetworkSpec, catalog: Any) -> DatasetSpec:
+    """``dataset`` as ``network`` reads it: a CSV's one target column as class labels
+    (:attr:`DatasetSpec.labels`) when the loss takes labels (``cross_entropy``,
+    :attr:`nnbench.core.losses.Loss.labels`); otherwise, and for a registered dataset (its own
+    classes) or several target columns (one-hot already), unchanged.
+
+    :param catalog: the :class:`~nnbench.datasets.Catalog` that tells a CSV path from a name.
+    """
+    if (dataset.labels or not get_loss(network.loss).labels or catalog.parse(dataset.source).name is not None
+            or (dataset.target is not None and len(dataset.target) != 1)):
+        return dataset
+    return replace(dataset, labels=True)
 
 
 def put_over(problems: Iterable[Any], budget: Mapping[str, Any], target: float | None = None) -> list[Any]:
@@ -464,6 +479,7 @@ def make_plan(suite: Suite, registry: Registry | None = None,
     for given in suite.resolved(lambda name: registry.problem(name, where.get("problems", "Suite.problems"))):
         d, n = given.dataset, given.network
         catalog.check_source(d.source, where.get("datasets", "dataset"))
+        d = read_as_labels(d, n, catalog)
         objective, _ = build_objective(d, n, catalog)
         target = given.target or (None if suite.target is None else TargetSpec("cost", suite.target))
         problems.append(Problem(d, n, objective.n_params, objective.X.shape[0], catalog.identity(d),

@@ -32,11 +32,13 @@ The format (every key optional; ``examples/suite.toml`` is a documented example)
     delimiter = ","
 
     [networks.small]
-    hidden = [2]                                    # hidden sizes; [] is a linear model
+    hidden = [2]                                    # hidden sizes; [] (or 0) is a linear model
     activation = "sigmoid"                          # sigmoid, tanh, relu
-    output_activation = "identity"                  # identity or sigmoid
-    loss = "sse"                                    # sse, mse, half_mse, bce
+    output_activation = "identity"                  # identity, sigmoid or softmax (default:
+                                                    # the loss's own, softmax for cross_entropy)
+    loss = "sse"                                    # sse, mse, half_mse, bce, cross_entropy
     bias = true
+    l2 = 0.0                                        # alpha/2 ||W||^2 on the weights, not biases
 
     [[problems]]                                    # optional: these pairs instead of
     dataset = "tutorial"                            # every dataset with every network
@@ -84,7 +86,7 @@ _TOP = ("trainers", "exclude", "seeds", "target_cost", "blas_threads", "plugins"
 _BUDGET = {"max_evals": "max_evals", "time_limit": "max_seconds"}  # file key -> Budget field
 _EXECUTOR = ("kind", "jobs", "scheduler")
 _DATASET = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
-_NETWORK = ("hidden", "activation", "output_activation", "loss", "bias")
+_NETWORK = ("hidden", "activation", "output_activation", "loss", "bias", "l2")
 _PROBLEM = ("problem", "dataset", "network")
 
 
@@ -104,6 +106,8 @@ class SuiteFile:
     :param jobs: worker processes or ``None``.
     :param scheduler: a Dask scheduler address or ``None``.
     :param out: the results file (resolved against the suite file's folder) or ``None``.
+    :param text: the file's content as read (recorded in the results' metadata,
+        :attr:`nnbench.results.record.RunMetadata.suite_text`).
     """
 
     path: Path
@@ -115,6 +119,7 @@ class SuiteFile:
     jobs: int | None = None
     scheduler: str | None = None
     out: Path | None = None
+    text: str = ""
 
     @property
     def suite(self) -> Suite:
@@ -236,13 +241,13 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    """``(text, TOML data)`` of a suite file.
+def _read(path: Path, text: str | None = None) -> tuple[str, dict[str, Any]]:
+    """``(text, TOML data)`` of a suite file (``text``: its content as given, the file is not read).
 
     :raises ConfigError: missing, unreadable, not UTF-8, or not valid TOML (tomllib's line and column).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, "suite file")) from None
     try:
@@ -251,22 +256,27 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def suite_file_plugins(path: str | os.PathLike[str]) -> tuple[str, ...]:
+def suite_file_plugins(path: str | os.PathLike[str], text: str | None = None) -> tuple[str, ...]:
     """The plugin modules a suite file names (its ``plugins`` key), to load before reading it.
 
+    :param text: the file's content, when given instead of read from ``path``.
     :raises ConfigError: as :func:`load_suite_file` for the file and for that key.
     """
     path = Path(path)
-    text, data = _read(path)
+    text, data = _read(path, text)
     if "plugins" not in data:
         return ()
     return tuple(_Reader(path, text).strings(data["plugins"], ("plugins",)))
 
 
-def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None) -> SuiteFile:
+def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = None,
+                    text: str | None = None) -> SuiteFile:
     """Read and check a suite file.
 
     :param path: the TOML file.
+    :param text: its content, when given instead of read from ``path`` (``nnbench run --rerun``
+        passes the recorded content); ``path`` still names it in errors, and relative paths
+        in it are still resolved against ``path``'s folder.
     :param registry: the :class:`nnbench.contract.plugins.Registry` to check trainer names, option
         names and values, and dataset names against (so their errors name the line too);
         default: the built-ins, entry points and the file's own ``plugins``.
@@ -275,13 +285,13 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
         and column), or has an unknown key or a bad value (the key and its line).
     """
     path = Path(path)
-    text, data = _read(path)
+    text, data = _read(path, text)
     if registry is None:
-        registry = registry_for(suite_file_plugins(path))
+        registry = registry_for(suite_file_plugins(path, text))
     r = _Reader(path, text)
     r.table(data, (), _TOP)
     base = path.parent
-    sf = SuiteFile(path=path)
+    sf = SuiteFile(path=path, text=text)
     f = sf.fields
 
     for key in ("trainers", "exclude"):

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from nnbench.datasets import Catalog, Dataset, DatasetSpec
-from nnbench.errors import BudgetExhausted, ConfigError
+from nnbench.errors import BudgetExhausted, ConfigError, DatasetError
+from nnbench.core.losses import LOSSES, get_loss
 from nnbench.contract.instrument import CALL_KINDS, InstrumentedObjective
 from nnbench.core.fit import Fit, fit_metrics
 from nnbench.core.network import NetworkSpec
@@ -36,7 +37,7 @@ from nnbench.core.objective import Objective
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord, spec_identity, trial_key
 from nnbench.running.capture import captured_stdout, quiet_threads
-from nnbench.contract.problems import TargetSpec
+from nnbench.contract.problems import TargetSpec, task_of
 from nnbench.contract.trainer import Budget, Trainer, TrainResult
 
 __all__ = ["TrialSpec", "PreparedTrial", "prepare_trial", "execute_trial", "run_trial", "lost_trial_record",
@@ -117,11 +118,18 @@ def _physical_memory() -> int:
 def build_objective(dataset: DatasetSpec, network: NetworkSpec, catalog: Catalog) -> tuple[Objective, Dataset | None]:
     """``(objective on the training data, test dataset or None)`` for a problem.
 
-    :raises DatasetError: the data cannot be loaded.
+    :raises DatasetError: the data cannot be loaded (a non-number in a CSV's target column,
+        under a loss that does not read class labels, says which loss does).
     :raises ConfigError: a network whose weights and buffers (about ``8 (4 n_params +
         4 n_samples * sum(layer widths))`` bytes) would not fit in half the physical memory.
     """
-    train, test = catalog.prepare(dataset)
+    try:
+        train, test = catalog.prepare(dataset)
+    except DatasetError as exc:
+        if not exc.target_not_number or get_loss(network.loss).labels:
+            raise
+        labelled = ", ".join(name for name, loss in LOSSES.items() if loss.labels)
+        raise DatasetError(f"{exc} (class labels in the target column are read with the loss {labelled})") from None
     sizes = network.sizes(train.n_features, train.n_outputs)
     n_params = sum(a * b + (b if network.bias else 0) for a, b in zip(sizes[:-1], sizes[1:]))
     need = 8 * (4 * n_params + 4 * train.n_samples * sum(sizes[1:]))
@@ -130,14 +138,15 @@ def build_objective(dataset: DatasetSpec, network: NetworkSpec, catalog: Catalog
         hidden = ",".join(map(str, network.hidden))
         raise ConfigError(f"--hidden {hidden}: a network of {n_params} weights on {train.n_samples} samples needs "
                           f"about {need / 2**30:.1f} GiB per trial; this machine has {have / 2**30:.1f} GiB")
-    return Objective(network.build(train.n_features, train.n_outputs), train, network.loss), test
+    return Objective(network.build(train.n_features, train.n_outputs), train, network.loss, network.l2), test
 
 
 def _fit(objective: Objective, x: np.ndarray | None, data: Dataset | None) -> Fit | None:
+    """The fit at ``x`` on ``data``: class accuracy besides r, R^2 and MSE on a classification task."""
     if x is None or data is None:
         return None
     pred = objective.predict(x, data.X)
-    return fit_metrics(data.y, pred, classifier=objective.network.output_activation.name == "sigmoid")
+    return fit_metrics(data.y, pred, classifier=task_of(objective.loss.name) == "classification")
 
 
 class _ReportingObjective(InstrumentedObjective):
@@ -164,7 +173,9 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
-        problem_name=spec.problem, variant=spec.variant or trainer.name, phase=spec.phase, initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
+        problem_name=spec.problem, variant=spec.variant or trainer.name, phase=spec.phase,
+        task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
+        initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
 def _warning_lines(caught: Sequence[warnings.WarningMessage], most: int = 5) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbench.adapter import Outcome, Tracked
+from nnbench.adapter import Outcome, Tracked, library_version
 from nnbench.errors import BudgetExhausted, ConfigError
 from nnbench.trainer import Budget, Trainer, TrainResult
 
@@ -31,6 +31,9 @@ from nnbench.trainer import Budget, Trainer, TrainResult
 NOT_OPTIONS = frozenset({"fun", "func", "x0", "args", "kwargs", "jac", "hess", "hessp", "callback", "bounds",
                          "constraints", "method", "minimizer_kwargs", "options", "take_step", "accept_test",
                          "rng", "seed", "workers", "vectorized", "integrality", "jac_sparsity", "tr_options"})
+
+#: ``"scipy <version>"``: the library every trainer of this plugin comes from.
+LIBRARY = library_version("scipy")
 
 #: Every trainer this plugin declares, by name (filled by :func:`declare`).
 DECLARED: dict[str, Trainer] = {}
@@ -109,6 +112,7 @@ def declare(name: str, family: str, solve: Solve, summary: str, options: Mapping
             **declaration: Any) -> Trainer:
     """Build the :class:`~nnbench.trainer.Trainer` ``name`` (its options probed before a
     run) and record it in :data:`DECLARED`."""
+    declaration.setdefault("library", LIBRARY)
     trainer = Trainer(name=name, family=family, train=Train(name, solve), summary=summary, options=dict(options),
                       probe_options=True, **declaration)
     DECLARED[name] = trainer
