@@ -150,7 +150,9 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
     """A worker process: for each ``(index, spec)`` received on ``conn``, prepare the trial
     (plugins, the trainer's set-up, data, objective: :func:`~nnbench.running.trial.prepare_trial`),
     send ``("start", index)`` just before the trainer is called (the parent starts the trial's
-    deadline then), and send ``("done", index, record)``; a set-up that raises sends
+    deadline then), ``("returned", index)`` when it has returned (nnbench's own evaluation of
+    its weights is not the trainer's time: the deadline ends there), and send
+    ``("done", index, record)``; a set-up that raises sends
     ``("error", index, text)``. Stop on ``None`` or when the parent (pid ``parent``) is gone.
 
     Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
@@ -184,7 +186,8 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
                 conn.send(("error", index, f"the trial's set-up failed: {type(exc).__name__}: {exc}"))
                 continue
             with blas_limited(spec.blas_threads):
-                record = execute_trial(prepared, on_improve=report, on_start=lambda: conn.send(("start", index)))
+                record = execute_trial(prepared, on_improve=report, on_start=lambda: conn.send(("start", index)),
+                                       on_return=lambda: conn.send(("returned", index)))
             conn.send(("done", index, record))
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return  # the parent is gone or ended us
@@ -258,22 +261,27 @@ class _Worker:
         self.task: tuple[int, TrialSpec] | None = None
         self.sent = 0.0
         self.started: float | None = None
+        self.returned: float | None = None
 
     def send(self, index: int, spec: TrialSpec) -> None:
         best = np.frombuffer(self.shared, dtype=np.float64)
         best[0], _slot(best, 0)[3] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
         self.task = (index, spec)
-        self.sent, self.started = time.monotonic(), None
+        self.sent, self.started, self.returned = time.monotonic(), None, None
         self.conn.send((index, spec))
 
     def deadline(self, grace: float) -> float:
         """When the worker is ended: the trial's time limit plus ``grace`` after its trainer
         was called, or :data:`~nnbench.defaults.SETUP_TIMEOUT_S` after the trial was sent
-        while its set-up (plugins, data, objective) runs; ``inf`` when idle."""
+        while its set-up (plugins, data, objective) runs, or after the trainer returned while
+        nnbench evaluates its weights (the final cost, the fit on the training and test data);
+        ``inf`` when idle."""
         if self.task is None:
             return math.inf
         if self.started is None:
             return self.sent + defaults.SETUP_TIMEOUT_S
+        if self.returned is not None:
+            return self.returned + defaults.SETUP_TIMEOUT_S
         if self.task[1].budget.max_seconds is None:
             return math.inf
         return self.started + self.task[1].budget.max_seconds + grace
@@ -394,6 +402,9 @@ class ProcessExecutor:
             if msg is not None and msg[0] == "start":
                 w.started = time.monotonic()  # the trial's clock: its set-up is done
                 return None, False
+            if msg is not None and msg[0] == "returned":
+                w.returned = time.monotonic()  # the trainer is done: no time limit on nnbench's own evaluation
+                return None, False
             if msg is not None and msg[0] in ("done", "error"):
                 if w.task is None:  # a worker answers only the trial it was sent
                     raise RuntimeError(f"a worker sent {msg[0]!r} with no trial running")
@@ -425,6 +436,11 @@ class ProcessExecutor:
                 return lost_trial_record(
                     spec, registry, "failed", f"the trial's set-up (plugins, data, objective) did not finish within "
                     f"{defaults.SETUP_TIMEOUT_S:g} s, so its worker process was ended", 0.0), True
+            if w.returned is not None:  # the trainer returned in time; nnbench's evaluation of its weights hung
+                return lost_trial_record(
+                    spec, registry, "failed", f"the trainer returned, but evaluating its weights (final cost, fit) "
+                    f"did not finish within {defaults.SETUP_TIMEOUT_S:g} s, so its worker process was ended",
+                    w.returned - (w.started or w.returned), _read_best(w.shared)), True
             return lost_trial_record(
                 spec, registry, "time limit",
                 f"time limit of {spec.budget.max_seconds:g} s reached; the trainer did not return within "

@@ -267,19 +267,21 @@ def prepare_trial(spec: TrialSpec, registry: Registry | None = None) -> Prepared
 
 def run_trial(spec: TrialSpec, registry: Registry | None = None, clock: Callable[[], float] = time.perf_counter,
               on_improve: Callable[[InstrumentedObjective], None] | None = None,
-              on_start: Callable[[], None] | None = None) -> TrialRecord:
+              on_start: Callable[[], None] | None = None,
+              on_return: Callable[[], None] | None = None) -> TrialRecord:
     """Run one trial and return its :class:`~nnbench.results.record.TrialRecord`:
     :func:`prepare_trial`, then :func:`execute_trial`.
 
     :raises ConfigError: the trainer does not exist; :class:`~nnbench.errors.DatasetError`:
         the data cannot be loaded (from :func:`prepare_trial`).
     """
-    return execute_trial(prepare_trial(spec, registry), clock, on_improve, on_start)
+    return execute_trial(prepare_trial(spec, registry), clock, on_improve, on_start, on_return)
 
 
 def execute_trial(prepared: PreparedTrial, clock: Callable[[], float] = time.perf_counter,
                   on_improve: Callable[[InstrumentedObjective], None] | None = None,
-                  on_start: Callable[[], None] | None = None) -> TrialRecord:
+                  on_start: Callable[[], None] | None = None,
+                  on_return: Callable[[], None] | None = None) -> TrialRecord:
     """Run a prepared trial: its clock starts here, just before the trainer is called.
 
     A trainer that raises (``SystemExit`` included) gives status ``failed`` with the error,
@@ -293,11 +295,13 @@ def execute_trial(prepared: PreparedTrial, clock: Callable[[], float] = time.per
         the best-so-far cost (its ``best_x``, ``best_cost``, ``evaluations``, ``elapsed()``).
     :param on_start: called just before the trainer is (the process executor starts the
         trial's hard deadline there).
+    :param on_return: called as soon as the trainer has returned or raised, before nnbench
+        evaluates the weights (the process executor ends the trial's deadline there).
     """
     with warnings.catch_warnings(record=True) as caught:
         # warnings outside the trainer too (the fit at weights that overflow) go to the record
         warnings.simplefilter("always")
-        rec = _execute(prepared, clock, on_improve, on_start)
+        rec = _execute(prepared, clock, on_improve, on_start, on_return)
     if caught:
         rec.warnings = rec.warnings + _warning_lines(caught)
     return rec
@@ -305,7 +309,8 @@ def execute_trial(prepared: PreparedTrial, clock: Callable[[], float] = time.per
 
 def _execute(prepared: PreparedTrial, clock: Callable[[], float],
              on_improve: Callable[[InstrumentedObjective], None] | None,
-             on_start: Callable[[], None] | None) -> TrialRecord:
+             on_start: Callable[[], None] | None,
+             on_return: Callable[[], None] | None) -> TrialRecord:
     spec, trainer, objective, test, x0, rec = (prepared.spec, prepared.trainer, prepared.objective, prepared.test,
                                                prepared.x0, prepared.record)
     if rec.status == "skipped":
@@ -340,6 +345,8 @@ def _execute(prepared: PreparedTrial, clock: Callable[[], float],
         rec.traceback = traceback.format_exc(limit=-3)
     rec.wall_time_s = inst.elapsed()
     rec.cpu_time_s = time.process_time() - cpu0
+    if on_return is not None:
+        on_return()
     rec.stdout = printed.text
     if result is not None:
         _take_result(rec, result, objective)
