@@ -45,12 +45,16 @@ class RunResult:
         return render(self.records, fmt, per_trial)
 
     def best(self, trainer: str | None = None) -> TrialRecord:
-        """The record with the lowest best cost (of ``trainer`` only, if given).
+        """The evaluation-phase record with the lowest best cost (of ``trainer`` only, if
+        given: a trainer's name, any case, or a row's label such as ``adam[tuned]``,
+        :func:`nnbench.reporting.ranking.row_label`).
 
         :raises ValueError: no trial with a finite best cost.
         """
-        costs = [(r.best_cost, r) for r in self.records if r.best_cost is not None
-                 and (trainer is None or r.trainer.lower() == trainer.lower())]
+        from nnbench.reporting.ranking import evaluation, row_label
+
+        costs = [(r.best_cost, r) for r in evaluation(self.records) if r.best_cost is not None
+                 and (trainer is None or trainer.lower() in (r.trainer.lower(), row_label(r).lower()))]
         if not costs:
             raise ValueError(f"no trial{' of ' + trainer if trainer else ''} evaluated a finite cost")
         return min(costs, key=lambda c: c[0])[1]

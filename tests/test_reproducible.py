@@ -42,7 +42,7 @@ def test_problems_are_ordered_as_planned_whatever_order_the_trials_finished_in(t
     assert main(["run", "--trainers", "BFGS", "--seeds", "2", "--quiet", "--out", str(out)]) == 0
     capsys.readouterr()
     _, records = read_results(out)
-    assert sorted(r.index for r in records) == list(range(6))  # 3 problems x 2 seeds x 1 trainer
-    planned = [(r.data_id, r.network.label) for r in sorted(records, key=lambda r: r.index)][::2]
+    assert sorted(r.problem_index for r in records) == [0, 0, 1, 1, 2, 2]  # 3 problems x 2 seeds x 1 trainer
+    planned = [(r.data_id, r.network.label) for r in sorted(records, key=lambda r: r.problem_index)][::2]
     assert problems(records[::-1]) == problems(records) == planned
-    assert [r.problem_name for r in sorted(records, key=lambda r: r.index)][::2] == ["tutorial", "diabetes", "iris"]
+    assert [r.problem_name for r in sorted(records, key=lambda r: r.problem_index)][::2] == ["tutorial", "diabetes", "iris"]

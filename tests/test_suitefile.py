@@ -148,8 +148,9 @@ _REGISTERED = ("tutorial, xor, diabetes, iris, wine, breast_cancer, digits, two_
 BAD = [
     ("seeds = 3\n[budget\nmax_evals = 3\n", "invalid TOML: Expected ']' at the end of a table declaration "
                                            "(at line 2, column 8)"),
-    ("seed = 3\n", "line 1: seed: unknown key (did you mean seeds?); allowed: trainers, exclude, seeds, target_cost, "
-                   "blas_threads, plugins, out, budget, executor, options, datasets, networks, problems"),
+    ("seed = 3\n", "line 1: seed: unknown key (did you mean seeds, sweep or tune_seeds?); allowed: trainers, exclude, "
+                   "seeds, target_cost, blas_threads, plugins, out, budget, executor, options, sweep, tune, tune_seeds, "
+                   "datasets, networks, problems"),
     ("seeds = 0\n", "line 1: seeds: must be an integer in [1, 1000000], got 0"),
     ("seeds = [1, \"two\"]\n", "line 1: seeds[1]: must be a non-negative integer, got 'two'"),
     ("seeds = [1, 1]\n", "line 1: seeds: repeats a seed: [1, 1]"),

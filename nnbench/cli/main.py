@@ -24,7 +24,7 @@ from nnbench.errors import ConfigError, NNBenchError
 if TYPE_CHECKING:
     from nnbench.results.store import ResultsWriteError
 
-__all__ = ["main", "build_parser", "parse_option", "default_suite"]
+__all__ = ["main", "build_parser", "parse_option", "parse_sweep", "default_suite"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,11 +75,52 @@ def parse_option(text: str) -> tuple[str, str, Any]:
     trainer, dot, key = head.rpartition(".")
     if not sep or not dot or not trainer or not key:
         raise ConfigError(f"--option {text!r}: expected TRAINER.KEY=VALUE, e.g. adam.learning_rate=0.01")
+    return trainer, key, _literal(raw)
+
+
+def _literal(raw: str) -> Any:
+    """The value ``raw`` spells: a Python literal when it parses as one, ``true``/``false``/
+    ``none`` in any case, else the string itself (the one rule of ``--option`` and ``--sweep``)."""
     try:
-        value = ast.literal_eval(raw)
+        return ast.literal_eval(raw)
     except (ValueError, SyntaxError):
-        value = {"true": True, "false": False, "none": None}.get(raw.lower(), raw)
-    return trainer, key, value
+        return {"true": True, "false": False, "none": None}.get(raw.lower(), raw)
+
+
+def _split_top(raw: str) -> list[str]:
+    """``raw`` split at the commas outside brackets and quotes (``1,(2,3),'a,b'`` -> 3 parts)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(raw):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
+
+
+def parse_sweep(text: str) -> tuple[str, str, tuple[Any, ...]]:
+    """``TRAINER.KEY=V1,V2,...`` -> ``(trainer, key, values)``: the values are split at the
+    commas outside brackets and quotes, each read by ``--option``'s rule (``(0.5,1),(0.7,1)``
+    sweeps two tuples).
+
+    :raises ConfigError: text not of that form, or an empty value.
+    """
+    head, sep, raw = text.partition("=")
+    trainer, dot, key = head.rpartition(".")
+    if not sep or not dot or not trainer or not key or not raw:
+        raise ConfigError(f"--sweep {text!r}: expected TRAINER.KEY=V1,V2,..., e.g. adam.learning_rate=1e-3,1e-2")
+    parts = _split_top(raw)
+    if any(not p.strip() for p in parts):
+        raise ConfigError(f"--sweep {text!r}: an empty value; separate the values by single commas")
+    return trainer, key, tuple(_literal(p.strip()) for p in parts)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--exclude", default=None, metavar="NAME,...", help="trainer names or families to leave out")
     t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
                    help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
+    t.add_argument("--sweep", action="append", default=[], metavar="TRAINER.KEY=V1,V2,...",
+                   help="run one variant of the trainer per value (several keys: their grid), each its own row "
+                        "named TRAINER[KEY=VALUE]; values read as --option's; repeatable")
+    t.add_argument("--tune", default=None, metavar="N",
+                   help="tune every trainer with a search space on N configurations (a scrambled Sobol design) "
+                        f"on tuning seeds {defaults.TUNING_SEED_BASE}.., and run the best as TRAINER[tuned] "
+                        "beside its defaults")
+    t.add_argument("--tune-seeds", default=None, metavar="K",
+                   help=f"tuning seeds per configuration (default {defaults.TUNE_SEEDS})")
     t.add_argument("--seeds", default=None, metavar="N",
                    help=f"run seeds 0..N-1 (default {defaults.SEEDS})")
     t.add_argument("--max-evals", default=None, metavar="N",
@@ -373,6 +423,7 @@ class _Run:
     option_layers: list
     where: dict[str, str]
     named: Any = None  # the SuiteSpec of --suite NAME (or of the bare run)
+    sweep_layers: list | None = None
 
 
 def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) -> _Run:
@@ -445,7 +496,10 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     if args.exclude is not None:
         fields["exclude"] = [e for e in args.exclude.split(",") if e.strip()]
     if args.seeds is not None:
-        fields["seeds"] = check_seeds(_number(args.seeds), "--seeds")
+        fields["seeds"], where["seeds"] = check_seeds(_number(args.seeds), "--seeds"), "--seeds"
+    for name, option in (("tune", "--tune"), ("tune_seeds", "--tune-seeds")):
+        if getattr(args, name) is not None:
+            fields[name] = _value(getattr(args, name), SUITE_CONSTRAINTS[name], option)
     if args.max_evals is not None:
         budget["max_evals"] = _value(args.max_evals, BUDGET_CONSTRAINTS["max_evals"], "--max-evals")
     if args.time_limit is not None:
@@ -460,8 +514,15 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         trainer, key, value = parse_option(text)
         cli_options.append(OptionSetting(trainer, key, value, f"--option {trainer}.{key}"))
     layers = [sf.options if sf is not None else [], cli_options]
+    from nnbench.contract.variants import SweepSetting
+
+    cli_sweeps = []
+    for text in args.sweep:
+        trainer, key, values = parse_sweep(text)
+        cli_sweeps.append(SweepSetting(trainer, key, values, f"--sweep {trainer}.{key}"))
+    sweep_layers = [sf.sweeps if sf is not None else [], cli_sweeps]
     fields["problems"] = put_over(fields.get("problems", ()), budget, fields.get("target"))
-    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named)
+    return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named, sweep_layers)
 
 
 def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, str]:
@@ -522,6 +583,7 @@ def _drop_damaged_tail(path: Path) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from nnbench.reporting.ranking import row_label
     from nnbench.reporting.tables import check_format, render
     from nnbench.results.store import (ResultsLock, ResultsWriteError, ResultsWriter, check_output, new_results_file,
                                        run_metadata)
@@ -550,7 +612,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         sf = load_suite_file(args.suite, registry, text=suite_text)  # names and options checked with their lines
     wanted = _suite_from_args(args, registry, sf)
     # one plan, made and checked before anything is written: trainers, options, data, objectives
-    plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where)
+    plan = make_plan(wanted.suite, registry, wanted.option_layers, wanted.where, wanted.sweep_layers)
     suite = plan.suite
     named_now = wanted.named
     if rerun is not None and named_now is not None and rerun.suite_version not in (None, named_now.version):
@@ -579,6 +641,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         lock = ResultsLock(out)  # one writer at a time, taken before the file is read for --resume
     try:
         done: set[str] = set()
+        existing: list = []
         kept = 0  # trials in the file before this run
         mode = "force" if args.force else "new"
         if args.resume and out is not None and out.exists():
@@ -589,6 +652,12 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             _drop_damaged_tail(out)
             mode = "append"
         n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
+        if done and plan.tuning:  # the tuned configurations' trials are known only after tuning
+            from nnbench.contract.variants import tuned_name
+
+            tuned = {tuned_name(t) for t in plan.tuning}
+            n_todo += max(0, len(plan.problems) * len(plan.seeds) * len(plan.tuning)
+                          - sum(1 for r in existing if r.variant in tuned and r.phase == "evaluation"))
         executor, how = _executor(args, sf, n_todo)
         named = wanted.named
         meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
@@ -620,11 +689,11 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                     nonlocal count
                     count += 1
                     if bar is not None:
-                        bar.set_postfix_str(f"{rec.trainer} seed {rec.seed}", refresh=False)
+                        bar.set_postfix_str(f"{row_label(rec)} seed {rec.seed}", refresh=False)
                         bar.update(1)
 
                 run(plan, registry, writer=writer, executor=executor, on_result=progress, skip_keys=done,
-                    keep=False)
+                    keep=False, prior=existing)
             except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (_Terminated)
                 interrupted = exc
             except ResultsWriteError as exc:
@@ -728,7 +797,7 @@ def _done_keys(records: Sequence[Any], catalog: Any) -> set[str]:
                     ids[r.dataset] = None
             ident = ids[r.dataset]
             if ident is not None:
-                keys.add(trial_key(ident, r.network, r.trainer, r.options, r.seed))
+                keys.add(trial_key(ident, r.network, r.trainer, r.options, r.seed, r.variant, r.phase))
                 continue
         keys.add(r.key)
     return keys

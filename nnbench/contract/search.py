@@ -17,12 +17,17 @@ option's declared constraints.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Distribution", "LogUniform", "Uniform", "IntUniform", "Choice"]
+import numpy as np
+
+__all__ = ["Distribution", "LogUniform", "Uniform", "IntUniform", "Choice", "design", "design_seed"]
 
 
 class Distribution(ABC):
@@ -125,3 +130,38 @@ class Choice(Distribution):
 
     def describe(self) -> str:
         return "one of " + ", ".join(repr(o) for o in self.options)
+
+
+def design_seed(name: str) -> int:
+    """The seed of a trainer's tuning design: the first 8 bytes of the SHA-256 of its name,
+    lower-cased, as an unsigned integer (stable across runs, processes and machines, unlike
+    Python's ``hash``).
+
+    :returns: an int in ``[0, 2**64)``.
+    """
+    return int.from_bytes(hashlib.sha256(name.lower().encode("utf-8")).digest()[:8], "big")
+
+
+def design(space: Mapping[str, Distribution], n: int, name: str) -> list[dict[str, Any]]:
+    """``n`` configurations of a search space: the first ``n`` points of a scrambled Sobol
+    sequence (:class:`scipy.stats.qmc.Sobol`, Owen scrambling; Sobol 1967) in the unit cube of
+    one dimension per option (keys sorted), its generator seeded by :func:`design_seed` of
+    ``name``, each coordinate mapped by its option's :meth:`Distribution.value`.
+
+    :param space: ``{option: distribution}`` (a trainer's ``search_space``), not empty.
+    :param n: how many configurations, ``>= 1`` (any count: scipy's warning that a power of
+        two balances the sequence best is silenced).
+    :param name: the trainer's name (the design depends on it and on ``n`` only).
+    :returns: ``n`` dicts ``{option: value}``, in design order (index 0 first).
+    :raises ValueError: an empty space or ``n < 1``.
+    """
+    from scipy.stats import qmc
+
+    if not space or n < 1:
+        raise ValueError(f"a design needs a non-empty search space and n >= 1, got {len(space)} options, n={n}")
+    keys = sorted(space)
+    sobol = qmc.Sobol(d=len(keys), scramble=True, rng=np.random.default_rng(design_seed(name)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "balance properties ... power of 2"
+        points = sobol.random(n)
+    return [{k: space[k].value(float(u)) for k, u in zip(keys, row)} for row in points]

@@ -45,7 +45,7 @@ from tabulate import tabulate
 from nnbench import defaults
 from nnbench.reporting import measures as M
 from nnbench.reporting.html import Block, family_filter
-from nnbench.reporting.ranking import median, rank, row_label, solved_level
+from nnbench.reporting.ranking import evaluation, median, rank, row_label, solved_level
 from nnbench.reporting.tables import check_format
 from nnbench.results.record import RunMetadata, TrialRecord, jsonable, problem_labels
 from nnbench.results.store import deduplicate
@@ -253,8 +253,8 @@ def compare(base: tuple[RunMetadata, Sequence[TrialRecord]], new: tuple[RunMetad
     :raises ConfigError: ``tau`` not in (0, 1].
     """
     target = M.Target(tau=tau)
-    base_recs = deduplicate(base[1]).records
-    new_recs = deduplicate(new[1]).records
+    base_recs = evaluation(deduplicate(base[1]).records)
+    new_recs = evaluation(deduplicate(new[1]).records)
     everything = base_recs + new_recs
     labels = problem_labels(everything)
     by_key: dict[str, list[TrialRecord]] = {}

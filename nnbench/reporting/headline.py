@@ -32,7 +32,7 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.reporting import measures as M
-from nnbench.reporting.ranking import row_label
+from nnbench.reporting.ranking import evaluation, row_label
 from nnbench.results.record import TrialRecord, problem_labels
 
 __all__ = ["MEASURE", "HeadlineRow", "Fastest", "Headline", "headline", "TERMINAL_TOP"]
@@ -215,7 +215,7 @@ def headline(records: Sequence[TrialRecord], tau: float = defaults.PROFILE_TAU,
     :raises ConfigError: ``tau`` not in (0, 1].
     """
     target = M.Target(value=target_cost) if target_cost is not None else M.Target(tau=tau)
-    records = list(records)
+    records = evaluation(records)
     labels = problem_labels(records)
     rows_of = list(dict.fromkeys(row_label(r) for r in records))
     family: dict[str, str] = {}

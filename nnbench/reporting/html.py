@@ -28,7 +28,7 @@ from tabulate import tabulate
 
 from nnbench.reporting import measures as M
 from nnbench.reporting.headline import Headline, headline
-from nnbench.reporting.ranking import row_label
+from nnbench.reporting.ranking import evaluation, median, row_label
 from nnbench.errors import ConfigError, ResultsError
 from nnbench.results.record import RunMetadata, TrialRecord, problem_labels
 from nnbench.results.store import write_atomically
@@ -145,6 +145,51 @@ def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
         blocks.append(Block("note", f"No {caption.split(':')[0].lower()}: {exc}."))
         return
     blocks.append(Block("figure", caption, png=plots.png(fig), name=name))
+
+
+def tuning_blocks(tunings: Sequence[M.Tuning], records: Sequence[TrialRecord], with_plots: bool) -> list[Block]:
+    """The report's tuning section (``nnbench run --tune``): per problem and tuned trainer the
+    tuning cost (configurations, trials, evaluations, seconds), the best configuration's
+    median tuning cost, the median best cost of the trainer at its defaults and tuned on the
+    evaluation seeds, and the expected best E_k over k = 1 .. N configurations
+    (:func:`nnbench.reporting.measures.expected_best`), as a table and a curve.
+
+    :param tunings: :func:`nnbench.reporting.measures.tuning_summary` of the records.
+    :param records: the evaluation-phase records (for the default and tuned rows).
+    """
+    from nnbench.contract.variants import tuned_name
+
+    def row_median(problem: tuple[str, str], label: str) -> float | None:
+        return median(r.best_cost for r in records if r.problem == problem and row_label(r) == label and r.ran)
+
+    blocks = [Block("h2", "Tuning"),
+              Block("p", "Each trainer with a search space tried N configurations of a scrambled Sobol design on "
+                         "tuning seeds apart from the evaluation seeds, and the one with the lowest median best cost "
+                         "there ran on the evaluation seeds as TRAINER[tuned]. The tuning cost is what that took; "
+                         "E_k is the expected best median tuning cost among k configurations drawn with replacement "
+                         "from the N (Dodge et al. 2019, 'Show Your Work'): how much a smaller tuning budget "
+                         "would have lost.")]
+    rows = []
+    for t in tunings:
+        best = min((c for _, c, _ in t.configurations), default=math.inf)
+        rows.append([f"{t.label[0]} | {t.label[1]}", t.trainer, str(len(t.configurations)), str(t.trials),
+                     str(t.evaluations), _g(t.seconds, 3), _g(best), _g(row_median(t.problem, t.trainer)),
+                     _g(row_median(t.problem, tuned_name(t.trainer)))])
+    blocks.append(Block("table", "Tuning cost, and the default and tuned rows on the evaluation seeds (median best "
+                                 "cost)", ["problem", "trainer", "configurations", "tuning trials", "evaluations",
+                                           "seconds", "best tuning median", "default", "tuned"], rows))
+    n = max(len(t.expected) for t in tunings)
+    blocks.append(Block("table", "Expected best median tuning cost E_k of k configurations (Dodge et al. 2019)",
+                        ["problem", "trainer"] + [f"k={k}" for k in range(1, n + 1)],
+                        [[f"{t.label[0]} | {t.label[1]}", t.trainer] + [_g(e) for e in t.expected]
+                         + ["-"] * (n - len(t.expected)) for t in tunings]))
+    if with_plots:
+        from nnbench.reporting import plots as P
+
+        _figure(blocks, "expected-best", "Expected best tuning cost E_k against k configurations; lower is better, "
+                "a curve still falling at k = N says a larger tuning budget would still pay",
+                lambda: P.expected_best_plot(tunings))
+    return blocks
 
 
 def _classification(records: Sequence[TrialRecord]) -> bool:
@@ -386,6 +431,8 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     blocks = [Block("h1", "nnbench report"),
               Block("p", f"{len(records)} trial{'s' if len(records) != 1 else ''} from {len(metas) or 1} results file{'s' if len(metas) > 1 else ''} "
                          f"({', '.join(f'{v} {k}' for k, v in statuses.items()) or 'none'}); generated {now}.")]
+    tuning = M.tuning_summary(records)
+    records = evaluation(records)  # the rows; the tuning trials have their own section
     runs = M.runs_of(records)
     instances = M.instances_of(runs)
     if records:
@@ -397,6 +444,8 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     if metas:
         blocks += _meta_blocks(metas, sources, records_per_file)
     blocks.append(Block("p", _HOW))
+    if tuning:
+        blocks += tuning_blocks(tuning, records, with_plots)
     if not with_plots:
         blocks.append(Block("note", "Plots left out: matplotlib is not installed (pip install 'nnbench[plots]')."))
     if not records:

@@ -39,6 +39,7 @@ from scipy import stats
 
 from nnbench.reporting.ranking import rank, row_label, solved_level
 from nnbench.results.record import TrialRecord, problem_labels
+from nnbench.running.tuning import tuning_median
 from nnbench.validation import Interval, check
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
     "performance_profile", "SCORE_MAX_RATIO", "profile_score", "data_profile",
     "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest",
     "seeds_needed", "SIGNIFICANCE", "PAIRED_TESTS", "MATRIX_ROWS",
-    "compare_to_best", "win_rate", "final_quality", "trainer_order",
+    "compare_to_best", "win_rate", "final_quality", "trainer_order", "expected_best", "Tuning", "tuning_summary",
 ]
 
 #: The relative-target precisions of Moré & Wild (2009), 1e-1 ... 1e-7.
@@ -763,3 +764,80 @@ def final_quality(runs: Sequence[Run]) -> list[dict]:
                     row[name] = median_iqr(vals)
         rows.append(row)
     return rows
+
+
+def expected_best(costs: Sequence[float]) -> np.ndarray:
+    """The expected best of ``k`` configurations drawn with replacement from ``costs``, for
+    every ``k = 1 .. N`` (Dodge et al. 2019, "Show Your Work: Improved Reporting of
+    Experimental Results", EMNLP, Section 3, for the minimum instead of the maximum):
+    with the costs sorted, ``v_(1) <= ... <= v_(N)``,
+
+        E_k = sum_i v_(i) [((N - i + 1) / N)^k - ((N - i) / N)^k],
+
+    the bracket being the probability that the lowest of ``k`` draws is ``v_(i)``. ``E_1`` is
+    the mean of the costs, ``E_k`` falls with ``k`` towards ``v_(1)``. An ``inf`` cost (a
+    configuration that never evaluated a finite cost) keeps ``E_k`` infinite only while it has
+    a positive probability of being the best.
+
+    :param costs: the N configurations' costs (each the median best cost over its tuning
+        seeds), any order; ``inf`` allowed.
+    :returns: float64 ``(N,)``: ``E_1 .. E_N`` (empty for no costs).
+    """
+    v = np.sort(np.asarray(list(costs), dtype=np.float64))
+    n = v.size
+    if n == 0:
+        return np.zeros(0)
+    i = np.arange(1, n + 1, dtype=np.float64)
+    k = np.arange(1, n + 1, dtype=np.float64)[:, None]
+    w = ((n - i + 1) / n) ** k - ((n - i) / n) ** k
+    with np.errstate(invalid="ignore"):
+        return np.where(w > 0, w * v, 0.0).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What tuning one trainer on one problem did and cost (``nnbench run --tune``).
+
+    :param problem: the problem's identity; :param label: its display name.
+    :param trainer: the trainer's name.
+    :param configurations: the configurations tried, each ``(variant label, median best cost
+        over its tuning seeds, tuning seeds it ran)``, in the order first seen.
+    :param trials: tuning trials; :param evaluations: their evaluations (the tuning cost);
+        :param seconds: their wall-clock seconds.
+    :param expected: :func:`expected_best` of the configurations' medians (``E_1 .. E_N``).
+    """
+
+    problem: Problem
+    label: Problem
+    trainer: str
+    configurations: tuple[tuple[str, float, int], ...]
+    trials: int
+    evaluations: int
+    seconds: float
+    expected: np.ndarray = field(repr=False)
+
+
+def tuning_summary(records: Iterable[TrialRecord]) -> list[Tuning]:
+    """One :class:`Tuning` per problem and tuned trainer, from the tuning-phase records
+    (phase ``"tuning"``; each configuration is a variant, its median best cost over its
+    seeds by :func:`nnbench.running.tuning.tuning_median`, as the run's pick takes it).
+
+    :returns: in problem order (first seen), trainers by name.
+    """
+    records = list(records)
+    labels = problem_labels(records)
+    groups: dict[tuple[Problem, str], dict[str, list[TrialRecord]]] = {}
+    for r in records:
+        if r.phase == "tuning":
+            groups.setdefault((r.problem, r.trainer), {}).setdefault(row_label(r), []).append(r)
+    out = []
+    order = {p: i for i, p in enumerate(labels)}
+    for (problem, trainer), configs in sorted(groups.items(), key=lambda g: (order[g[0][0]], g[0][1].lower())):
+        rows = []
+        for label, recs in configs.items():
+            rows.append((label, tuning_median([r.best_cost for r in recs]), len(recs)))
+        mine = [r for recs in configs.values() for r in recs]
+        out.append(Tuning(problem, labels[problem], trainer, tuple(rows), len(mine),
+                          sum(r.evaluations for r in mine), float(sum(r.wall_time_s for r in mine)),
+                          expected_best([c for _, c, _ in rows])))
+    return out

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnbench import defaults
 from nnbench.reporting import measures as M
-from nnbench.reporting.ranking import SOLVED_RELATIVE, solved_level
+from nnbench.reporting.ranking import SOLVED_RELATIVE, row_label, solved_level
 from nnbench.errors import ConfigError, DatasetError, NNBenchError
 from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval
@@ -396,6 +396,32 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     return fig
 
 
+def expected_best_plot(tunings: Sequence[M.Tuning]) -> Any:
+    """The expected best tuning cost E_k against the number k of configurations drawn
+    (:func:`nnbench.reporting.measures.expected_best`, Dodge et al. 2019), one line per
+    problem and tuned trainer, log y axis.
+
+    :raises ValueError: no tuning with a finite, positive E_k.
+    """
+    curves = [(f"{t.trainer} on {_problem_title(t.label)}", t.expected) for t in tunings
+              if np.any(np.isfinite(t.expected) & (t.expected > 0))]
+    if not curves:
+        raise ValueError("no tuning reached a finite positive cost")
+    fig = _figure(height=4.0)
+    ax = fig.add_subplot()
+    for label, e in curves:
+        k = np.arange(1, e.size + 1)
+        ok = np.isfinite(e) & (e > 0)
+        ax.plot(k[ok], e[ok], marker="o", ms=3, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("k, configurations drawn with replacement from the N tried")
+    ax.set_ylabel("expected best median tuning cost E_k")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.suptitle("Expected best tuning cost against the tuning budget (Dodge et al. 2019)", fontsize=11)
+    return fig
+
+
 def _data_for(record: TrialRecord) -> tuple[Any, Any]:
     """``(train, test)`` as the record's trial trained on, from the registered datasets
     (bundled, and those of installed plugins) or its CSV file.
@@ -452,7 +478,7 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
     ax.set_ylabel("network prediction")
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"{record.trainer}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
+    ax.set_title(f"{row_label(record)}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
     title = problem or (record.dataset_label, record.network_label)
     fig.suptitle(f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
     return fig

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from nnbench.results.record import TrialRecord
 
-__all__ = ["SOLVED_RELATIVE", "Standing", "standings", "rank", "solved_level", "median", "row_label"]
+__all__ = ["SOLVED_RELATIVE", "Standing", "standings", "rank", "solved_level", "median", "row_label", "evaluation"]
 
 #: Costs below this fraction of the median initial cost count as solved, and tie.
 SOLVED_RELATIVE = 1e-9
@@ -44,6 +44,13 @@ def row_label(record: TrialRecord) -> str:
     """
     variant = getattr(record, "variant", None)
     return variant if isinstance(variant, str) and variant else record.trainer
+
+
+def evaluation(records: Iterable[TrialRecord]) -> list[TrialRecord]:
+    """The records that are rows of the comparison: those of phase ``"evaluation"`` (the
+    variants and the tuned configurations on the evaluation seeds); the tuning trials
+    (``nnbench run --tune``) are the report's tuning section's, not rows of its tables."""
+    return [r for r in records if r.phase == "evaluation"]
 
 
 def median(values: Iterable[float | None]) -> float | None:

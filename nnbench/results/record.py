@@ -53,7 +53,7 @@ from nnbench.contract.trainer import Budget
 from nnbench.validation import FieldMapping
 
 __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_KINDS", "TrialRecord",
-           "RunMetadata", "FieldError", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
+           "RunMetadata", "FieldError", "PHASES", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
            "jsonable"]
 
 #: The layout version written in the metadata line.
@@ -62,6 +62,10 @@ SCHEMA_VERSION = 4
 #: Trial statuses: it ran (its optimizer may still report failure), it raised, the trainer
 #: declined the problem, or the per-trial time limit ended it.
 STATUSES: tuple[str, ...] = ("ok", "failed", "skipped", "time limit")
+
+#: The phases of a trial: ``"tuning"`` (a configuration tried on the tuning seeds, ``nnbench run
+#: --tune``) or ``"evaluation"`` (a row of the comparison; every trial of a file without phases).
+PHASES: tuple[str, ...] = ("tuning", "evaluation")
 
 #: The fields a trial line must have.
 REQUIRED: tuple[str, ...] = ("dataset", "network", "trainer", "seed", "status")
@@ -95,9 +99,12 @@ def jsonable(obj: Any) -> Any:
 
 
 def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping[str, Any],
-              seed: int) -> str:
+              seed: int, variant: str | None = None, phase: str = "evaluation") -> str:
     """The identity of a trial, for ``--resume`` and the report's de-duplication: its data as
-    prepared, network, trainer (case-insensitive), options (parsed values, keys sorted) and seed.
+    prepared, network, trainer (case-insensitive), options (parsed values, keys sorted) and seed;
+    and its variant (:func:`nnbench.contract.variants.variant_name`, or ``adam[tuned]``) and phase
+    (:data:`PHASES`) when they are not the trainer itself and ``"evaluation"`` (so a file
+    written before variants keeps the keys of its trials at their defaults).
 
     :param data_id: the data's identity (:meth:`nnbench.datasets.Catalog.identity`; for a
         record without one, :func:`spec_identity`), never its path: a trial keeps its key
@@ -105,8 +112,11 @@ def trial_key(data_id: str, network: NetworkSpec, trainer: str, options: Mapping
     :returns: a string, equal for a planned trial and the record it produced, however the
         record was written and read back (tuples and lists compare equal).
     """
-    return json.dumps([data_id, jsonable(network.identity()), trainer.lower(),
-                       sorted(jsonable(dict(options)).items()), int(seed)], sort_keys=True)
+    key: list[Any] = [data_id, jsonable(network.identity()), trainer.lower(),
+                      sorted(jsonable(dict(options)).items()), int(seed)]
+    if (variant or trainer) != trainer or phase != "evaluation":
+        key += [variant or trainer, phase]
+    return json.dumps(key, sort_keys=True)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -136,14 +146,14 @@ def problem_labels(records: Iterable[TrialRecord]) -> dict[tuple[str, str], tupl
 
     :param records: trial records, in any order.
     :returns: ``{problem: (dataset_label, network_label)}`` in plan order: by the lowest
-        :attr:`TrialRecord.index` of each problem's records (problems without one last), then
+        :attr:`TrialRecord.problem_index` of each problem's records (problems without one last), then
         in the order problems are first seen.
     """
     first: dict[tuple[str, str], TrialRecord] = {}
     lowest: dict[tuple[str, str], float] = {}
     for r in records:
         first.setdefault(r.problem, r)
-        lowest[r.problem] = min(lowest.get(r.problem, math.inf), math.inf if r.index is None else r.index)
+        lowest[r.problem] = min(lowest.get(r.problem, math.inf), math.inf if r.problem_index is None else r.problem_index)
     first = dict(sorted(first.items(), key=lambda item: lowest[item[0]]))  # stable: first seen among equals
     by_label: dict[tuple[str, str], set[str]] = {}
     for (data, net), r in first.items():
@@ -221,6 +231,12 @@ def _stop(v: Any) -> str | None:
 def _target_metric(v: Any) -> str:
     if v not in TARGET_METRICS:
         raise FieldError(f"must be one of {', '.join(map(repr, TARGET_METRICS))}, got {v!r}")
+    return str(v)
+
+
+def _phase(v: Any) -> str:
+    if v not in PHASES:
+        raise FieldError(f"must be one of {', '.join(map(repr, PHASES))}, got {v!r}")
     return str(v)
 
 
@@ -343,12 +359,16 @@ class TrialRecord(FieldMapping):
     success target's level or ``None``) and ``target_metric`` (what it measures: ``"cost"``,
     reached at or below; ``"accuracy"`` or ``"r2"`` on the training data, reached at or above;
     :data:`nnbench.contract.problems.TARGET_METRICS`), ``problem_name`` (the named problem,
-    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``), ``task``
+    :class:`~nnbench.contract.problems.ProblemSpec`, or ``None``), ``variant`` (the row it
+    belongs to: the trainer and its non-default options, ``adam[learning_rate=0.1]``, by
+    :func:`nnbench.contract.variants.variant_name`, or a tuned configuration ``adam[tuned]``;
+    the trainer's name in files written before variants), ``phase`` (:data:`PHASES`:
+    ``"tuning"`` or ``"evaluation"``, the latter in files written before tuning), ``task``
     (``"regression"`` or ``"classification"``, decided by the loss:
     :func:`nnbench.contract.problems.task_of`; it decides the measures), ``classes`` (the
     class names of a classification dataset, in the order of the outputs, or ``None``),
-    ``index`` (the trial's position in its run's plan, which orders problems in tables and
-    reports whatever order the trials finished in; ``None`` in older files).
+    ``problem_index`` (the problem's position in its run's plan, which orders problems in
+    tables and reports whatever order the trials finished in; ``None`` in older files).
 
     Outcome: ``status`` (one of :data:`STATUSES`); the optimizer's own ``success``,
     ``optimizer_status``, ``message``, ``nit`` and ``claimed`` (what the optimizer said:
@@ -388,7 +408,9 @@ class TrialRecord(FieldMapping):
     target: float | None = _f(_number)
     target_metric: str = _f(_target_metric, "cost")
     problem_name: str | None = _f(_opt_text)
-    index: int | None = _f(_opt_int)
+    variant: str = _f(_text, "")
+    phase: str = _f(_phase, "evaluation")
+    problem_index: int | None = _f(_opt_int)
     task: str = _f(_task, "regression")
     classes: tuple[str, ...] | None = _f(_classes)
     status: str = _f(_status, "ok")
@@ -418,6 +440,10 @@ class TrialRecord(FieldMapping):
     warnings: list[str] = _f(_lines, factory=list)
     stdout: str = _f(_text, "")
     setup_s: float = _f(_number, 0.0)
+
+    def __post_init__(self) -> None:
+        if not self.variant:  # a file written before variants: the row is the trainer
+            self.variant = self.trainer
 
     # -- derived --------------------------------------------------------------------------
     @property
@@ -450,7 +476,8 @@ class TrialRecord(FieldMapping):
     @property
     def key(self) -> str:
         """:func:`trial_key` of this trial (the ``--resume`` identity)."""
-        return trial_key(self.data_key, self.network, self.trainer, self.options, self.seed)
+        return trial_key(self.data_key, self.network, self.trainer, self.options, self.seed, self.variant,
+                         self.phase)
 
     # -- JSON -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

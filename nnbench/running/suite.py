@@ -10,14 +10,15 @@ three sources, one description, whose defaults are :mod:`nnbench.defaults`'. A
 :func:`make_plan` turns a suite into the one :class:`Plan` a run executes, once, before any
 trial: trainer names resolved, options merged and checked (:func:`nnbench.contract.options.resolve`),
 datasets found in the registry, data prepared and one objective built per problem (its
-size known, its memory checked). The plan's trials are generated lazily, in the order
-problem, seed, trainer. :func:`run` executes a plan through an executor
+size known, its memory checked), and each trainer's variants (:mod:`nnbench.contract.variants`:
+its options, or one per point of its sweep) and tuning configurations
+(:mod:`nnbench.running.tuning`). The plan's trials are generated lazily: the tuning trials,
+then problem, seed, variant; the tuned configurations after their tuning trials. :func:`run` executes a plan through an executor
 (:mod:`nnbench.running.executors`), writing each record as it arrives.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
@@ -31,6 +32,9 @@ from nnbench.running.trial import TrialSpec, build_objective
 from nnbench.core.losses import get_loss
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, resolve, settings_from_mapping
+from nnbench.contract.variants import SweepSetting, Variant, resolve_sweeps, settings_from_sweeps, tuned_name, \
+    variants_of
+from nnbench.running.tuning import configurations, pick, tuning_median, tuning_seeds
 from nnbench.contract.problems import ProblemSpec, TargetSpec
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.results.record import TrialRecord
@@ -49,6 +53,8 @@ MAX_SEEDS = 10**6
 SUITE_CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
     "target": [Interval(Real, None, None), None],
     "blas_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "tune": [Interval(Integral, 0, None, closed="left")],
+    "tune_seeds": [Interval(Integral, 1, 1000, closed="both")],
 }
 
 
@@ -112,6 +118,15 @@ class Suite:
     :param exclude: names or families to leave out.
     :param options: per trainer name (any case), its own options
         (``{"adam": {"learning_rate": 0.01}}``), checked against the trainer's declaration.
+    :param sweeps: per trainer name, options to sweep: ``{"adam": {"learning_rate": [1e-3,
+        1e-2]}}`` runs one variant per value (the grid of several keys) in place of the
+        trainer's one (:mod:`nnbench.contract.variants`); a key may not be both swept and in
+        ``options``.
+    :param tune: tune every trainer with a search space on ``tune`` configurations
+        (:mod:`nnbench.running.tuning`) and run the best as ``TRAINER[tuned]`` beside it; 0: no
+        tuning.
+    :param tune_seeds: the tuning seeds per configuration (default
+        :data:`~nnbench.defaults.TUNE_SEEDS`).
     :param seeds: a count ``n`` (seeds ``0 .. n-1``) or a list of seeds; every trainer runs
         once per seed from that seed's ``x0``.
     :param budget: the per-trial :class:`~nnbench.contract.trainer.Budget` of every problem
@@ -143,6 +158,9 @@ class Suite:
     plugins: Sequence[str] = ()
     blas_threads: int | None = defaults.BLAS_THREADS
     problems: Sequence[tuple[DatasetSpec, NetworkSpec] | ProblemSpec | str] = ()
+    sweeps: Mapping[str, Mapping[str, Sequence[Any]]] = field(default_factory=dict)
+    tune: int = 0
+    tune_seeds: int = defaults.TUNE_SEEDS
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -165,6 +183,8 @@ class Suite:
         put(self, "exclude", tuple(strings(self.exclude, "Suite.exclude")) if self.exclude else ())
         settings_from_mapping(self.options, "Suite.options")  # its shape; values are checked in make_plan
         put(self, "options", {t: dict(o) for t, o in self.options.items()})
+        settings_from_sweeps(self.sweeps, "Suite.sweeps")  # its shape; values are checked in make_plan
+        put(self, "sweeps", {t: {k: tuple(v) for k, v in o.items()} for t, o in self.sweeps.items()})
         put(self, "seeds", check_seeds(self.seeds, "Suite.seeds"))
         if not isinstance(self.budget, Budget):
             raise ConfigError(f"Suite.budget: must be a nnbench.Budget, got {self.budget!r}")
@@ -287,16 +307,33 @@ class Plan:
     :param trainers: the selected trainers, in listing order.
     :param options: per trainer name, its checked options.
     :param problems: the :class:`Problem` of each (dataset, network) pair, in suite order.
+    :param variants: the rows run on the evaluation seeds (:class:`~nnbench.contract.variants.Variant`:
+        each trainer with its options, or one per point of its sweep), in trainer order; by
+        default one per trainer with its options.
+    :param tuning: per tuned trainer's name, the configurations it tries
+        (:func:`nnbench.running.tuning.configurations`); empty without ``--tune``.
+    :param tune_seeds: the tuning seeds (:func:`nnbench.running.tuning.tuning_seeds`).
     """
 
     suite: Suite
     trainers: tuple[Trainer, ...]
     options: Mapping[str, Mapping[str, Any]]
     problems: tuple[Problem, ...]
+    variants: tuple[Variant, ...] = ()
+    tuning: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    tune_seeds: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.variants:
+            object.__setattr__(self, "variants", tuple(Variant(t, self.options.get(t.name, {}))
+                                                       for t in self.trainers))
 
     def __len__(self) -> int:
-        """The number of trials."""
-        return len(self.problems) * len(self.seeds) * len(self.trainers)
+        """The number of trials: the variants' and the tuned configurations' on the
+        evaluation seeds, and the tuning trials."""
+        rows = len(self.variants) + len(self.tuning)
+        tuning = len(self.tune_seeds) * sum(len(c) for c in self.tuning.values())
+        return len(self.problems) * (len(self.seeds) * rows + tuning)
 
     @property
     def seeds(self) -> Sequence[int]:
@@ -321,29 +358,87 @@ class Plan:
         """The most weights of any problem's network (sizes the workers' shared buffers)."""
         return max(p.n_params for p in self.problems)
 
+    def spec(self, problem: Problem, trainer: str, seed: int, options: Mapping[str, Any], variant: str,
+             phase: str = "evaluation", workers: int = 1) -> TrialSpec:
+        """The :class:`~nnbench.running.trial.TrialSpec` of one trial of this plan."""
+        s, p = self.suite, problem
+        return TrialSpec(p.dataset, p.network, trainer, int(seed), p.budget, tuple(sorted(options.items())),
+                         None if p.target is None else p.target.value, tuple(s.plugins), s.blas_threads, workers,
+                         p.data_id, "cost" if p.target is None else p.target.metric, p.name, variant, phase,
+                         problem_index=next(i for i, q in enumerate(self.problems) if q is p))
+
     def trials(self, skip: Container[str] = (), workers: int = 1) -> Iterator[TrialSpec]:
-        """The trials, generated one at a time, ordered problem, seed, trainer.
+        """The trials known before any ran, generated one at a time: the tuning trials first
+        (problem, trainer, configuration, tuning seed), then every variant on the evaluation
+        seeds (problem, seed, variant). The tuned configurations follow from the tuning
+        trials' results (:meth:`tuned_trials`).
 
         :param skip: :attr:`TrialSpec.key` of trials already done (``--resume``).
         :param workers: trials that run at once (for each trial's memory estimate).
         """
-        s = self.suite
-        index = itertools.count()  # every planned trial, skipped or not: a resumed run numbers alike
+        for _, spec in self.tuning_trials(workers):
+            if spec.key not in skip:
+                yield spec
         for p in self.problems:
             for seed in self.seeds:
-                for t in self.trainers:
-                    spec = TrialSpec(p.dataset, p.network, t.name, int(seed), p.budget,
-                                     tuple(sorted(self.options.get(t.name, {}).items())),
-                                     None if p.target is None else p.target.value,
-                                     tuple(s.plugins), s.blas_threads, workers, p.data_id,
-                                     "cost" if p.target is None else p.target.metric, p.name, next(index))
+                for v in self.variants:
+                    spec = self.spec(p, v.trainer.name, seed, v.options, v.label, "evaluation", workers)
                     if spec.key not in skip:
                         yield spec
+
+    def tuning_trials(self, workers: int = 1) -> Iterator[tuple[tuple[int, str, int], TrialSpec]]:
+        """Every tuning trial with ``(problem index, trainer name, configuration index)``."""
+        from nnbench.contract.variants import variant_name
+
+        by_name = {t.name: t for t in self.trainers}
+        for pi, p in enumerate(self.problems):
+            for name, configs in self.tuning.items():
+                for ci, options in enumerate(configs):
+                    label = variant_name(by_name[name], options)
+                    for seed in self.tune_seeds:
+                        yield (pi, name, ci), self.spec(p, name, seed, options, label, "tuning", workers)
+
+    def tuned_trials(self, chosen: Mapping[tuple[int, str], Mapping[str, Any]], skip: Container[str] = (),
+                     workers: int = 1) -> Iterator[TrialSpec]:
+        """The tuned configurations on the evaluation seeds, as the variants ``TRAINER[tuned]``.
+
+        :param chosen: per ``(problem index, trainer name)``, the options tuning picked.
+        """
+        for pi, p in enumerate(self.problems):
+            for seed in self.seeds:
+                for name in self.tuning:
+                    if (pi, name) in chosen:
+                        spec = self.spec(p, name, seed, chosen[(pi, name)], tuned_name(name), "evaluation", workers)
+                        if spec.key not in skip:
+                            yield spec
+
+    def pick_tuned(self, records: Iterable[TrialRecord]) -> dict[tuple[int, str], dict[str, Any]]:
+        """Per problem and tuned trainer, the configuration with the lowest median best cost
+        over the tuning seeds (:func:`nnbench.running.tuning.pick`), from the tuning trials
+        among ``records`` (this run's and a resumed file's).
+
+        :returns: ``{(problem index, trainer name): options}`` for every pair whose tuning
+            trials all finished.
+        """
+        index = {spec.key: where for where, spec in self.tuning_trials()}
+        costs: dict[tuple[int, str, int], list[float | None]] = {}
+        for r in records:
+            where = index.get(r.key)
+            if where is not None:
+                costs.setdefault(where, []).append(r.best_cost)
+        out = {}
+        for pi in range(len(self.problems)):
+            for name, configs in self.tuning.items():
+                got = [costs.get((pi, name, ci)) for ci in range(len(configs))]
+                if all(g is not None for g in got):
+                    out[(pi, name)] = dict(configs[pick([tuning_median(g or []) for g in got])])
+        return out
 
 
 def make_plan(suite: Suite, registry: Registry | None = None,
               option_layers: Sequence[Iterable[OptionSetting]] | None = None,
-              where: Mapping[str, str] | None = None) -> Plan:
+              where: Mapping[str, str] | None = None,
+              sweep_layers: Sequence[Iterable[SweepSetting]] | None = None) -> Plan:
     """Check ``suite`` against the registry and make its :class:`Plan`, before any trial runs.
 
     :param registry: the plugin registry (default: built-ins, entry points and ``suite.plugins``).
@@ -352,9 +447,12 @@ def make_plan(suite: Suite, registry: Registry | None = None,
         place of ``suite.options``: errors then name the option where it was typed.
     :param where: per field (``"trainers"``, ``"exclude"``, ``"datasets"``), the name of the
         option it came from, for errors (default ``Suite.<field>``).
+    :param sweep_layers: the swept options as their sources gave them (a suite file's
+        ``[sweep.TRAINER]``, then ``--sweep``), in place of ``suite.sweeps``.
     :raises ConfigError: an unknown trainer or family, an empty selection, an unknown,
-        ill-typed or conflicting option, options for a trainer not selected, a network too
-        large for this machine.
+        ill-typed or conflicting option, options for a trainer not selected, a key both swept
+        and set, a network too large for this machine, evaluation seeds that reach the tuning
+        seeds when tuning.
     :raises DatasetError: a dataset that is neither registered nor a readable, valid CSV.
     """
     where = dict(where or {})
@@ -362,6 +460,21 @@ def make_plan(suite: Suite, registry: Registry | None = None,
     trainers = registry.select(suite.trainers, suite.exclude, where=where.get("trainers", "Suite.trainers"))
     layers = option_layers if option_layers is not None else [settings_from_mapping(suite.options)]
     options = resolve(layers, registry, trainers)
+    origins = {(registry.trainer(o.trainer).name, o.key): o.origin for layer in layers for o in layer}
+    sweeps = resolve_sweeps(sweep_layers if sweep_layers is not None else [settings_from_sweeps(suite.sweeps)],
+                            registry, trainers, options, origins)
+    variants = tuple(v for t in trainers for v in variants_of(t, options.get(t.name, {}), sweeps.get(t.name)))
+    tuning: dict[str, tuple[dict[str, Any], ...]] = {}
+    if suite.tune:
+        for t in trainers:
+            configs = configurations(t, suite.tune, options.get(t.name, {}))
+            if configs:
+                tuning[t.name] = tuple(configs)
+        clash = [s for s in check_seeds(suite.seeds, "Suite.seeds") if s >= defaults.TUNING_SEED_BASE]
+        if clash:
+            raise ConfigError(f"{where.get('seeds', 'Suite.seeds')}: seed {clash[0]} is at or above "
+                              f"{defaults.TUNING_SEED_BASE}, where the tuning seeds are; evaluation seeds must stay "
+                              "below them")
     catalog = registry.catalog()
     problems = []
     for given in suite.resolved(lambda name: registry.problem(name, where.get("problems", "Suite.problems"))):
@@ -375,13 +488,18 @@ def make_plan(suite: Suite, registry: Registry | None = None,
                                 given.budget or suite.budget, target))
     if not problems:
         raise ConfigError("the suite has no problem: give a dataset and a network")
-    return Plan(suite, tuple(trainers), options, tuple(problems))
+    return Plan(suite, tuple(trainers), options, tuple(problems), variants, tuning,
+                tuning_seeds(suite.tune_seeds) if tuning else ())
 
 
 def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWriter | None = None,
         executor: Any = None, on_result: Callable[[TrialRecord], None] | None = None,
-        skip_keys: Container[str] = (), keep: bool = True) -> list[TrialRecord]:
+        skip_keys: Container[str] = (), keep: bool = True, prior: Iterable[TrialRecord] = ()) -> list[TrialRecord]:
     """Run every trial of ``plan`` and return the records in the order they finished.
+
+    With tuning (:attr:`Plan.tuning`), the tuning trials run first (with the variants'), then
+    the configuration each tuned trainer picked on each problem (:meth:`Plan.pick_tuned`) on
+    the evaluation seeds.
 
     :param plan: a :class:`Plan`, or a :class:`Suite` to plan first (:func:`make_plan`).
     :param registry: the :class:`nnbench.contract.plugins.Registry` (default: built-ins, entry
@@ -393,6 +511,7 @@ def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWri
     :param skip_keys: :attr:`TrialSpec.key` of trials already done (``--resume``).
     :param keep: return the records; ``False`` returns ``[]`` and holds no record longer
         than it takes to write it (large suites: read the results file afterwards).
+    :param prior: the records of the file being resumed (their tuning trials count in the pick).
     :raises ConfigError, DatasetError: before any trial runs, for a bad suite.
     :raises KeyboardInterrupt: after the trials finished so far were written.
     """
@@ -403,12 +522,21 @@ def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWri
     executor = executor or SerialExecutor()
     workers = max(1, min(int(getattr(executor, "jobs", 1)), len(plan)))
     records: list[TrialRecord] = []
-    for rec in executor.map(plan.trials(skip_keys, workers), registry, plan.max_params):
-        if keep:
-            records.append(rec)
-        if writer is not None:
-            writer.write(rec)
-        registry.call_trial_finished(rec.to_json())
-        if on_result is not None:
-            on_result(rec)
+    tuned: list[TrialRecord] = [r for r in prior if r.phase == "tuning"] if plan.tuning else []
+
+    def consume(specs: Iterable[TrialSpec]) -> None:
+        for rec in executor.map(specs, registry, plan.max_params):
+            if keep:
+                records.append(rec)
+            if rec.phase == "tuning":
+                tuned.append(rec)
+            if writer is not None:
+                writer.write(rec)
+            registry.call_trial_finished(rec.to_json())
+            if on_result is not None:
+                on_result(rec)
+
+    consume(plan.trials(skip_keys, workers))
+    if plan.tuning:
+        consume(plan.tuned_trials(plan.pick_tuned(tuned), skip_keys, workers))
     return records

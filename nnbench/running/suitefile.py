@@ -73,6 +73,7 @@ from nnbench.errors import ConfigError, DatasetError, NNBenchError, did_you_mean
 from nnbench.running.executors import EXECUTORS, JOBS_CONSTRAINTS
 from nnbench.core.network import NetworkSpec
 from nnbench.contract.options import OptionSetting, check_option
+from nnbench.contract.variants import SweepSetting
 from nnbench.contract.plugins import Registry, registry_for
 from nnbench.running.suite import SUITE_CONSTRAINTS, Suite, check_seeds, put_over
 from nnbench.contract.trainer import BUDGET_CONSTRAINTS, Budget
@@ -81,7 +82,7 @@ from nnbench.validation import OneOf, check, strings
 __all__ = ["SuiteFile", "load_suite_file", "suite_file_plugins", "line_of"]
 
 _TOP = ("trainers", "exclude", "seeds", "target_cost", "blas_threads", "plugins", "out", "budget", "executor",
-        "options", "datasets", "networks", "problems")
+        "options", "sweep", "tune", "tune_seeds", "datasets", "networks", "problems")
 _BUDGET = {"max_evals": "max_evals", "time_limit": "max_seconds"}  # file key -> Budget field
 _EXECUTOR = ("kind", "jobs", "scheduler")
 _DATASET = ("source", "target", "standardize", "test_size", "split_seed", "delimiter")
@@ -99,6 +100,8 @@ class SuiteFile:
         ``plugins``), checked.
     :param budget: the :class:`~nnbench.Budget` fields it sets (``max_evals``, ``max_seconds``).
     :param options: its ``[options.TRAINER]`` values, each with its line as origin.
+    :param sweeps: its ``[sweep.TRAINER]`` tables (``learning_rate = [1e-3, 1e-2]``: one variant
+        per value, :mod:`nnbench.contract.variants`), each key with its line as origin.
     :param executor: ``serial``, ``process``, ``dask`` or ``None``.
     :param jobs: worker processes or ``None``.
     :param scheduler: a Dask scheduler address or ``None``.
@@ -111,6 +114,7 @@ class SuiteFile:
     fields: dict[str, Any] = field(default_factory=dict)
     budget: dict[str, Any] = field(default_factory=dict)
     options: list[OptionSetting] = field(default_factory=list)
+    sweeps: list[SweepSetting] = field(default_factory=list)
     executor: str | None = None
     jobs: int | None = None
     scheduler: str | None = None
@@ -123,10 +127,13 @@ class SuiteFile:
         options: dict[str, dict[str, Any]] = {}
         for o in self.options:
             options.setdefault(o.trainer, {})[o.key] = o.value
+        sweeps: dict[str, dict[str, Any]] = {}
+        for w in self.sweeps:
+            sweeps.setdefault(w.trainer, {})[w.key] = w.values
         fields = dict(self.fields)
         if "problems" in fields:  # the file's budget and target over its named problems' own
             fields["problems"] = put_over(fields["problems"], self.budget, fields.get("target"))
-        return Suite(**fields, options=options, budget=Budget(**self.budget))
+        return Suite(**fields, options=options, sweeps=sweeps, budget=Budget(**self.budget))
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -303,6 +310,9 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
         f["seeds"] = check_seeds(data["seeds"], r.where(("seeds",)))
     if "target_cost" in data:
         f["target"] = r.check(data["target_cost"], SUITE_CONSTRAINTS["target"], ("target_cost",))
+    for key in ("tune", "tune_seeds"):
+        if key in data:
+            f[key] = r.check(data[key], SUITE_CONSTRAINTS[key], (key,))
     if "blas_threads" in data:
         f["blas_threads"] = r.check(data["blas_threads"], SUITE_CONSTRAINTS["blas_threads"], ("blas_threads",))
     if "plugins" in data:
@@ -336,6 +346,17 @@ def load_suite_file(path: str | os.PathLike[str], registry: Registry | None = No
                 origin = r.where(("options", name, key))
                 check_option(registry.trainer(name, origin), key, value, origin)
                 sf.options.append(OptionSetting(name, key, value, origin))
+
+    if "sweep" in data:
+        for name, w in r.table(data["sweep"], ("sweep",), None).items():
+            for key, values in r.table(w, ("sweep", name), None).items():
+                origin = r.where(("sweep", name, key))
+                if not isinstance(values, list) or not values:
+                    raise r.error(("sweep", name, key), f"must be a non-empty array of values, got {_show(values)}")
+                trainer = registry.trainer(name, origin)
+                for i, v in enumerate(values):
+                    check_option(trainer, key, v, f"{origin}[{i}]")
+                sf.sweeps.append(SweepSetting(name, key, tuple(values), origin))
 
     datasets = _datasets(r, data, base, registry.catalog())
     networks = _networks(r, data)

@@ -66,7 +66,10 @@ class TrialSpec:
         :attr:`key` is that of a record without one (:func:`~nnbench.results.record.spec_identity`).
     :param target_metric: what ``target`` measures (:data:`nnbench.contract.problems.TARGET_METRICS`).
     :param problem: the named problem the trial belongs to, or ``None``.
-    :param index: the trial's position in its plan (:meth:`nnbench.running.suite.Plan.trials`),
+    :param variant: the row it belongs to (:func:`nnbench.contract.variants.variant_name` of the
+        trainer and its options, or ``adam[tuned]``); ``None``: the trainer's name.
+    :param phase: ``"evaluation"`` or ``"tuning"`` (:data:`nnbench.results.record.PHASES`).
+    :param problem_index: the problem's position in its plan (:attr:`nnbench.running.suite.Plan.problems`),
         recorded so that tables order problems as planned; not part of :attr:`key`.
     """
 
@@ -83,7 +86,9 @@ class TrialSpec:
     data_id: str | None = None
     target_metric: str = "cost"
     problem: str | None = None
-    index: int | None = None
+    variant: str | None = None
+    phase: str = "evaluation"
+    problem_index: int | None = None
 
     def reached(self, objective: Objective) -> tuple[float | None, Callable[[np.ndarray], bool] | None]:
         """The target as the instrumentation takes it: ``(cost target, predicate of the
@@ -97,7 +102,7 @@ class TrialSpec:
     def key(self) -> str:
         """The identity of the trial for ``--resume`` (:func:`nnbench.results.record.trial_key`)."""
         data = self.data_id if self.data_id is not None else spec_identity(self.dataset)
-        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed)
+        return trial_key(data, self.network, self.trainer, dict(self.options), self.seed, self.variant, self.phase)
 
 
 def trainer_seed(seed: int, trainer: str) -> np.random.Generator:
@@ -171,7 +176,9 @@ def _base_record(spec: TrialSpec, trainer: Trainer, objective: Objective, x0: np
         network=spec.network, sizes=objective.network.sizes, n_params=objective.n_params,
         trainer=trainer.name, plugin=trainer.plugin, family=trainer.family, options=dict(spec.options),
         seed=spec.seed, budget=spec.budget, target=spec.target, target_metric=spec.target_metric,
-        problem_name=spec.problem, index=spec.index, task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
+        problem_name=spec.problem, problem_index=spec.problem_index, variant=spec.variant or trainer.name,
+        phase=spec.phase,
+        task=task_of(spec.network.loss), classes=getattr(objective.dataset, "classes", None),
         initial_cost=objective.fun(x0), counts=dict.fromkeys(CALL_KINDS, 0))
 
 
