@@ -133,7 +133,7 @@ def test_suite_fields_are_checked_when_it_is_made():
         ({"seeds": [1.5]}, "Suite.seeds[0]: must be a non-negative integer, got 1.5"),
         ({"seeds": 0}, "Suite.seeds: must be an integer in [1, 1000000], got 0"),
         ({"seeds": [2, 2]}, "Suite.seeds: repeats a seed: [2, 2]"),
-        ({"target": "x"}, "Suite.target: must be a finite number or None, got 'x'"),
+        ({"target": "x"}, "Suite.target: must be a non-negative number or None, got 'x'"),
         ({"problems": [("tutorial", "x")]}, "Suite.problems[0][1]: must be a NetworkSpec, got 'x'"),
         ({"problems": [3]}, "Suite.problems[0]: must be a (dataset, network) pair, a ProblemSpec or a "
                             "problem's name, got 3"),

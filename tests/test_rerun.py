@@ -260,9 +260,12 @@ def test_a_rerun_on_changed_data_warns(tmp_path, monkeypatch, capsys):
 
 
 def test_a_plugin_registered_since_is_left_out(small_run, tmp_path, capsys):
-    # the recorded run made BFGS-only (a later --trainers wins) and without nnbench_firstorder, as if that
-    # plugin had been installed since
-    _edit_metadata(small_run, lambda m: (m["plugins"].pop(2), m.update(argv=[*m["argv"], "--trainers", "BFGS"])))
+    # the recorded run made BFGS-only and without nnbench_firstorder, as if that plugin had been installed since
+    def bfgs_only(argv):
+        i = argv.index("--trainers")
+        return [*argv[:i + 1], "BFGS", *argv[i + 2:]]
+
+    _edit_metadata(small_run, lambda m: (m["plugins"].pop(2), m.update(argv=bfgs_only(m["argv"]))))
     assert main(["run", "--rerun", str(small_run), "--out", "b.jsonl"]) == 0
     assert _warnings(capsys.readouterr().err) == [
         f"nnbench: warning: plugin nnbench_firstorder (nnbench {importlib.metadata.version('nnbench')}) is registered "

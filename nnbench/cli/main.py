@@ -45,6 +45,14 @@ def _number(text: str) -> Any:
     return text
 
 
+def _seeds(text: str) -> Any:
+    """``--seeds N`` (seeds 0..N-1) or ``--seeds 0,3,7`` (those seeds): the count or the list,
+    each item as :func:`_number` reads it, checked by :func:`nnbench.running.suite.check_seeds`."""
+    if "," in text:
+        return [_number(part.strip()) for part in text.split(",")]
+    return _number(text)
+
+
 def _value(text: str | None, constraints: Sequence[Any], option: str) -> Any:
     """``text`` of ``option`` parsed and checked against ``constraints`` (``None`` stays ``None``).
 
@@ -151,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a registered suite of problems (`nnbench list suites`: default, classic, uci)")
     g = r.add_argument_group("problem (given with a suite file, these replace its problems)")
     g.add_argument("--dataset", action="append", metavar="NAME|PATH.csv",
-                   help="a bundled dataset (tutorial, xor, diabetes) or a CSV file; repeat for several")
+                   help="a registered dataset (`nnbench list datasets`) or a CSV file; repeat for several")
     g.add_argument("--target-column", action="append", metavar="NAME",
                    help="target column of the CSV (default: the last); repeat for several outputs")
     g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
@@ -174,9 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--test-size", metavar="F",
                    help="hold out this fraction (0 < F < 1) as a test split")
     t = r.add_argument_group("trainers and budget")
-    t.add_argument("--trainers", default=None, metavar="all|NAME,...",
-                   help=f"trainer names or families, comma-separated (default {defaults.TRAINERS})")
-    t.add_argument("--exclude", default=None, metavar="NAME,...", help="trainer names or families to leave out")
+    t.add_argument("--trainers", action="append", default=None, metavar="all|NAME,...",
+                   help=f"trainer names or families, comma-separated (default {defaults.TRAINERS}); repeatable")
+    t.add_argument("--exclude", action="append", default=None, metavar="NAME,...",
+                   help="trainer names or families to leave out; repeatable")
     t.add_argument("--option", action="append", default=[], metavar="TRAINER.KEY=VALUE",
                    help="a trainer's own option, e.g. adam.learning_rate=0.01; repeatable")
     t.add_argument("--sweep", action="append", default=[], metavar="TRAINER.KEY=V1,V2,...",
@@ -188,8 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "beside its defaults")
     t.add_argument("--tune-seeds", default=None, metavar="K",
                    help=f"tuning seeds per configuration (default {defaults.TUNE_SEEDS})")
-    t.add_argument("--seeds", default=None, metavar="N",
-                   help=f"run seeds 0..N-1 (default {defaults.SEEDS})")
+    t.add_argument("--seeds", default=None, metavar="N|S,S,...",
+                   help=f"run seeds 0..N-1 (default {defaults.SEEDS}), or the seeds listed")
     t.add_argument("--max-evals", default=None, metavar="N",
                    help=f"evaluations per trial (default {defaults.MAX_EVALS})")
     t.add_argument("--time-limit", default=None, metavar="SECONDS",
@@ -491,12 +500,12 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         for key in ("datasets", "networks"):
             fields.pop(key, None)
         fields["problems"] = [(d, n) for d in datasets for n in networks]
-    if args.trainers is not None:
-        fields["trainers"], where["trainers"] = args.trainers, "--trainers"
+    if args.trainers is not None:  # repeated: the union, as a repeated --dataset is
+        fields["trainers"], where["trainers"] = ",".join(args.trainers), "--trainers"
     if args.exclude is not None:
-        fields["exclude"] = [e for e in args.exclude.split(",") if e.strip()]
+        fields["exclude"] = [e for e in ",".join(args.exclude).split(",") if e.strip()]
     if args.seeds is not None:
-        fields["seeds"], where["seeds"] = check_seeds(_number(args.seeds), "--seeds"), "--seeds"
+        fields["seeds"], where["seeds"] = check_seeds(_seeds(args.seeds), "--seeds"), "--seeds"
     for name, option in (("tune", "--tune"), ("tune_seeds", "--tune-seeds")):
         if getattr(args, name) is not None:
             fields[name] = _value(getattr(args, name), SUITE_CONSTRAINTS[name], option)
@@ -558,18 +567,34 @@ def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, st
     return ProcessExecutor(jobs), f"process x{jobs}"
 
 
-def _read_quietly(path: Path) -> list:
-    """The records of a results file; a damaged last line is reported on stderr as
-    ``nnbench: warning: ...`` instead of a Python warning."""
+@contextlib.contextmanager
+def _results_warnings_as_lines() -> Iterator[None]:
+    """Within: a damaged last line of a results file (:class:`~nnbench.results.store.ResultsWarning`)
+    is reported on stderr as ``nnbench: warning: ...``, not as a Python warning."""
     import warnings
 
-    from nnbench.results.store import ResultsWarning, read_results
+    from nnbench.results.store import ResultsWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResultsWarning)
+        try:
+            yield
+        finally:
+            others = [w for w in caught if not issubclass(w.category, ResultsWarning)]
+            for w in caught:
+                if issubclass(w.category, ResultsWarning):
+                    print(f"nnbench: warning: {w.message}", file=sys.stderr)
+    for w in others:  # anything else as it would have been shown
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _read_quietly(path: Path) -> list:
+    """The records of a results file; a damaged last line is reported on stderr as
+    ``nnbench: warning: ...`` instead of a Python warning."""
+    from nnbench.results.store import read_results
+
+    with _results_warnings_as_lines():
         _, records = read_results(path)
-    for w in caught:
-        print(f"nnbench: warning: {w.message}", file=sys.stderr)
     return records
 
 
@@ -877,7 +902,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
     target_cost = _value(args.target_cost, SUITE_CONSTRAINTS["target"], "--target-cost")
     top = _value(args.top, TOP_CONSTRAINTS, "--top")
-    metas, per_file = read_many(args.results)
+    with _results_warnings_as_lines():
+        metas, per_file = read_many(args.results)
     unique = deduplicate(r for recs in per_file for r in recs)
     records = unique.records
     if unique.duplicates:
@@ -924,7 +950,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
     if args.html is not None and any(same_file(args.html, p) for p in (args.base, args.new)):
         raise ConfigError(f"--html {args.html} is one of the results files being compared; choose another output path")
-    base, new = read_results(args.base), read_results(args.new)
+    with _results_warnings_as_lines():
+        base, new = read_results(args.base), read_results(args.new)
     result = C.compare(base, new, args.base, args.new, tau if tau is not None else defaults.PROFILE_TAU)
     if not result.paired:
         raise ConfigError(f"{args.base} and {args.new} have no trial in common (the same data, network, trainer, "
@@ -978,6 +1005,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside a run's trials (a CSV loading, a report)
         print("nnbench: interrupted", file=sys.stderr)
         return _status_of(exc)
+    except BrokenPipeError:  # `nnbench list trainers | head`: the reader left; say nothing more
+        import os
+
+        with contextlib.suppress(OSError):  # Python's own flush at exit would fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command the pipe ended
 
 
 def _main(argv: list[str]) -> int:

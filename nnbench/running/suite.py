@@ -51,7 +51,7 @@ MAX_SEEDS = 10**6
 #: What the scalar fields of a :class:`Suite` take (a suite file and the command line check
 #: the same).
 SUITE_CONSTRAINTS: Mapping[str, Sequence[Constraint | None]] = {
-    "target": [Interval(Real, None, None), None],
+    "target": [Interval(Real, 0, None), None],  # every loss is >= 0: a lower cost is never reached
     "blas_threads": [Interval(Integral, 1, None, closed="left"), None],
     "tune": [Interval(Integral, 0, None, closed="left")],
     "tune_seeds": [Interval(Integral, 1, 1000, closed="both")],

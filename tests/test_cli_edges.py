@@ -1,0 +1,47 @@
+"""Command-line edges a new user hit: repeated --trainers, a list of seeds, a closed pipe,
+a damaged results file in report, an unreachable cost target."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from nnbench.cli.main import main
+from nnbench.results.store import read_results
+
+RUN = ["run", "--problem", "tutorial", "--quiet"]
+
+
+def test_repeated_trainers_are_their_union_and_seeds_may_be_listed(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main([*RUN, "--trainers", "BFGS", "--trainers", "Nelder-Mead", "--seeds", "0,3", "--out", str(out)]) == 0
+    _, recs = read_results(out)
+    assert sorted((r.trainer, r.seed) for r in recs) == [("BFGS", 0), ("BFGS", 3), ("Nelder-Mead", 0),
+                                                          ("Nelder-Mead", 3)]
+    capsys.readouterr()
+    assert main([*RUN, "--trainers", "BFGS", "--seeds", "0,x", "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert capsys.readouterr().err == "nnbench: error: --seeds[1]: must be a non-negative integer, got 'x'\n"
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly():
+    proc = subprocess.run(f"{sys.executable} -m nnbench.cli list trainers | head -1", shell=True, capture_output=True,
+                          text=True, check=True)
+    assert proc.stdout.startswith("name") and proc.stderr == ""
+
+
+def test_report_says_a_damaged_last_line_in_one_line(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main([*RUN, "--trainers", "BFGS", "--seeds", "2", "--out", str(out)]) == 0
+    out.write_bytes(out.read_bytes()[:-40])
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"nnbench: warning: {out}, line 3: skipped a damaged last line (")
+    assert err.endswith("); the run that wrote it was probably killed\n") and err.count("\n") == 1
+
+
+def test_a_cost_target_below_zero_is_refused(tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main([*RUN, "--trainers", "BFGS", "--seeds", "1", "--target-cost", "-1", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "nnbench: error: --target-cost: must be a non-negative number, got -1\n"
+    assert not out.exists()
