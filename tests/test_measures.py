@@ -190,7 +190,7 @@ def test_a_trainer_worse_on_each_of_10_seeds_is_significantly_worse():
     rows = {r["trainer"]: r for r in M.compare_to_best(M.runs_of(recs))}
     assert rows["bad"]["p"] == pytest.approx(2 ** -10) and rows["bad"]["p_holm"] < 0.05
     assert rows["bad"]["verdict"] == "worse" and rows["bad"]["ratio"] > 1.5
-    assert all(rows[f"mixed{k:02d}"]["verdict"] == "no difference" for k in range(20))
+    assert all(rows[f"mixed{k:02d}"]["verdict"] == "not shown worse" for k in range(20))
 
 
 def test_compare_to_best_column_and_holm():
@@ -204,7 +204,7 @@ def test_compare_to_best_column_and_holm():
     assert rows[0]["trainer"] == "good" and rows[0]["verdict"] == "best"
     assert by["bad"]["p"] == pytest.approx(2 ** -7)
     assert by["bad"]["p_holm"] == pytest.approx(min(1, 2 * min(by["bad"]["p"], by["same"]["p"])))
-    assert by["bad"]["verdict"] == "worse" and by["same"]["verdict"] == "no difference"
+    assert by["bad"]["verdict"] == "worse" and by["same"]["verdict"] == "not shown worse"
     assert by["bad"]["median"] == pytest.approx(0.533)
 
 

@@ -661,7 +661,7 @@ def compare_to_best(runs: Sequence[Run], confidence: float = 0.95, seed: int = 0
     :func:`paired_worse`, or :class:`NA`), ``ratio`` (its effect size: median paired cost
     ratio, trainer over best, floored at the solved level), ``test``, ``p_holm``
     (Holm-adjusted over the trainers compared), ``verdict`` (``"best"``; ``"worse"`` when
-    ``p_holm < SIGNIFICANCE``; ``"no difference"``; ``""`` without a test).
+    ``p_holm < SIGNIFICANCE``; ``"not shown worse"`` (the test cannot tell the two apart: not a claim that they are equal); ``""`` without a test).
     """
     order = trainer_order(runs)
     if not order:
@@ -691,7 +691,7 @@ def compare_to_best(runs: Sequence[Run], confidence: float = 0.95, seed: int = 0
     adj = holm([rows[i]["p"] for i in ps])
     for i, p in zip(ps, adj):
         rows[i]["p_holm"] = p
-        rows[i]["verdict"] = "worse" if p < SIGNIFICANCE else "no difference"
+        rows[i]["verdict"] = "worse" if p < SIGNIFICANCE else "not shown worse"
     for row in rows:
         row.setdefault("p_holm", row["p"])
         row.setdefault("verdict", "")
