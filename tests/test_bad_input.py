@@ -53,7 +53,7 @@ RUN_CASES = [
     (["--time-limit", "0"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got 0"),
     (["--time-limit", "inf"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got inf"),
     (["--time-limit", "soon"], "nnbench: error: --time-limit: must be a positive number of at most 1e+06, got 'soon'"),
-    (["--target-cost", "x"], "nnbench: error: --target-cost: must be a finite number, got 'x'"),
+    (["--target-cost", "x"], "nnbench: error: --target-cost: must be a non-negative number, got 'x'"),
     (["--jobs", "0"], "nnbench: error: --jobs: must be a positive integer, got 0"),
     (["--executor", "threads"], "argument --executor: invalid choice: 'threads'"),
     (["--executor", "process", "--scheduler", "tcp://127.0.0.1:8786"],

@@ -154,7 +154,7 @@ BAD = [
     ("seeds = 0\n", "line 1: seeds: must be an integer in [1, 1000000], got 0"),
     ("seeds = [1, \"two\"]\n", "line 1: seeds[1]: must be a non-negative integer, got 'two'"),
     ("seeds = [1, 1]\n", "line 1: seeds: repeats a seed: [1, 1]"),
-    ("target_cost = \"low\"\n", "line 1: target_cost: must be a finite number, got 'low'"),
+    ("target_cost = \"low\"\n", "line 1: target_cost: must be a non-negative number, got 'low'"),
     ("trainers = \"BGFS\"\n", "line 1: trainers: unknown trainer or family 'BGFS' (did you mean BFGS or L-BFGS-B?); "
                                + FAMILIES),
     ("trainers = [\"BFGS\",\n  \"Nelder-Maed\"]\n", "line 1: trainers[1]: unknown trainer or family 'Nelder-Maed' "
@@ -240,3 +240,15 @@ def test_a_sized_generated_dataset_reads_as_on_the_command_line(tmp_path, regist
     assert [d.source for d, _ in sf.suite.pairs()] == ["parity:3", "two_spirals"]
     data = registry.catalog().prepare(sf.suite.pairs()[0][0])[0]
     assert data.X.shape == (8, 3)
+
+
+def test_a_csv_that_is_not_there_is_named_with_its_line(tmp_path, registry):
+    path = tmp_path / "suite.toml"
+    path.write_text('seeds = 2\n[datasets.mine]\nsource = "data/mine.csv"\n')
+    with pytest.raises(ConfigError) as info:
+        load_suite_file(path, registry)
+    assert str(info.value) == f"{path}, line 3: datasets.mine.source: {tmp_path / 'data' / 'mine.csv'}: no such file"
+    (tmp_path / "data" / "mine.csv").mkdir(parents=True)
+    with pytest.raises(ConfigError) as info:
+        load_suite_file(path, registry)
+    assert str(info.value).endswith("mine.csv: not a file")

@@ -406,6 +406,9 @@ def _datasets(r: _Reader, data: Mapping[str, Any], base: Path, catalog: Catalog)
             kw[k] = r.check(kw[k], DATASET_SPEC_CONSTRAINTS[k], (*keys, k))
         if "target" in kw:
             kw["target"] = tuple(r.strings(kw["target"], (*keys, "target")))
+        if parsed.name is None and not Path(source).is_file():  # said where its line is known, not at loading
+            where = r.where((*keys, "source") if "source" in d else keys)
+            raise ConfigError(f"{where}: {source}: {'not a file' if Path(source).exists() else 'no such file'}")
         out[name] = r.spec(DatasetSpec, {"source": source, **kw}, keys)
     return out
 
