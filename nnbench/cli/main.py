@@ -739,7 +739,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(f"nnbench: interrupted after {count} of {n_todo} trials; they are in {out} "
               f"(complete it with {again}--resume --out {out})", file=sys.stderr)
         return _status_of(interrupted)
-    print(f"{count} trials in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
+    print(f"{count} trial{'' if count == 1 else 's'} in {out}" + (f" ({len(records)} in all)" if done else ""), file=sys.stderr)
     return 0
 
 

@@ -43,6 +43,7 @@ from typing import Any
 from tabulate import tabulate
 
 from nnbench import defaults
+from nnbench.contract.problems import TargetSpec
 from nnbench.reporting import measures as M
 from nnbench.reporting.html import Block, family_filter
 from nnbench.reporting.ranking import evaluation, median, rank, row_label, solved_level
@@ -189,7 +190,11 @@ def _budgets(records: Sequence[TrialRecord]) -> str:
 
 
 def _targets(records: Sequence[TrialRecord]) -> str:
-    return "; ".join(sorted({"none" if r.target is None else f"{r.target:g}" for r in records})) or "-"
+    """Each problem's target as its tables title it (``iris: accuracy >= 0.97``), or ``none``."""
+    labels = problem_labels(records)
+    spelled = {f"{labels[r.problem][0]}: " + ("none" if r.target is None else TargetSpec(r.target_metric, r.target).label)
+               for r in records}
+    return "; ".join(sorted(spelled)) or "-"
 
 
 def environment_differences(base: RunMetadata, new: RunMetadata, base_records: Sequence[TrialRecord] = (),
@@ -213,7 +218,7 @@ def environment_differences(base: RunMetadata, new: RunMetadata, base_records: S
     for key in sorted(set(base.extra) | set(new.extra)):
         pairs.append((key, json.dumps(base.extra.get(key), sort_keys=True), json.dumps(new.extra.get(key), sort_keys=True)))
     pairs += [("budget", _budgets(base_records), _budgets(new_records)),
-              ("target cost", _targets(base_records), _targets(new_records))]
+              ("target", _targets(base_records), _targets(new_records))]
     return [(name, "-" if a is None else str(a), "-" if b is None else str(b)) for name, a, b in pairs
             if str(a) != str(b)]
 
