@@ -45,3 +45,13 @@ def test_a_cost_target_below_zero_is_refused(tmp_path, capsys):
     assert main([*RUN, "--trainers", "BFGS", "--seeds", "1", "--target-cost", "-1", "--out", str(out)]) == 2
     assert capsys.readouterr().err == "nnbench: error: --target-cost: must be a non-negative number, got -1\n"
     assert not out.exists()
+
+
+def test_a_tab_delimiter_can_be_typed_as_backslash_t(tmp_path, capsys):
+    data = tmp_path / "tab.csv"
+    data.write_text("x_1\tx_2\ty\n1\t0\t1\n0\t1\t0\n1\t1\t0\n0\t0\t1\n")  # the tutorial's rows
+    out = tmp_path / "r.jsonl"
+    assert main(["run", "--dataset", str(data), "--delimiter", "\\t", "--hidden", "2", "--no-bias", "--trainers",
+                 "BFGS", "--seeds", "1", "--quiet", "--out", str(out)]) == 0
+    (rec,) = read_results(out)[1]
+    assert rec.dataset.delimiter == "\t" and rec.status == "ok" and rec.best_cost < 1e-6

@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a registered dataset (`nnbench list datasets`) or a CSV file; repeat for several")
     g.add_argument("--target-column", action="append", metavar="NAME",
                    help="target column of the CSV (default: the last); repeat for several outputs")
-    g.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
+    g.add_argument("--delimiter", default=None, help="CSV delimiter (default ','; '\\t' is a tab)")
     g.add_argument("--hidden", action="append", metavar="4[,3...]",
                    help="hidden layer sizes of one network (default 2; 0: no hidden layer, a linear "
                         "model); repeat to compare networks")
@@ -486,7 +486,7 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
         if args.test_size is not None:
             data_kw["test_size"] = _value(args.test_size, DATASET_SPEC_CONSTRAINTS["test_size"], "--test-size")
         if args.delimiter is not None:
-            data_kw["delimiter"] = args.delimiter
+            data_kw["delimiter"] = "\t" if args.delimiter == "\\t" else args.delimiter  # `--delimiter '\t'`: a tab
         net_kw: dict[str, Any] = {"bias": not args.no_bias}
         for name in ("activation", "output_activation", "loss"):
             if getattr(args, name) is not None:
