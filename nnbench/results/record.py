@@ -488,6 +488,11 @@ class RunMetadata(FieldMapping):
     :param executor: how the trials ran (``"process x2"``); :param suite_file: its path or ``None``.
     :param suite, suite_version: the named suite that ran (``nnbench run --suite uci``) and its
         version (:class:`~nnbench.contract.problems.SuiteSpec`), or ``None``.
+    :param simd: the highest SIMD target numpy dispatches to on this CPU (``"AVX512_SPR"``,
+        ``"X86_V3"``: :func:`nnbench.core.kernels.simd_level`), or ``None`` (not recorded).
+    :param kernels: each element-wise kernel choice measured on this CPU, in words
+        (``{"sigmoid": "expit below 512 elements, tanh from 512"}``:
+        :func:`nnbench.core.kernels.describe_choices`); every trial of the run used it.
     :param extra: fields this nnbench does not know (kept, not interpreted).
     """
 
@@ -508,6 +513,8 @@ class RunMetadata(FieldMapping):
     suite_file: str | None = None
     suite: str | None = None
     suite_version: str | None = None
+    simd: str | None = None
+    kernels: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def machine(self) -> dict[str, Any] | None:
@@ -552,6 +559,11 @@ class RunMetadata(FieldMapping):
                     if not isinstance(v, list) or not all(isinstance(b, dict) for b in v):
                         raise FieldError(f"must be a list of objects, got {v!r}")
                     values[name] = v
+                elif name == "kernels":
+                    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(c, str)
+                                                          for k, c in v.items()):
+                        raise FieldError(f"must be an object of texts, got {v!r}")
+                    values[name] = dict(v)
                 else:
                     values[name] = _opt_text(v)
             except FieldError as exc:

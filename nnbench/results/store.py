@@ -76,7 +76,8 @@ def _cpu() -> str:
 def run_metadata(command: str | None = None, blas_threads: int | None = 1, executor: str | None = None,
                  suite_file: str | None = None, suite: str | None = None,
                  suite_version: str | None = None) -> RunMetadata:
-    """The metadata of a run starting now: versions, BLAS libraries and threads, CPU, platform.
+    """The metadata of a run starting now: versions, BLAS libraries and threads, CPU, platform,
+    numpy's SIMD level and the element-wise kernels chosen on this CPU (measured here, a few ms).
 
     :param command: the command line or suite that made the run.
     :param blas_threads: BLAS threads per trial (``None``: left at the library default).
@@ -84,6 +85,8 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
     :param suite, suite_version: the named suite that runs, and its version, or ``None``.
     """
     from threadpoolctl import threadpool_info
+
+    from nnbench.core.kernels import describe_choices, simd_level
 
     blas = [{k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer",
                                       "architecture", "filepath")}
@@ -93,7 +96,8 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
         python=sys.version.split()[0], platform=platform.platform(), cpu=_cpu(), cpu_count=os.cpu_count(),
         blas=jsonable(blas), blas_threads_per_trial=blas_threads, command=command,
         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), executor=executor,
-        suite_file=suite_file, suite=suite, suite_version=suite_version)
+        suite_file=suite_file, suite=suite, suite_version=suite_version,
+        simd=simd_level(), kernels=describe_choices())
 
 
 class ResultsLockedError(ResultsError):

@@ -60,6 +60,7 @@ import numpy as np
 from nnbench import defaults
 from nnbench.errors import ConfigError
 from nnbench.contract.plugins import Registry, registry_for
+from nnbench.core.kernels import current_choices, set_choices
 from nnbench.results.record import TrialRecord
 from nnbench.running.trial import TrialSpec, execute_trial, lost_trial_record, prepare_trial
 from nnbench.validation import Constraint, Interval, check
@@ -146,7 +147,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(conn: Any, shared: Any, parent: int) -> None:
+def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | None = None) -> None:
     """A worker process: for each ``(index, spec)`` received on ``conn``, prepare the trial
     (plugins, the trainer's set-up, data, objective: :func:`~nnbench.running.trial.prepare_trial`),
     send ``("start", index)`` just before the trainer is called (the parent starts the trial's
@@ -155,9 +156,15 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
 
     Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
     decide (the parent ends its workers when it is interrupted).
+
+    ``kernels``: the parent's element-wise kernel choices
+    (:func:`nnbench.core.kernels.current_choices`), used here instead of measuring again, so
+    that every trial of a run uses the kernels its metadata records.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
+    if kernels:
+        set_choices(kernels)
     best = np.frombuffer(shared, dtype=np.float64)
     capacity = (best.size - 1) // 2 - _HEAD
 
@@ -241,7 +248,8 @@ class _Worker:
         self.capacity = capacity
         self.shared = ctx.RawArray("d", 1 + 2 * (_HEAD + capacity))
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid()), daemon=True,
+        self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid(), current_choices()),
+                                   daemon=True,
                                    name="nnbench-worker")
         # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
         # process group) never interrupts it, not even while it imports numpy
