@@ -352,12 +352,15 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named)
 
 
-def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, str]:
+def _executor(args: argparse.Namespace, sf: Any, n_trials: int, plugins: tuple[str, ...] = (),
+              early: Any = None) -> tuple[Any, str]:
     """The executor for ``nnbench run`` and a description of it for the metadata line.
 
     ``--executor`` (else the suite file's ``executor.kind``, else ``process``); ``--jobs``
     (else the file's, else ``os.cpu_count()``), never more than the ``n_trials`` trials to
     run, with a warning when asked for more workers than cores; ``--scheduler`` implies dask.
+    ``plugins``: the suite's plugin modules, which the process executor's workers load first;
+    ``early``: the process executor :func:`_early_executor` started, used when it applies.
     """
     import os
 
@@ -382,7 +385,12 @@ def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, st
         return SerialExecutor(), "serial"
     if kind == "dask":
         return DaskExecutor(scheduler, jobs), f"dask {scheduler or f'LocalCluster of {jobs}'}"
-    return ProcessExecutor(jobs), f"process x{jobs}"
+    # workers warm (plugins and their libraries loaded) before their first trial, and only
+    # as many as the trials pay for: a small suite runs in one
+    if early is not None and early.warm == plugins:
+        early.jobs = jobs
+        return early, f"process x{jobs}"
+    return ProcessExecutor(jobs, warm=plugins, grow=True), f"process x{jobs}"
 
 
 def _read_quietly(path: Path) -> list:
@@ -409,7 +417,34 @@ def _drop_damaged_tail(path: Path) -> None:
             f.truncate(data.rfind(b"\n") + 1)
 
 
+#: The weights a worker started before the plan can report a best point for (1.6 MB of
+#: shared memory); a plan with a larger network replaces it.
+EARLY_WORKER_CAPACITY = 100_000
+
+
+def _early_executor(args: argparse.Namespace) -> Any:
+    """The process executor of a run that will surely use one (no suite file, which may name
+    another; no ``--executor`` other than process; no ``--scheduler``), with its first worker
+    already starting, or ``None``."""
+    if args.suite or args.scheduler or args.executor not in (None, "process"):
+        return None
+    from nnbench.running.executors import JOBS_CONSTRAINTS, ProcessExecutor
+
+    executor = ProcessExecutor(_value(args.jobs, JOBS_CONSTRAINTS, "--jobs"), warm=tuple(args.plugins), grow=True)
+    executor.start(EARLY_WORKER_CAPACITY)
+    return executor
+
+
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    early = _early_executor(args)
+    try:
+        return _run(args, argv, early)
+    finally:
+        if early is not None:
+            early.close()  # a run that stopped before its trials (done by then otherwise)
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str], early: Any) -> int:
     from nnbench.reporting.tables import check_format, render
     from nnbench.results.store import (ResultsLock, ResultsWriteError, ResultsWriter, check_output, new_results_file,
                                        run_metadata)
@@ -452,7 +487,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             _drop_damaged_tail(out)
             mode = "append"
         n_todo = sum(1 for _ in plan.trials(done)) if done else len(plan)
-        executor, how = _executor(args, sf, n_todo)
+        executor, how = _executor(args, sf, n_todo, tuple(suite.plugins), early)
         named = wanted.named
         meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                             suite_file=str(sf.path) if sf is not None else None,
@@ -770,6 +805,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    if argv == ["--version"]:  # before the parser, whose help texts load the problems (numpy, scipy)
+        from nnbench import __version__
+
+        print(f"nnbench {__version__}")
+        raise SystemExit(0)  # as argparse's version action does
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

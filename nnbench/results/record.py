@@ -67,6 +67,15 @@ class FieldError(ValueError):
 def jsonable(obj: Any) -> Any:
     """``obj`` with NumPy scalars and arrays, tuples and records made plain JSON values, and
     NaN/inf made ``None``."""
+    t = type(obj)  # the plain types first: a record's history is thousands of floats
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if t is int or t is str or t is bool or obj is None:
+        return obj
+    if t is list or t is tuple:
+        return [jsonable(v) for v in obj]
+    if t is dict:
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (TrialRecord, RunMetadata)):
         return obj.to_json()
     if isinstance(obj, Fit):
