@@ -114,8 +114,8 @@ def pearson(y: np.ndarray, pred: np.ndarray) -> tuple[float | None, float | None
         return None, None, "the prediction is constant, so Pearson r is undefined"
     if np.ptp(y) == 0.0:
         return None, None, "the targets are constant, so Pearson r is undefined"
-    r, p = _pearsonr(y, pred)
-    r, p = _finite(r), _finite(p)
+    r_raw, p_raw = _pearsonr(y, pred)
+    r, p = _finite(r_raw), _finite(p_raw)
     if r is None:
         return None, None, "Pearson r is not finite for these predictions"
     return r, p, None
