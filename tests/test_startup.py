@@ -68,4 +68,4 @@ def test_a_trial_loads_no_scipy_stats_or_plotting(tmp_path):
             f" '--quiet', '--out', {str(tmp_path / 'r.jsonl')!r}])")
     mods = _loaded(code)
     assert "scipy.optimize" in mods  # it ran
-    assert not {"scipy.stats", "matplotlib", "sklearn", "torch", "distributed"} & mods
+    assert not {"scipy.stats", "matplotlib", "sklearn", "torch", "distributed", "nnbench.reporting.compare"} & mods

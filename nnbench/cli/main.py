@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import contextlib
 import signal
 import sys
@@ -82,8 +83,13 @@ def parse_option(text: str) -> tuple[str, str, Any]:
     return trainer, key, value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``nnbench`` command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``nnbench`` command.
+
+    :param command: the subcommand about to be parsed, when known: the others' help texts
+        that need a module loaded (``compare``'s verdict rule: the reporting measures) are
+        then left short, so that ``nnbench run`` does not load them. ``None``: every one whole.
+    """
     from nnbench import __version__
     from nnbench.contract.problems import BUILTIN_SUITES, DEFAULT_SUITE
     from nnbench.datasets import STANDARDIZE
@@ -189,16 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
     rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
 
-    _compare_parser(sub)
+    _compare_parser(sub, whole=command in (None, "compare"))
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
     return p
 
 
-def _compare_parser(sub: Any) -> None:
-    """``nnbench compare``'s arguments."""
-    from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
+def _compare_parser(sub: Any, whole: bool = True) -> None:
+    """``nnbench compare``'s arguments; ``whole``: with its description (which loads the
+    verdict rule's module)."""
     from nnbench.reporting.tables import FORMATS
 
+    if whole:
+        from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
+    else:
+        VERDICT_LEVEL = VERDICT_RATIO = math.nan  # noqa: N806  (the description is not shown)
     c = sub.add_parser("compare", help="pair the same trials of two results files: better, worse or the same",
                        description="Pair the trials of BASE and NEW that are the same trial (data, network, trainer, "
                                    "options, seed) and compare, per problem and trainer, the median best cost, "
@@ -810,7 +820,7 @@ def _main(argv: list[str]) -> int:
 
         print(f"nnbench {__version__}")
         raise SystemExit(0)  # as argparse's version action does
-    parser = build_parser()
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
