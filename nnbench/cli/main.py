@@ -194,6 +194,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     rep.add_argument("--top", default=None, metavar="N",
                      help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
     rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
+    rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown on a terminal while "
+                                                                "the figures of --html/--markdown are drawn)")
 
     _compare_parser(sub, whole=command in (None, "compare"))
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
@@ -739,7 +741,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         blocks = htmlreport.build(records, metas, args.results, [len(r) for r in per_file],
                                   profile_tau=tau if tau is not None else defaults.PROFILE_TAU,
                                   target_cost=target_cost, top=top if top is not None else defaults.TOP,
-                                  plots=False if args.no_plots else None)
+                                  plots=False if args.no_plots else None,
+                                  progress=not args.quiet and sys.stderr.isatty())
         if args.html:
             print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)
         if args.markdown:
