@@ -264,16 +264,26 @@ class _Worker:
         self.born = time.monotonic()
         #: seconds from the start of the process to its "ready" (``None`` before)
         self.startup: float | None = None
-        # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
-        # process group) never interrupts it, not even while it imports numpy
-        main = threading.current_thread() is threading.main_thread()
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-        try:
-            with _may_have_children():
-                self.process.start()
-        finally:
-            if main:
-                signal.signal(signal.SIGINT, old)
+        # the worker inherits a blocked SIGINT, so Ctrl-C in a terminal (sent to the whole
+        # process group) never interrupts it, not even while it imports numpy. Blocked, not
+        # ignored, here: a Ctrl-C that arrives while a worker starts in the middle of a run
+        # (the process executor's `grow`) waits and is then delivered to this process, not lost.
+        if hasattr(signal, "pthread_sigmask"):
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                with _may_have_children():
+                    self.process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        else:  # pragma: no cover - Windows: ignored while it starts
+            main = threading.current_thread() is threading.main_thread()
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                with _may_have_children():
+                    self.process.start()
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, old)
         child.close()
         self.ready = False
         self.task: tuple[int, TrialSpec] | None = None
