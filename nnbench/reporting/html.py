@@ -205,13 +205,18 @@ def render_figures(blocks: Sequence[Block], jobs: int | None = None, progress: b
                 and sys.platform.startswith("linux"):
             import warnings
 
+            # the first figure here: it fills matplotlib's caches (fonts, the mathtext parser of
+            # the log axes' labels: about 1 s), which the forked processes then share
+            _settle(todo[0], _draw(0))
+            bar.update()
+
             with warnings.catch_warnings():
                 # Python 3.12+ warns on fork in a process with threads (OpenBLAS's idle
                 # pool here); the children only draw with matplotlib's Agg and exit
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pool = multiprocessing.get_context("fork").Pool(min(jobs, len(todo)), initializer=_child)
             try:
-                for block, result in zip(todo, pool.imap(_draw, range(len(todo)))):
+                for block, result in zip(todo[1:], pool.imap(_draw, range(1, len(todo)))):
                     _settle(block, result)
                     bar.update()
                 pool.close()
