@@ -18,6 +18,7 @@ from _reference import Reference, sigmoid_expit, sigmoid_tanh
 from _timing import problem, record_ratios, run_benchmark, time_side_by_side
 
 from nnbench.core.activations import get_activation
+from nnbench.core.kernels import SIGMOID, simd_level
 from nnbench.core.objective import Objective
 
 SMALL = [(4, 2, 2), (442, 10, 16), (10000, 10, 16)]
@@ -70,6 +71,8 @@ def test_fun_and_grad(benchmark, size):
     record_ratios(benchmark, {"nnbench": lambda: obj.fun_and_grad(theta),
                               "reference": lambda: ref.fun_and_grad(theta)})
     benchmark.extra_info["reference_sigmoid"] = ref.sigmoid.__name__
+    benchmark.extra_info["nnbench_sigmoid"] = SIGMOID.describe()
+    benchmark.extra_info["simd"] = simd_level()
     cost, grad = run_benchmark(benchmark, lambda: obj.fun_and_grad(theta),
                                rounds=3 if size == LARGE else 10)
     rcost, rgrad = ref.fun_and_grad(theta)
@@ -120,8 +123,9 @@ SIGMOID_SIZES = [16, 128, 1024, 4096, 16384, 160000, 1_600_000]
 def test_sigmoid_forms(benchmark, size):
     """expit against the tanh form; ``ratio`` = tanh form / expit (> 1: expit is faster).
 
-    This is the measurement behind nnbench's Sigmoid using ``expit`` at every size (see
-    nnbench/core/activations.py); the benchmark itself times nnbench's Sigmoid.
+    nnbench's Sigmoid makes the same measurement once per process, on fewer sizes, and picks
+    the form by size (nnbench/core/kernels.py); ``extra_info`` records its choice and numpy's
+    SIMD level. The benchmark itself times nnbench's Sigmoid.
     """
     rng = np.random.default_rng(0)
     z = rng.normal(scale=4.0, size=size)
@@ -132,5 +136,7 @@ def test_sigmoid_forms(benchmark, size):
                               "expit": lambda: sigmoid_expit(z, out2)})
     sig = get_activation("sigmoid")
     a = run_benchmark(benchmark, lambda: sig.value(z, out1))
+    benchmark.extra_info["nnbench_choice"] = SIGMOID.describe()
+    benchmark.extra_info["simd"] = simd_level()
     np.testing.assert_allclose(a, sigmoid_expit(z, out2), rtol=0, atol=4e-16)
     assert a[0] == 0.0 and a[1] == 1.0

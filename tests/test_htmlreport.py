@@ -256,3 +256,30 @@ def test_chromium_sorts_and_filters_the_tables(tmp_path, results):
     assert probe["up"] == ["adam", "BFGS", "Nelder-Mead"] and probe["down"] == probe["up"][::-1]
     assert probe["score"] == sorted(probe["score"], key=float)
     assert probe["shown"] == ["adam"]
+
+
+def test_figures_drawn_in_processes_are_the_serial_ones(results, capsys):
+    meta, recs = read_results(results)
+    serial = htmlreport.build(recs, [meta], plots=True, jobs=1)
+    parallel = htmlreport.build(recs, [meta], plots=True, jobs=2, progress=True)
+    figures = [b for b in serial if b.kind == "figure"]
+    assert len(figures) == 11 >= htmlreport.PARALLEL_FIGURES  # so the second build forked
+    assert [(b.text, b.png) for b in figures] == [(b.text, b.png) for b in parallel if b.kind == "figure"]
+    assert [b.kind for b in serial] == [b.kind for b in parallel]
+    assert all(b.make is None for b in parallel)
+    assert "figures" in capsys.readouterr().err  # the progress bar, on stderr
+
+
+def test_a_figure_that_cannot_be_drawn_is_a_note():
+    blocks = [htmlreport.Block("figure", "Box plot: final cost", name="box", make=lambda: _raise())]
+    htmlreport.render_figures(blocks, jobs=1)
+    assert (blocks[0].kind, blocks[0].text) == ("note", "No box plot: no run has a finite cost.")
+
+
+def _raise():
+    raise ValueError("no run has a finite cost")
+
+
+def test_report_quiet_is_an_option(results, tmp_path, capsys):
+    assert main(["report", str(results), "--html", str(tmp_path / "r.html"), "--quiet"]) == 0
+    assert "figures" not in capsys.readouterr().err

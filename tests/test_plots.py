@@ -116,3 +116,22 @@ def test_missing_matplotlib_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ConfigError, match=r"pip install 'nnbench\[plots\]'"):
         P.require()
+
+
+def test_nan_quantiles_are_numpys():
+    from nnbench.reporting.plots import nan_quantiles
+
+    rng = np.random.default_rng(0)
+    v = rng.lognormal(size=(7, 300))
+    v[rng.random(v.shape) < 0.3] = np.nan
+    v[:, 5] = np.nan  # an all-NaN column
+    v[1:, 6] = np.nan  # one number
+    got = nan_quantiles(v, (0.25, 0.5, 0.75))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy: "All-NaN slice encountered"
+        want = np.nanquantile(v, [0.25, 0.5, 0.75], axis=0)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-14, equal_nan=True)
+    assert np.isnan(got[1][5]) and got[1][6] == v[0, 6]

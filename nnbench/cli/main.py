@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import contextlib
 import signal
 import sys
@@ -131,8 +132,13 @@ def parse_sweep(text: str) -> tuple[str, str, tuple[Any, ...]]:
     return trainer, key, tuple(_literal(p.strip()) for p in parts)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``nnbench`` command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``nnbench`` command.
+
+    :param command: the subcommand about to be parsed, when known: the others' help texts
+        that need a module loaded (``compare``'s verdict rule: the reporting measures) are
+        then left short, so that ``nnbench run`` does not load them. ``None``: every one whole.
+    """
     from nnbench import __version__
     from nnbench.contract.problems import BUILTIN_SUITES, DEFAULT_SUITE
     from nnbench.datasets import STANDARDIZE
@@ -262,17 +268,23 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--top", default=None, metavar="N",
                      help=f"trainers drawn in colour in each plot, the rest grey (default {defaults.TOP}, at most 9)")
     rep.add_argument("--no-plots", action="store_true", help="tables only, even if matplotlib is installed")
+    rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown on a terminal while "
+                                                                "the figures of --html/--markdown are drawn)")
 
-    _compare_parser(sub)
+    _compare_parser(sub, whole=command in (None, "compare"))
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
     return p
 
 
-def _compare_parser(sub: Any) -> None:
-    """``nnbench compare``'s arguments."""
-    from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
+def _compare_parser(sub: Any, whole: bool = True) -> None:
+    """``nnbench compare``'s arguments; ``whole``: with its description (which loads the
+    verdict rule's module)."""
     from nnbench.reporting.tables import FORMATS
 
+    if whole:
+        from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
+    else:
+        VERDICT_LEVEL = VERDICT_RATIO = math.nan  # noqa: N806  (the description is not shown)
     c = sub.add_parser("compare", help="pair the same trials of two results files: better, worse or the same",
                        description="Pair the trials of BASE and NEW that are the same trial (data, network, trainer, "
                                    "options, seed) and compare, per problem and trainer, the median best cost, "
@@ -534,12 +546,15 @@ def _suite_from_args(args: argparse.Namespace, registry: Any, sf: Any = None) ->
     return _Run(Suite(**fields, budget=Budget(**budget)), layers, where, named, sweep_layers)
 
 
-def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, str]:
+def _executor(args: argparse.Namespace, sf: Any, n_trials: int, plugins: tuple[str, ...] = (),
+              early: Any = None) -> tuple[Any, str]:
     """The executor for ``nnbench run`` and a description of it for the metadata line.
 
     ``--executor`` (else the suite file's ``executor.kind``, else ``process``); ``--jobs``
     (else the file's, else ``os.cpu_count()``), never more than the ``n_trials`` trials to
     run, with a warning when asked for more workers than cores; ``--scheduler`` implies dask.
+    ``plugins``: the suite's plugin modules, which the process executor's workers load first;
+    ``early``: the process executor :func:`_early_executor` started, used when it applies.
     """
     import os
 
@@ -564,7 +579,12 @@ def _executor(args: argparse.Namespace, sf: Any, n_trials: int) -> tuple[Any, st
         return SerialExecutor(), "serial"
     if kind == "dask":
         return DaskExecutor(scheduler, jobs), f"dask {scheduler or f'LocalCluster of {jobs}'}"
-    return ProcessExecutor(jobs), f"process x{jobs}"
+    # workers warm (plugins and their libraries loaded) before their first trial, and only
+    # as many as the trials pay for: a small suite runs in one
+    if early is not None and early.warm == plugins:
+        early.jobs = jobs
+        return early, f"process x{jobs}"
+    return ProcessExecutor(jobs, warm=plugins, grow=True), f"process x{jobs}"
 
 
 @contextlib.contextmanager
@@ -607,7 +627,34 @@ def _drop_damaged_tail(path: Path) -> None:
             f.truncate(data.rfind(b"\n") + 1)
 
 
+#: The weights a worker started before the plan can report a best point for (1.6 MB of
+#: shared memory); a plan with a larger network replaces it.
+EARLY_WORKER_CAPACITY = 100_000
+
+
+def _early_executor(args: argparse.Namespace) -> Any:
+    """The process executor of a run that will surely use one (no suite file, which may name
+    another; no ``--rerun``, whose recorded run may name another; no ``--executor`` other than
+    process; no ``--scheduler``), with its first worker already starting, or ``None``."""
+    if args.suite or args.rerun or args.scheduler or args.executor not in (None, "process"):
+        return None
+    from nnbench.running.executors import JOBS_CONSTRAINTS, ProcessExecutor
+
+    executor = ProcessExecutor(_value(args.jobs, JOBS_CONSTRAINTS, "--jobs"), warm=tuple(args.plugins), grow=True)
+    executor.start(EARLY_WORKER_CAPACITY)
+    return executor
+
+
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    early = _early_executor(args)
+    try:
+        return _run(args, argv, early)
+    finally:
+        if early is not None:
+            early.close()  # a run that stopped before its trials (done by then otherwise)
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str], early: Any) -> int:
     from nnbench.reporting.ranking import row_label
     from nnbench.reporting.tables import check_format, render
     from nnbench.results.store import (ResultsLock, ResultsWriteError, ResultsWriter, check_output, new_results_file,
@@ -683,7 +730,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             tuned = {tuned_name(t) for t in plan.tuning}
             n_todo += max(0, len(plan.problems) * len(plan.seeds) * len(plan.tuning)
                           - sum(1 for r in existing if r.variant in tuned and r.phase == "evaluation"))
-        executor, how = _executor(args, sf, n_todo)
+        executor, how = _executor(args, sf, n_todo, tuple(suite.plugins), early)
         named = wanted.named
         meta = run_metadata(command="nnbench " + " ".join(argv), blas_threads=suite.blas_threads, executor=how,
                             suite_file=str(sf.path) if sf is not None else None,
@@ -931,7 +978,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         blocks = htmlreport.build(records, metas, args.results, [len(r) for r in per_file],
                                   profile_tau=tau if tau is not None else defaults.PROFILE_TAU,
                                   target_cost=target_cost, top=top if top is not None else defaults.TOP,
-                                  plots=False if args.no_plots else None)
+                                  plots=False if args.no_plots else None,
+                                  progress=not args.quiet and sys.stderr.isatty())
         if args.html:
             print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)
         if args.markdown:
@@ -1014,7 +1062,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser()
+    if argv == ["--version"]:  # before the parser, whose help texts load the problems (numpy, scipy)
+        from nnbench import __version__
+
+        print(f"nnbench {__version__}")
+        raise SystemExit(0)  # as argparse's version action does
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     try:
         if args.command == "run":

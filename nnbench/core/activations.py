@@ -21,17 +21,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-from scipy.special import expit
 
+from nnbench.core.kernels import SIGMOID
 from nnbench.errors import ConfigError, did_you_mean
 
 __all__ = ["Activation", "ACTIVATIONS", "OUTPUT_ONLY_ACTIVATIONS", "get_activation", "row_max"]
 
-# The sigmoid is scipy's ``expit`` at every size. The other overflow-free form,
-# ``0.5 + 0.5 tanh(z / 2)``, was measured 1.6x to 5x slower at every size from 16 to
-# 1.6 million elements on this project's machines (AMD EPYC, numpy dispatching AVX2 but no
-# AVX-512, where numpy's float64 tanh is not vectorised): see
-# benchmarks/bench_core.py::test_sigmoid_forms, which times both, and benchmarks/README.md.
+# The sigmoid is scipy's ``expit`` or ``0.5 + 0.5 tanh(z / 2)``, whichever this CPU runs
+# faster at the array's size, measured once per process (nnbench.core.kernels.SIGMOID): the
+# tanh form is 2-3x faster from a few hundred elements where numpy's float64 tanh is
+# AVX-512, expit 2x faster at every size on numpy's AVX2 path (benchmarks/README.md).
 
 #: Up to this many columns :func:`row_max` reduces a transposed copy (see there).
 ROW_MAX_TRANSPOSE_COLUMNS = 32
@@ -83,12 +82,14 @@ class Activation(ABC):
 
 
 class Sigmoid(Activation):
-    """The logistic sigmoid, computed without overflow by ``scipy.special.expit``."""
+    """The logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow by
+    ``scipy.special.expit`` or as ``0.5 + 0.5 tanh(z / 2)``, whichever is faster on this CPU
+    at ``z``'s size (:data:`nnbench.core.kernels.SIGMOID`; the two agree to 1e-16 absolute)."""
 
     name = "sigmoid"
 
     def value(self, z, out):
-        return expit(z, out=out)  # 1 / (1 + exp(-z)), exactly 0 or 1 when it saturates
+        return SIGMOID(z, out)  # exactly 0 or 1 when it saturates
 
     def d1(self, z, a, out):
         np.subtract(1.0, a, out=out)

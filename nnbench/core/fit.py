@@ -10,7 +10,6 @@ constant targets) is ``None`` with the reason, never a silent NaN.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, SupportsFloat
@@ -32,7 +31,7 @@ class Fit(FieldMapping):
     """Goodness of fit on one set of samples (read as a mapping too: ``fit["pearson_r"]``).
 
     :param pearson_r: Pearson's correlation coefficient of targets and predictions
-        (``scipy.stats.pearsonr``), or ``None`` when undefined.
+        (as ``scipy.stats.pearsonr``), or ``None`` when undefined.
     :param pearson_p: its two-sided p-value (same source), or ``None``.
     :param r2: the coefficient of determination 1 - SS_res / SS_tot, or ``None`` when the
         targets are constant. (The tutorial calls Pearson's r "R-squared"; it is not.)
@@ -79,8 +78,30 @@ def _finite(x: SupportsFloat) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _pearsonr(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Pearson's r of two float64 ``(n,)`` arrays (``n >= 2``, neither constant) and its
+    two-sided p-value, computed as ``scipy.stats.pearsonr`` does without importing
+    scipy.stats (0.3-0.8 s of start-up): ``r`` from the centred vectors, each divided by its
+    norm first, clipped to [-1, 1]; ``p = 2 I_{(1 - |r|)/2}(a, a)``, ``a = n/2 - 1``, the
+    regularized incomplete beta function (``scipy.special.betainc``): the tail of r's exact
+    distribution under independence of normal samples, Beta(a, a) on [-1, 1]; ``p = 1`` for
+    ``n = 2``. Agrees with scipy.stats.pearsonr to 1e-14 (tests/test_kernels.py)."""
+    from scipy.special import betainc  # scipy.special is loaded with the core (expit)
+
+    xm = x - x.mean()
+    ym = y - y.mean()
+    r = float(np.dot(xm / np.linalg.norm(xm), ym / np.linalg.norm(ym)))
+    r = max(min(r, 1.0), -1.0)
+    n = x.size
+    if n == 2:
+        return r, 1.0
+    a = n / 2.0 - 1.0
+    return r, float(min(1.0, 2.0 * betainc(a, a, (1.0 - abs(r)) / 2.0)))
+
+
 def pearson(y: np.ndarray, pred: np.ndarray) -> tuple[float | None, float | None, str | None]:
-    """Pearson's r and its p-value (``scipy.stats.pearsonr``) of flattened ``y`` and ``pred``.
+    """Pearson's r and its two-sided p-value (as ``scipy.stats.pearsonr``, computed without it)
+    of flattened ``y`` and ``pred``.
 
     :returns: ``(r, p, None)``, or ``(None, None, reason)`` when r is undefined: fewer than
         2 samples, a constant prediction or constant targets, or non-finite predictions.
@@ -95,13 +116,8 @@ def pearson(y: np.ndarray, pred: np.ndarray) -> tuple[float | None, float | None
         return None, None, "the prediction is constant, so Pearson r is undefined"
     if np.ptp(y) == 0.0:
         return None, None, "the targets are constant, so Pearson r is undefined"
-    from scipy import stats  # on first use: importing scipy.stats costs 0.3-0.5 s of start-up
-
-    with warnings.catch_warnings():
-        # a nearly constant prediction: scipy warns and may still answer; the answer stands
-        warnings.simplefilter("ignore", stats.NearConstantInputWarning)
-        res = stats.pearsonr(y, pred)
-    r, p = _finite(res.statistic), _finite(res.pvalue)
+    r_raw, p_raw = _pearsonr(y, pred)
+    r, p = _finite(r_raw), _finite(p_raw)
     if r is None:
         return None, None, "Pearson r is not finite for these predictions"
     return r, p, None

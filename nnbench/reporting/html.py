@@ -19,10 +19,12 @@ import html
 import json
 import math
 import os
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tabulate import tabulate
 
@@ -37,7 +39,7 @@ from nnbench.reporting.plots import TOP_CONSTRAINTS
 from nnbench.reporting.tables import problems, tables
 from nnbench.validation import check
 
-__all__ = ["Block", "build", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS",
+__all__ = ["Block", "build", "render_figures", "to_html", "to_markdown", "write_html", "write_markdown", "REPORT_TAUS",
            "family_filter", "headline_blocks"]
 
 #: Tables with more rows than this scroll in a box of about 30 rows, their header kept in view.
@@ -66,6 +68,8 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     png: bytes = b""
     name: str = ""
+    #: a figure not drawn yet: the function that draws it (:func:`render_figures` calls it)
+    make: Any = field(default=None, repr=False, compare=False)
 
 
 def _g(v: object, digits: int = 4) -> str:
@@ -136,15 +140,96 @@ def _target_set(target_cost: float | None, taus: Sequence[float]) -> list[M.Targ
 
 
 def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
-    """Append the figure ``make()`` draws, or a note of why there is none."""
+    """Append the figure ``make()`` will draw (:func:`render_figures`: a note of why there is
+    none when it raises ``ValueError``)."""
+    blocks.append(Block("figure", caption, name=name, make=make))
+
+
+#: The figures of the report being rendered, for the forked processes of :func:`render_figures`.
+_PENDING: list[Any] = []
+
+#: Fewer figures than this are drawn in this process (starting processes would cost more).
+PARALLEL_FIGURES = 8
+
+
+def _draw(index: int) -> tuple[str, bytes | str]:
+    """``("png", bytes)`` of the pending figure ``index``, or ``("none", why)``."""
     from nnbench.reporting import plots
 
     try:
-        fig = make()
+        fig = _PENDING[index]()
     except ValueError as exc:
-        blocks.append(Block("note", f"No {caption.split(':')[0].lower()}: {exc}."))
+        return "none", str(exc)
+    return "png", plots.png(fig)
+
+
+def _child() -> None:
+    """A forked figure process: the signals as a fresh process has them (the parent's
+    handlers, such as the command line's SIGTERM, would print tracebacks when the pool ends
+    it); Ctrl-C is the parent's to handle."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _settle(block: Block, result: tuple[str, bytes | str]) -> None:
+    kind, value = result
+    block.make = None
+    if isinstance(value, bytes):
+        block.png = value
+    else:
+        block.kind, block.text = "note", f"No {block.text.split(':')[0].lower()}: {value}."
+
+
+def render_figures(blocks: Sequence[Block], jobs: int | None = None, progress: bool = False) -> None:
+    """Draw every figure of ``blocks`` not drawn yet, in place: its PNG, or a note of why
+    there is none. With ``jobs`` > 1 (default: the cores), on Linux and from
+    :data:`PARALLEL_FIGURES` figures on, they are drawn by that many forked processes
+    (each inherits the records, so nothing is pickled but the PNG bytes), in order.
+
+    :param progress: show a tqdm progress bar of the figures on stderr.
+    """
+    todo = [b for b in blocks if b.kind == "figure" and b.make is not None]
+    if not todo:
         return
-    blocks.append(Block("figure", caption, png=plots.png(fig), name=name))
+    jobs = (os.cpu_count() or 1) if jobs is None else max(1, int(jobs))
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), desc="figures", unit="fig", disable=not progress, leave=False)
+    _PENDING[:] = [b.make for b in todo]
+    try:
+        import multiprocessing
+
+        if jobs > 1 and len(todo) >= PARALLEL_FIGURES and "fork" in multiprocessing.get_all_start_methods() \
+                and sys.platform.startswith("linux"):
+            import warnings
+
+            # the first figure here: it fills matplotlib's caches (fonts, the mathtext parser of
+            # the log axes' labels: about 1 s), which the forked processes then share
+            _settle(todo[0], _draw(0))
+            bar.update()
+
+            with warnings.catch_warnings():
+                # Python 3.12+ warns on fork in a process with threads (OpenBLAS's idle
+                # pool here); the children only draw with matplotlib's Agg and exit
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pool = multiprocessing.get_context("fork").Pool(min(jobs, len(todo)), initializer=_child)
+            try:
+                for block, result in zip(todo[1:], pool.imap(_draw, range(1, len(todo)))):
+                    _settle(block, result)
+                    bar.update()
+                pool.close()
+            finally:
+                pool.terminate()  # at once on an error or Ctrl-C; after close(), the workers are done
+                pool.join()
+        else:
+            for i, block in enumerate(todo):
+                _settle(block, _draw(i))
+                bar.update()
+    finally:
+        _PENDING.clear()
+        bar.close()
 
 
 def tuning_blocks(tunings: Sequence[M.Tuning], records: Sequence[TrialRecord], with_plots: bool) -> list[Block]:
@@ -396,8 +481,9 @@ def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run
 def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sources: Sequence[str] = (),
           records_per_file: Sequence[int] = (), taus: Sequence[float] = REPORT_TAUS,
           profile_tau: float = defaults.PROFILE_TAU, target_cost: float | None = None, top: int = defaults.TOP,
-          plots: bool | None = None, seed: int = 0) -> list[Block]:
-    """The report's blocks.
+          plots: bool | None = None, seed: int = 0, jobs: int | None = None,
+          progress: bool = False) -> list[Block]:
+    """The report's blocks, every figure drawn (:func:`render_figures`).
 
     :param records: trial records of one or more results files (:func:`nnbench.results.store.read_many`).
     :param metas: their metadata lines; :param sources: their file names;
@@ -409,8 +495,19 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     :param plots: draw the figures (``None``: if matplotlib is installed; ``True``: raise
         :class:`ConfigError` if it is not).
     :param seed: the bootstrap's seed.
+    :param jobs: processes drawing the figures (default: the cores); :param progress: show
+        their progress bar on stderr.
     :raises ConfigError: a bad ``profile_tau`` or ``top``, or ``plots=True`` without matplotlib.
     """
+    blocks = _blocks(records, metas, sources, records_per_file, taus, profile_tau, target_cost, top, plots, seed)
+    render_figures(blocks, jobs, progress)
+    return blocks
+
+
+def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], sources: Sequence[str],
+            records_per_file: Sequence[int], taus: Sequence[float], profile_tau: float, target_cost: float | None,
+            top: int, plots: bool | None, seed: int) -> list[Block]:
+    """:func:`build`'s blocks, the figures not drawn yet."""
     check(profile_tau, M.TAU_CONSTRAINTS, "--tau")
     check(top, TOP_CONSTRAINTS, "--top")
     with_plots = False

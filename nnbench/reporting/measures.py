@@ -35,7 +35,6 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from nnbench.reporting.ranking import rank, row_label, solved_level
 from nnbench.results.record import TrialRecord, problem_labels
@@ -46,7 +45,7 @@ __all__ = [
     "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "spent", "Run", "Instance", "Target", "NA", "runs_of", "failures_unsolved", "instances_of", "relative_target",
     "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_ratios",
     "performance_profile", "SCORE_MAX_RATIO", "profile_score", "data_profile",
-    "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest",
+    "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest", "sign_test_p",
     "seeds_needed", "SIGNIFICANCE", "PAIRED_TESTS", "MATRIX_ROWS",
     "compare_to_best", "win_rate", "final_quality", "trainer_order", "expected_best", "Tuning", "tuning_summary",
 ]
@@ -531,6 +530,8 @@ def bootstrap_ci(values: Iterable[float | None], confidence: float = 0.95, seed:
         return NA(f"{v.size} finite value{'s' if v.size != 1 else ''}, a bootstrap needs 2")
     if np.ptp(v) == 0:
         return float(v[0]), float(v[0])
+    from scipy import stats  # on first use: importing scipy.stats costs 0.3-0.8 s of start-up
+
     res = stats.bootstrap((v,), np.median, confidence_level=confidence, n_resamples=n_resamples,
                           method="percentile", rng=np.random.default_rng(seed))
     ci = res.confidence_interval
@@ -601,8 +602,8 @@ def paired_worse(a: Mapping, b: Mapping, floor: float = 0.0, test: str = "auto")
 
     ``test="auto"``: with no tie, the exact Wilcoxon signed-rank test (``scipy.stats.wilcoxon``,
     ``alternative="greater"``, ``method="exact"``; Wilcoxon 1945); with ties (two trainers
-    that both solved a seed), the exact sign test on the untied seeds (``scipy.stats.binomtest``
-    of the seeds where ``a`` is higher, ``p = 1/2``, ``alternative="greater"``; Conover 1999,
+    that both solved a seed), the exact sign test on the untied seeds (:func:`sign_test_p`, which is
+    ``scipy.stats.binomtest`` of the seeds where ``a`` is higher, ``p = 1/2``, ``alternative="greater"``; Conover 1999,
     sec. 3.4). A trainer worse on every one of ``n`` seeds gets ``p = 2^-n`` from either.
     Seeds where either cost is ``None`` or not finite are left out.
 
@@ -636,11 +637,25 @@ def paired_worse(a: Mapping, b: Mapping, floor: float = 0.0, test: str = "auto")
     if nz.size == 0:
         return PairedTest(1.0, "sign", d.size, d.size, ratio)
     if test == "auto" and nz.size == d.size and np.unique(np.abs(nz)).size == nz.size:
+        from scipy import stats  # on first use (see bootstrap_ci)
+
         p = float(stats.wilcoxon(nz, alternative="greater", method="exact").pvalue)
         return PairedTest(p, "wilcoxon", d.size, 0, ratio)
     k = int((nz > 0).sum())
-    p = float(stats.binomtest(k, int(nz.size), 0.5, alternative="greater").pvalue)
+    p = sign_test_p(k, int(nz.size))
     return PairedTest(p, "sign", d.size, d.size - nz.size, ratio)
+
+
+def sign_test_p(k: int, n: int) -> float:
+    """The one-sided exact sign test's p-value: ``P(K >= k)`` for ``K ~ Binomial(n, 1/2)``,
+    ``sum_{i >= k} C(n, i) / 2^n`` in exact integers (what ``scipy.stats.binomtest(k, n, 0.5,
+    alternative="greater").pvalue`` gives, without importing scipy.stats).
+
+    :raises ValueError: ``n < 1`` or ``k`` outside ``[0, n]``.
+    """
+    if n < 1 or not 0 <= k <= n:
+        raise ValueError(f"the sign test needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
+    return min(1.0, sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n)
 
 
 def _cost_by_seed(runs: Sequence[Run], trainer: str) -> dict:

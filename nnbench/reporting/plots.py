@@ -32,7 +32,7 @@ from nnbench.validation import Interval
 
 __all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
            "data_profile_plot", "score_profile_plot", "final_cost_box", "SOLVED_MARGIN", "predictions", "win_rate_plot", "GREY",
-           "TOP_CONSTRAINTS"]
+           "TOP_CONSTRAINTS", "nan_quantiles"]
 
 #: Colour of the trainers outside the top few.
 GREY = "#b0b0b0"
@@ -58,16 +58,48 @@ def require() -> Any:
 def _figure(width: float = _WIDTH, height: float = 5.0) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = require().Figure(figsize=(width, height), dpi=100, layout="constrained")
+    # no layout engine: png() lays the figure out once with tight_layout; an engine makes
+    # savefig draw the figure twice (constrained layout: half of a figure's 0.3-0.4 s)
+    fig = require().Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     return fig
 
 
 def png(fig: Any, dpi: int = 100) -> bytes:
-    """PNG bytes of ``fig``."""
+    """PNG bytes of ``fig``, laid out first by ``tight_layout`` (axes, their labels, legends
+    outside the axes and the suptitle kept inside the figure)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "not compatible with tight_layout": left as drawn
+        fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def nan_quantiles(v: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Quantiles ``qs`` of each column of a 2-D float64 ``v``, NaNs left out: numpy's
+    ``nanquantile(v, qs, axis=0)`` (method ``"linear"``, Hyndman & Fan's type 7) for columns
+    with at least one number, in one sort instead of a Python loop over the columns (which
+    took 80% of a convergence figure's time). An all-NaN column gives NaN.
+
+    :returns: one float64 ``(v.shape[1],)`` array per quantile.
+    """
+    s = np.sort(v, axis=0)  # NaNs last
+    n = np.count_nonzero(~np.isnan(v), axis=0)
+    cols = np.arange(v.shape[1])
+    out = []
+    for q in qs:
+        pos = np.maximum(n - 1, 0) * q
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        frac = pos - lo
+        a, b = s[lo, cols], s[hi, cols]
+        with np.errstate(invalid="ignore"):
+            val = np.where(frac == 0, a, a + (b - a) * frac)
+        out.append(np.where(n > 0, val, np.nan))
+    return out
 
 
 def _colours(order: Sequence[str], top: int) -> dict[str, tuple[float, float, float, float] | str]:
@@ -172,7 +204,7 @@ def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = 
         g, v = g[keep], v[:, keep]
         if g.size == 0:
             continue
-        q1, med, q3 = np.nanquantile(v, [0.25, 0.5, 0.75], axis=0)
+        q1, med, q3 = nan_quantiles(v, (0.25, 0.5, 0.75))
         highlight = rank < top
         (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
                           zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")

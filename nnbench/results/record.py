@@ -78,6 +78,15 @@ class FieldError(ValueError):
 def jsonable(obj: Any) -> Any:
     """``obj`` with NumPy scalars and arrays, tuples and records made plain JSON values, and
     NaN/inf made ``None``."""
+    t = type(obj)  # the plain types first: a record's history is thousands of floats
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if t is int or t is str or t is bool or obj is None:
+        return obj
+    if t is list or t is tuple:
+        return [jsonable(v) for v in obj]
+    if t is dict:
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (TrialRecord, RunMetadata)):
         return obj.to_json()
     if isinstance(obj, Fit):
@@ -588,6 +597,11 @@ class RunMetadata(FieldMapping):
     :param suite_text: the suite file's content (UTF-8 text) when one was given, else ``None``
         (``--rerun`` reads this, not the file at ``suite_file``, which may have changed).
     :param rerun_of: for a run made by ``nnbench run --rerun FILE``, that file, else ``None``.
+    :param simd: the highest SIMD target numpy dispatches to on this CPU (``"AVX512_SPR"``,
+        ``"X86_V3"``: :func:`nnbench.core.kernels.simd_level`), or ``None`` (not recorded).
+    :param kernels: each element-wise kernel choice measured on this CPU, in words
+        (``{"sigmoid": "expit below 512 elements, tanh from 512"}``:
+        :func:`nnbench.core.kernels.describe_choices`); every trial of the run used it.
     :param extra: fields this nnbench does not know (kept, not interpreted).
     """
 
@@ -613,6 +627,8 @@ class RunMetadata(FieldMapping):
     libraries: dict[str, str | None] = field(default_factory=dict)
     suite_text: str | None = None
     rerun_of: str | None = None
+    simd: str | None = None
+    kernels: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def machine(self) -> dict[str, Any] | None:
@@ -681,6 +697,11 @@ class RunMetadata(FieldMapping):
                     values[name] = _plugin_list(v)
                 elif name == "libraries":
                     values[name] = {str(k): _opt_text(x) for k, x in _table(v).items()}
+                elif name == "kernels":
+                    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(c, str)
+                                                          for k, c in v.items()):
+                        raise FieldError(f"must be an object of texts, got {v!r}")
+                    values[name] = dict(v)
                 else:
                     values[name] = _opt_text(v)
             except FieldError as exc:

@@ -102,7 +102,8 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
                  trainers: Iterable[Trainer] = (), argv: Sequence[str] | None = None,
                  suite_text: str | None = None, rerun_of: str | None = None) -> RunMetadata:
     """The metadata of a run starting now: versions, plugins and libraries, BLAS libraries and
-    threads, CPU, platform, and what describes the run (:class:`RunMetadata`).
+    threads, CPU, platform, numpy's SIMD level and the element-wise kernels chosen on this CPU
+    (measured here, a few ms), and what describes the run (:class:`RunMetadata`).
 
     :param command: the command line or suite that made the run.
     :param blas_threads: BLAS threads per trial (``None``: left at the library default).
@@ -114,6 +115,8 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
         file's content; :param rerun_of: the results file a ``--rerun`` repeats.
     """
     from threadpoolctl import threadpool_info
+
+    from nnbench.core.kernels import describe_choices, simd_level
 
     blas = [{k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer",
                                       "architecture", "filepath")}
@@ -127,7 +130,8 @@ def run_metadata(command: str | None = None, blas_threads: int | None = 1, execu
         suite_file=suite_file, suite=suite, suite_version=suite_version,
         argv=None if argv is None else list(argv),
         plugins=plugin_versions(registry) if registry is not None else [],
-        libraries=library_versions(trainers), suite_text=suite_text, rerun_of=rerun_of)
+        libraries=library_versions(trainers), suite_text=suite_text, rerun_of=rerun_of,
+        simd=simd_level(), kernels=describe_choices())
 
 
 class ResultsLockedError(ResultsError):

@@ -60,6 +60,7 @@ import numpy as np
 from nnbench import defaults
 from nnbench.errors import ConfigError
 from nnbench.contract.plugins import Registry, registry_for
+from nnbench.core.kernels import current_choices, set_choices
 from nnbench.results.record import TrialRecord
 from nnbench.running.trial import TrialSpec, execute_trial, lost_trial_record, prepare_trial
 from nnbench.validation import Constraint, Interval, check
@@ -146,7 +147,8 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(conn: Any, shared: Any, parent: int) -> None:
+def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | None = None,
+                 warm: tuple[str, ...] | None = None) -> None:
     """A worker process: for each ``(index, spec)`` received on ``conn``, prepare the trial
     (plugins, the trainer's set-up, data, objective: :func:`~nnbench.running.trial.prepare_trial`),
     send ``("start", index)`` just before the trainer is called (the parent starts the trial's
@@ -157,9 +159,19 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
 
     Ctrl-C reaches the whole process group: the worker ignores it and lets the parent
     decide (the parent ends its workers when it is interrupted).
+
+    ``warm``: plugin modules (``-p``) whose registry the worker builds before it reports
+    ready (the built-ins' libraries, scipy.optimize and the rest, imported then, not in the
+    first trial's set-up); ``None``: nothing before the first trial.
+
+    ``kernels``: the parent's element-wise kernel choices
+    (:func:`nnbench.core.kernels.current_choices`), used here instead of measuring again, so
+    that every trial of a run uses the kernels its metadata records.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
+    if kernels:
+        set_choices(kernels)
     best = np.frombuffer(shared, dtype=np.float64)
     capacity = (best.size - 1) // 2 - _HEAD
 
@@ -173,6 +185,11 @@ def _worker_main(conn: Any, shared: Any, parent: int) -> None:
         slot[_HEAD:_HEAD + x.size] = x
         best[0] = k  # publish
 
+    if warm is not None:
+        try:
+            registry_for(warm)
+        except Exception:  # a plugin that fails to load fails its trials' set-up, with the reason
+            pass
     try:
         conn.send(("ready", os.getpid()))
         while True:
@@ -240,22 +257,36 @@ def _may_have_children() -> Iterator[None]:
 class _Worker:
     """One worker process, its pipe, its shared best-so-far array and its current trial."""
 
-    def __init__(self, ctx: Any, capacity: int) -> None:
+    def __init__(self, ctx: Any, capacity: int, warm: tuple[str, ...] | None = None) -> None:
         self.capacity = capacity
         self.shared = ctx.RawArray("d", 1 + 2 * (_HEAD + capacity))
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, self.shared, os.getpid()), daemon=True,
-                                   name="nnbench-worker")
-        # the worker inherits an ignored SIGINT, so Ctrl-C in a terminal (sent to the whole
-        # process group) never interrupts it, not even while it imports numpy
-        main = threading.current_thread() is threading.main_thread()
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-        try:
-            with _may_have_children():
-                self.process.start()
-        finally:
-            if main:
-                signal.signal(signal.SIGINT, old)
+        self.process = ctx.Process(target=_worker_main,
+                                   args=(child, self.shared, os.getpid(), current_choices(), warm),
+                                   daemon=True, name="nnbench-worker")
+        self.born = time.monotonic()
+        #: seconds from the start of the process to its "ready" (``None`` before)
+        self.startup: float | None = None
+        # the worker inherits a blocked SIGINT, so Ctrl-C in a terminal (sent to the whole
+        # process group) never interrupts it, not even while it imports numpy. Blocked, not
+        # ignored, here: a Ctrl-C that arrives while a worker starts in the middle of a run
+        # (the process executor's `grow`) waits and is then delivered to this process, not lost.
+        if hasattr(signal, "pthread_sigmask"):
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                with _may_have_children():
+                    self.process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        else:  # pragma: no cover - Windows: ignored while it starts
+            main = threading.current_thread() is threading.main_thread()
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                with _may_have_children():
+                    self.process.start()
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, old)
         child.close()
         self.ready = False
         self.task: tuple[int, TrialSpec] | None = None
@@ -315,10 +346,19 @@ class ProcessExecutor:
     :param grace: seconds past a trial's ``budget.max_seconds`` before its worker is ended.
     :param start_method: a :mod:`multiprocessing` start method; ``"spawn"`` (default) or
         ``"forkserver"``.
+    :param warm: plugin modules (``-p``) each worker loads, with the built-ins and their
+        libraries, before it takes its first trial; ``None`` (default): nothing ahead.
+    :param grow: start workers as the trials show they pay for themselves (``nnbench run``):
+        one at first, then another while trials wait and the trials' seconds so far (finished
+        and running) reach the start-up seconds of a worker, up to ``jobs``. A suite of small
+        trials (the tutorial's 25 fits, 0.4 s of work) then runs in one worker instead of
+        paying 0.5-1 s of CPU for each further one. ``False`` (default): ``jobs`` workers
+        as soon as there are trials for them.
     :raises ConfigError: ``jobs`` below 1 or an unknown start method.
     """
 
-    def __init__(self, jobs: int | None = None, grace: float = defaults.GRACE_S, start_method: str = "spawn") -> None:
+    def __init__(self, jobs: int | None = None, grace: float = defaults.GRACE_S, start_method: str = "spawn",
+                 warm: tuple[str, ...] | None = None, grow: bool = False) -> None:
         jobs = check(jobs, JOBS_CONSTRAINTS, "--jobs")
         self.jobs = int(os.cpu_count() or 1) if jobs is None else jobs
         if start_method not in ("spawn", "forkserver"):
@@ -327,6 +367,9 @@ class ProcessExecutor:
         self._ctx = multiprocessing.get_context(start_method)
         self._workers: list[_Worker] = []
         self._keep = False
+        self.warm = None if warm is None else tuple(warm)
+        self.grow = bool(grow)
+        self._work_s = 0.0  # seconds of the trials finished so far (for `grow`)
 
     def __enter__(self) -> "ProcessExecutor":
         """Keep the worker processes between calls of :meth:`map` until the ``with`` ends
@@ -337,6 +380,17 @@ class ProcessExecutor:
     def __exit__(self, *exc: object) -> None:
         self._keep = False
         self.close()
+
+    def start(self, capacity: int = 0) -> None:
+        """Start one worker now, before :meth:`map` is given its trials (``nnbench run``
+        starts it before it reads the plugins and makes its plan, so that the worker's
+        imports overlap the parent's); :meth:`map` uses it, or replaces it if its shared
+        buffer is smaller than the trials' ``capacity``. Does nothing when a worker exists.
+
+        :param capacity: the most weights of a trial it can report a best point for.
+        """
+        if not self._workers:
+            self._workers.append(_Worker(self._ctx, capacity, self.warm))
 
     def close(self) -> None:
         """End every worker process."""
@@ -368,13 +422,15 @@ class ProcessExecutor:
                 if not pending and all(w.task is None for w in workers):
                     return
                 idle = sum(1 for w in workers if w.task is None)
-                while len(workers) < self.jobs and len(pending) > idle:
-                    workers.append(_Worker(self._ctx, capacity))
+                while len(workers) < self.jobs and len(pending) > idle and self._worth_another(workers):
+                    workers.append(_Worker(self._ctx, capacity, self.warm))
                     idle += 1
                 for w in workers:
                     if w.ready and w.task is None and pending:
                         w.send(*pending.popleft())
                 timeout = min((w.deadline(self.grace) for w in workers), default=math.inf) - time.monotonic()
+                if self.grow and pending and len(workers) < self.jobs:
+                    timeout = min(timeout, 0.05)  # look again soon: another worker may pay by then
                 ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers],
                              timeout=None if timeout == math.inf else max(timeout, 0.0))
                 for w in list(workers):
@@ -389,6 +445,17 @@ class ProcessExecutor:
                 workers.remove(w)  # interrupted: a busy worker's trial is abandoned
                 w.stop()
 
+    def _worth_another(self, workers: list[_Worker]) -> bool:
+        """Whether to start one more worker now (the caller knows trials are waiting): always
+        without ``grow`` or with none; with ``grow`` once a worker is ready and the trials'
+        seconds so far, finished and running, reach its start-up seconds."""
+        if not self.grow or not workers:
+            return True
+        startups = [w.startup for w in workers if w.startup is not None]
+        if not startups:
+            return False  # the first is still starting: its start-up is the yardstick
+        return self._work_s + sum(w.elapsed() for w in workers) >= max(startups)
+
     def _poll(self, w: _Worker, ready: list, registry: Registry) -> tuple[TrialRecord | None, bool]:
         """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
         if w.conn in ready or w.process.sentinel in ready or w.conn.poll():  # poll: a record sent just now
@@ -398,6 +465,7 @@ class ProcessExecutor:
                 msg = None
             if msg is not None and msg[0] == "ready":
                 w.ready = True
+                w.startup = time.monotonic() - w.born
                 return None, False
             if msg is not None and msg[0] == "start":
                 w.started = time.monotonic()  # the trial's clock: its set-up is done
@@ -409,6 +477,7 @@ class ProcessExecutor:
                 if w.task is None:  # a worker answers only the trial it was sent
                     raise RuntimeError(f"a worker sent {msg[0]!r} with no trial running")
                 spec = w.task[1]
+                self._work_s += w.elapsed()
                 w.task = None
                 if msg[0] == "error":
                     return lost_trial_record(spec, registry, "failed", msg[2], w.elapsed(), _read_best(w.shared)), False
