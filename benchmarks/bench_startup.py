@@ -41,7 +41,7 @@ ROUNDS = 5
 
 def _nnbench(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "nnbench.cli", "run", "--problem", "tutorial", "--trainers", TRAINERS,
-            "--quiet", "--force", "--out", str(out), *extra]
+            "--seeds", "5", "--quiet", "--force", "--out", str(out), *extra]
 
 
 def _commands(tmp: Path) -> dict[str, list[str]]:
