@@ -25,3 +25,14 @@ def trial(trainer: str, seed: int = 0, *, dataset: str = "d", history: list | No
     fit = {k: (None if v is None else Fit.from_dict(v)) for k, v in (("train", train), ("test", test))}
     return TrialRecord(dataset=DatasetSpec(dataset), network=NetworkSpec(), sizes=(2, 2, 1), trainer=trainer,
                        seed=seed, history=history, **fit, **fields)
+
+
+def tutorial_run(out: Any, seeds: int, trainers: str = "BFGS,Nelder-Mead,adam", max_evals: int = 200) -> Any:
+    """Write ``out`` (a path): a real run of ``trainers`` on the tutorial problem (its 2-2-1
+    network without biases), seeds ``0 .. seeds-1``, ``max_evals`` evaluations each; returns ``out``."""
+    import nnbench
+
+    suite = nnbench.Suite(problems=[(DatasetSpec("tutorial"), NetworkSpec((2,), bias=False))],
+                          trainers=trainers, seeds=range(seeds), budget=nnbench.Budget(max_evals))
+    nnbench.run(suite, out=out)
+    return out

@@ -8,22 +8,18 @@ import re
 
 import pytest
 
-import nnbench
 from nnbench.cli import main
 from nnbench.reporting import compare as C
 from nnbench.reporting import measures as M
 from nnbench.reporting.ranking import solved_level
 from nnbench.results.store import read_results
+from _records import tutorial_run
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     """A real run: the tutorial problem, three trainers, 10 seeds."""
-    out = tmp_path_factory.mktemp("cmp") / "base.jsonl"
-    suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("tutorial"), nnbench.NetworkSpec((2,), bias=False))],
-                          trainers="BFGS,Nelder-Mead,adam", seeds=range(10), budget=nnbench.Budget(200))
-    nnbench.run(suite, out=out)
-    return out
+    return tutorial_run(tmp_path_factory.mktemp("cmp") / "base.jsonl", seeds=10)
 
 
 def _edit(src, dst, trial=lambda t: t, meta=lambda m: m):

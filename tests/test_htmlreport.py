@@ -12,21 +12,17 @@ import subprocess
 import pytest
 from _records import trial
 
-import nnbench
 from nnbench.reporting import html as htmlreport
 from nnbench.cli import main
 from nnbench.errors import ConfigError
 from nnbench.results.store import read_results
+from _records import tutorial_run
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     """A small real run: the tutorial problem, three trainers, two seeds."""
-    out = tmp_path_factory.mktemp("r") / "r.jsonl"
-    suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("tutorial"), nnbench.NetworkSpec((2,), bias=False))],
-                          trainers="BFGS,Nelder-Mead,adam", seeds=range(2), budget=nnbench.Budget(200))
-    nnbench.run(suite, out=out)
-    return out
+    return tutorial_run(tmp_path_factory.mktemp("r") / "r.jsonl", seeds=2)
 
 
 def _text(blocks):
