@@ -260,3 +260,14 @@ def test_a_suite_file_takes_l2_hidden_0_and_reads_labels_for_cross_entropy(tmp_p
     assert "pets | linear out=softmax cross_entropy l2=0.01 | 6 weights" in capsys.readouterr().out
     _, (rec,) = read_results(out)
     assert rec.classes == ("cat", "dog") and rec.network.l2 == 0.01 and rec.train.accuracy == 1.0
+
+
+def test_the_task_is_the_losses_own():
+    from nnbench.contract.problems import CLASSIFICATION_LOSSES, task_of
+    from nnbench.core.losses import LOSSES
+
+    assert set(CLASSIFICATION_LOSSES) == {"bce", "cross_entropy"}
+    assert {name: task_of(name) for name in LOSSES} == {"sse": "regression", "mse": "regression",
+                                                         "half_mse": "regression", "bce": "classification",
+                                                         "cross_entropy": "classification"}
+    assert task_of("no such loss") == "regression"  # a loss an old file names and this nnbench lacks

@@ -26,6 +26,7 @@ import numpy as np
 from nnbench import defaults
 from nnbench.contract.trainer import Budget
 from nnbench.core.fit import class_accuracy, r_squared
+from nnbench.core.losses import LOSSES
 from nnbench.core.network import NetworkSpec
 from nnbench.datasets.preparation import DatasetSpec
 from nnbench.errors import ConfigError
@@ -148,21 +149,24 @@ class ProblemSpec:
 
 
 #: The losses of a classification task (the others are regression).
-CLASSIFICATION_LOSSES: tuple[str, ...] = ("cross_entropy", "bce")
+CLASSIFICATION_LOSSES: tuple[str, ...] = tuple(name for name, loss in LOSSES.items() if loss.task == "classification")
 
 #: The tasks a problem (and a trial record) may be of.
 TASKS: tuple[str, ...] = ("regression", "classification")
 
 
 def task_of(loss: str) -> str:
-    """The task a network trained with ``loss`` solves: ``"classification"`` for the
-    cross-entropies (:data:`CLASSIFICATION_LOSSES`), ``"regression"`` for the others. The one
-    rule of the task, which decides the measures (class accuracy, or Pearson r, R^2 and MSE).
+    """The task a network trained with ``loss`` solves: the loss's own
+    :attr:`~nnbench.core.losses.Loss.task` (``"classification"`` for the cross-entropies,
+    :data:`CLASSIFICATION_LOSSES`; ``"regression"`` for the others, and for a name no loss
+    has, as in an old results file). It decides the measures (class accuracy, or Pearson r,
+    R^2 and MSE).
 
     :param loss: a loss name as :class:`~nnbench.core.network.NetworkSpec` stores it.
     :returns: one of :data:`TASKS`.
     """
-    return "classification" if loss in CLASSIFICATION_LOSSES else "regression"
+    known = LOSSES.get(loss)
+    return "regression" if known is None else known.task
 
 
 def _good_name(name: str) -> bool:

@@ -110,7 +110,9 @@ class Loss(ABC):
     ``g'`` or ``g''`` of the output activation (the cross-entropies);
     ``output``: the output activation it needs, or ``None`` for any element-wise one;
     ``labels``: its targets may be a column of class labels, one-hot encoded when read (a
-    CSV's one target column is then read as labels, :func:`nnbench.running.suite.make_plan`).
+    CSV's one target column is then read as labels, :func:`nnbench.running.suite.make_plan`);
+    ``task``: what a network trained with it solves, ``"regression"`` or ``"classification"``
+    (the cross-entropies), which decides the measures (:func:`nnbench.contract.problems.task_of`).
     """
 
     name: str = ""
@@ -118,6 +120,7 @@ class Loss(ABC):
     from_logits: bool = False
     output: str | None = None
     labels: bool = False
+    task: str = "regression"
 
     @abstractmethod
     def scale(self, n_samples: int, n_outputs: int) -> float:
@@ -222,6 +225,7 @@ class _LogitLoss(Loss):
     link, so that ``dL/dz = c (g(z) - y)`` (McCullagh & Nelder 1989, sec. 2.2.4)."""
 
     from_logits = True
+    task = "classification"
 
     def cost_and_delta(self, z, a, y, c, gprime, delta):
         cost = self.cost(z, a, y, c, delta)
