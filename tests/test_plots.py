@@ -135,3 +135,46 @@ def test_nan_quantiles_are_numpys():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-14, equal_nan=True)
     assert np.isnan(got[1][5]) and got[1][6] == v[0, 6]
+
+
+def test_convergence_panels_share_the_cost_axis_and_one_legend():
+    recs = [dataclasses.replace(r, work=3.0 * r.evaluations, history=[tuple(h[:3]) + (3.0 * h[0],) for h in r.history])
+            for r in _recs()]
+    runs = M.runs_of(recs)
+    fig = P.convergence(runs, ("evaluations", "work", "seconds"))
+    axes = fig.axes
+    assert len(axes) == 3
+    assert ["evaluations" in axes[0].get_xlabel(), "work" in axes[1].get_xlabel(),
+            "seconds" in axes[2].get_xlabel()] == [True, True, True]
+    assert all(ax.get_yscale() == "log" and ax.get_ylim() == axes[0].get_ylim() for ax in axes)
+    assert [ax.get_legend() is not None for ax in axes] == [False, False, True]
+    assert _legend_texts(axes[2]) == ["t00", "t01", "t02"]
+    # work is 3 x evaluations here: the same medians, at x three times as far
+    ev, wk = axes[0].get_lines(), axes[1].get_lines()
+    for a, b in zip(ev, wk):
+        np.testing.assert_allclose(a.get_ydata(), b.get_ydata())
+    with pytest.raises(ValueError, match="unknown measure 'iterations'"):
+        P.convergence(runs, ("evaluations", "iterations"))
+
+
+def test_ecdf_panels_one_per_measure():
+    recs = [dataclasses.replace(r, work=2.0 * r.evaluations, history=[tuple(h[:3]) + (2.0 * h[0],) for h in r.history])
+            for r in _recs()]
+    runs = M.runs_of(recs)
+    fig = P.runtime_ecdf_plot(runs, M.instances_of(runs), [M.Target(tau=t) for t in M.TAUS], ("evaluations", "work"))
+    left, right = fig.axes
+    assert "evaluations" in left.get_xlabel() and "work" in right.get_xlabel()
+    # each trainer reaches the same share of targets in the end on either budget
+    assert sorted(l.get_ydata()[-1] for l in left.get_lines()) == sorted(l.get_ydata()[-1] for l in right.get_lines())
+
+
+def test_log_tick_labels_are_plain_text_powers():
+    fmt = P._power_formatter()
+    major, minor, two = fmt(10), fmt(10, labelOnlyBase=False), fmt(2)
+    assert [major(x) for x in (1e-3, 1.0, 1e5)] == ["10\u207b\u00b3", "10\u2070", "10\u2075"]
+    assert minor(2e-3) == "2\u00d710\u207b\u00b3"
+    assert [two(x) for x in (1, 8, 1024)] == ["2\u2070", "2\u00b3", "2\u00b9\u2070"]
+    fig = P.convergence(M.runs_of(_recs()))
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert labels and not any("$" in t for t in labels)

@@ -277,6 +277,16 @@ def tuning_blocks(tunings: Sequence[M.Tuning], records: Sequence[TrialRecord], w
     return blocks
 
 
+#: What the work axis counts (figure captions).
+_WORK = ("; work counts forward-pass equivalents of every call, the same on any machine (the optimizer's own "
+         "linear algebra is not counted)")
+
+
+def _measures_of(runs: Sequence[M.Run], measures: Sequence[str]) -> list[str]:
+    """``measures`` without ``"work"`` when a run lacks it (records written before work was counted)."""
+    return [m for m in measures if m != "work" or all(math.isfinite(r.work) for r in runs)]
+
+
 def _classification(records: Sequence[TrialRecord]) -> bool:
     """Whether ``records`` (one problem's) are of a classification problem: their ``task``
     (decided by the loss, :func:`nnbench.contract.problems.task_of`; older files' records get
@@ -405,22 +415,14 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         p = runs[0].label
         stem = _slug(f"{p[0]}-{p[1]}")
         blocks.append(Block("h3", "Figures"))
-        blocks.append(Block("p", "Best-so-far cost against evaluations is at the top of the report (At a glance)."))
-        _figure(blocks, f"{stem}-convergence-seconds", "Convergence: best-so-far cost against seconds (median "
-                "over seeds, band = interquartile range); lower and further left is better, on this machine's clock",
-                lambda: plots.convergence(runs, "seconds", top))
+        blocks.append(Block("p", "Best-so-far cost against evaluations, work and seconds is at the top of the "
+                                 "report (At a glance)."))
         ecdf_targets = _target_set(None, M.TAUS) if targets[0].tau is not None else targets
+        on = _measures_of(runs, ("evaluations", "work"))
         _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: the share of (run, target) pairs reached within each "
-                "budget of evaluations; higher and further left is better, and the right end is the share "
-                "ever reached", lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "evaluations", top))
-        if all(math.isfinite(r.work) for r in runs):  # records written before work was counted lack it
-            _figure(blocks, f"{stem}-convergence-work", "Convergence: best-so-far cost against work "
-                    "(forward-pass equivalents of every call, the same on any machine; the optimizer's own "
-                    "linear algebra is not counted); lower and further left is better",
-                    lambda: plots.convergence(runs, "work", top))
-            _figure(blocks, f"{stem}-ecdf-work", "Runtime ECDF on work: the share of (run, target) pairs "
-                    "reached within each budget of work; higher and further left is better",
-                    lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, "work", top))
+                f"budget of {' and of '.join(on)}; higher and further left is better, and the right end is the "
+                "share ever reached" + (_WORK if "work" in on else ""),
+                lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, on, top))
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer over seeds; further left is a lower "
                 "cost, and a wide box a result that depends on the seed", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda c: c[0])[1].record
@@ -471,10 +473,12 @@ def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run
         mine = [r for r in runs if r.problem == problem]
         if not mine:
             continue
-        _figure(blocks, f"{_slug(f'{ds}-{net}')}-convergence-evals", f"Convergence on {ds} | {net}: best-so-far "
-                "cost against evaluations (median over seeds, band = interquartile range); lower and further "
-                f"left is better; the {top} best by the ranking rule in colour",
-                lambda: plots.convergence(mine, "evaluations", top))
+        on = _measures_of(mine, ("evaluations", "work", "seconds"))
+        _figure(blocks, f"{_slug(f'{ds}-{net}')}-convergence", f"Convergence on {ds} | {net}: best-so-far cost "
+                f"against {', '.join(on[:-1])} and {on[-1]} (median over seeds, band = interquartile range); lower "
+                f"and further left is better; the {top} best by the ranking rule in colour"
+                + (_WORK if "work" in on else "") + "; seconds are on this machine's clock",
+                lambda mine=mine, on=on: plots.convergence(mine, on, top))
     return blocks
 
 
@@ -548,11 +552,16 @@ def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], source
     if not records:
         blocks.append(Block("note", "The results hold no trial, so there is nothing to compare."))
         return blocks
+    by_problem: dict[tuple[str, str], list[TrialRecord]] = {}
+    for r in records:
+        by_problem.setdefault(r.problem, []).append(r)
+    runs_by_problem: dict[tuple[str, str], list[M.Run]] = {}
+    for run in runs:
+        runs_by_problem.setdefault(run.problem, []).append(run)
     for problem, (title, headers, rows) in zip(problems(records), tables(records)):
-        recs = [r for r in records if r.problem == problem]
         blocks.append(Block("h2", title))
         blocks.append(Block("table", "Summary per trainer (the table 'nnbench report' prints)", headers, rows))
-        blocks += _problem_blocks(recs, [r for r in runs if r.problem == problem], instances, targets,
+        blocks += _problem_blocks(by_problem[problem], runs_by_problem.get(problem, []), instances, targets,
                                   profile_target, top, with_plots, seed)
 
     blocks.append(Block("h2", "All problems: profiles"))

@@ -15,6 +15,7 @@ The measures come from :mod:`nnbench.reporting.measures`; each docstring names t
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from numbers import Integral
@@ -76,6 +77,43 @@ def png(fig: Any, dpi: int = 100) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+#: Superscript digits and minus: a tick label ``10⁻³`` is plain text, not mathtext.
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+@functools.cache
+def _power_formatter() -> type:
+    """matplotlib's ``LogFormatterSciNotation`` (which ticks are labelled, and how: ``10^{-3}``,
+    ``2\\times10^{-3}``) with the label written in plain text (``10⁻³``, ``2×10⁻³``) instead of
+    mathtext: mathtext is parsed again for every figure (its cache belongs to the figure's
+    renderer), a third of a convergence figure's time."""
+    import re
+
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    power = re.compile(r"\^\{(-?\d+)\}")
+
+    class PowerLabels(LogFormatterSciNotation):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            s = super().__call__(x, pos)
+            if not s.startswith("$"):
+                return s
+            s = s.strip("$").removeprefix("\\mathdefault{").removesuffix("}").replace("\\times", "\u00d7")
+            return power.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), s)
+
+    return PowerLabels
+
+
+def _log(ax: Any, axis: str, base: float = 10, **kw: Any) -> None:
+    """Make ``ax``'s ``axis`` (``"x"`` or ``"y"``) logarithmic, its tick labels in plain text
+    (:func:`_power_formatter`); ``kw`` go to ``set_xscale``/``set_yscale``."""
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=base, **kw)
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    labels = _power_formatter()
+    a.set_major_formatter(labels(base))
+    a.set_minor_formatter(labels(base, labelOnlyBase=False))
 
 
 def nan_quantiles(v: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
@@ -166,101 +204,144 @@ def _solved_region(ax: Any, level: float, axis: str = "y") -> None:
                 ha="left" if axis == "y" else "right", rotation=0 if axis == "y" else 90)
 
 
-def convergence(runs: Sequence[M.Run], measure: str = "evaluations", top: int = defaults.TOP) -> Any:
-    """Best-so-far cost against evaluations or seconds on one problem (COCO's
+def _measures(measures: str | Sequence[str]) -> list[str]:
+    """``measures`` as a list, each one of :data:`~nnbench.reporting.measures.MEASURES`.
+
+    :raises ValueError: an unknown measure, or none.
+    """
+    out = [measures] if isinstance(measures, str) else list(measures)
+    bad = [m for m in out if m not in M.MEASURE_COLUMN]
+    if bad or not out:
+        raise ValueError(f"unknown measure {bad[0]!r} (one of {', '.join(M.MEASURES)})" if bad else "no measure")
+    return out
+
+
+def _panels(fig: Any, n: int) -> list[Any]:
+    """``n`` axes side by side sharing the y axis (the y tick labels on the first only)."""
+    return list(np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False)[0]))
+
+
+def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluations", top: int = defaults.TOP) -> Any:
+    """Best-so-far cost against evaluations, work or seconds on one problem (COCO's
     fixed-budget view as curves): per trainer, the median over its runs (line) and the
-    interquartile range (band, top trainers only), both axes logarithmic.
+    interquartile range (band, top trainers only), both axes logarithmic; one panel per
+    measure, side by side, sharing the cost axis and one legend (the same colour per trainer).
 
     A run that stopped keeps its final best until the trainer's longest run ends, where
     the trainer's curve ends. The cost axis ends :data:`SOLVED_MARGIN` below the solved
     level (:func:`nnbench.reporting.ranking.solved_level`), shaded: lower costs leave the plot.
 
     :param runs: the runs of one problem (:func:`nnbench.reporting.measures.runs_of`).
-    :param measure: ``"evaluations"``, ``"seconds"`` or ``"work"`` (:data:`~nnbench.reporting.measures.MEASURES`).
+    :param measures: one or more of ``"evaluations"``, ``"seconds"`` and ``"work"``
+        (:data:`~nnbench.reporting.measures.MEASURES`), a panel each, left to right.
     :raises ValueError: no run has a history, or an unknown measure.
     """
-    col = M.MEASURE_COLUMN[measure]
+    panels = _measures(measures)
     with_h = [r for r in runs if r.history.shape[0]]
     if not with_h:
         raise ValueError("no run evaluated a finite cost")
-    lo = min(float(r.history[0, col]) for r in with_h)
-    hi = max(float(r.history[-1, col]) if measure != "seconds" else r.seconds for r in with_h)
-    lo = max(lo, 1.0 if measure != "seconds" else 1e-6)
-    hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
-    grid = np.geomspace(lo, hi, 300)
     order = M.trainer_order(runs)
     colours = _colours(order, top)
-    fig = _figure(height=5.5)
-    ax = fig.add_subplot()
+    fig = _figure(height=5.5 if len(panels) == 1 else 5.0)
+    axes = _panels(fig, len(panels))
     handles = {}
-    for rank, t in reversed(list(enumerate(order))):
-        mine = [r for r in with_h if r.trainer == t]
-        if not mine:
-            continue
-        end = max(M.spent(r, measure) for r in mine)
-        g = grid[grid <= max(end, grid[0])]
-        v = np.vstack([_curve(r, g, col) for r in mine])
-        keep = ~np.isnan(v).all(axis=0)
-        g, v = g[keep], v[:, keep]
-        if g.size == 0:
-            continue
-        q1, med, q3 = nan_quantiles(v, (0.25, 0.5, 0.75))
-        highlight = rank < top
-        (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
-                          zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")
-        if highlight and len(mine) > 1:
-            ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
-        handles[t] = line
-    ax.set_xscale("log")
-    ax.set_yscale("log", nonpositive="mask")
-    _solved_region(ax, solved_level([r.record for r in runs]))
-    ax.set_xlabel(M.MEASURE_LABEL[measure])
-    ax.set_ylabel("best cost so far (loss, log scale)")
-    ax.grid(True, which="major", alpha=0.3)
+    for ax, measure in zip(axes, panels):
+        col = M.MEASURE_COLUMN[measure]
+        lo = min(float(r.history[0, col]) for r in with_h)
+        hi = max(float(r.history[-1, col]) if measure != "seconds" else r.seconds for r in with_h)
+        lo = max(lo, 1.0 if measure != "seconds" else 1e-6)
+        hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
+        grid = np.geomspace(lo, hi, 300)
+        for rank, t in reversed(list(enumerate(order))):
+            mine = [r for r in with_h if r.trainer == t]
+            if not mine:
+                continue
+            end = max(M.spent(r, measure) for r in mine)
+            g = grid[grid <= max(end, grid[0])]
+            v = np.vstack([_curve(r, g, col) for r in mine])
+            keep = ~np.isnan(v).all(axis=0)
+            g, v = g[keep], v[:, keep]
+            if g.size == 0:
+                continue
+            q1, med, q3 = nan_quantiles(v, (0.25, 0.5, 0.75))
+            highlight = rank < top
+            (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
+                              zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")
+            if highlight and len(mine) > 1:
+                ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
+            handles[t] = line
+        _log(ax, "x")
+        ax.set_xlabel(M.MEASURE_LABEL[measure])
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in axes:
+        _log(ax, "y", nonpositive="mask")
+    _solved_region(axes[0], solved_level([r.record for r in runs]))
+    axes[0].set_ylabel("best cost so far (loss, log scale)")
     n_seeds = len({r.seed for r in runs})
-    ax.set_title(f"Best-so-far cost vs {measure}: median over {n_seeds} seed{'s' if n_seeds != 1 else ''}"
-                 + (", band = interquartile range" if n_seeds > 1 else ""), fontsize=10)
-    fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
-    _legend(fig, ax, order, top, handles)
+    what = (f"median over {n_seeds} seed{'s' if n_seeds != 1 else ''}"
+            + (", band = interquartile range" if n_seeds > 1 else ""))
+    if len(panels) == 1:
+        axes[0].set_title(f"Best-so-far cost vs {panels[0]}: {what}", fontsize=10)
+        fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
+    else:
+        for ax, measure in zip(axes, panels):
+            ax.set_title(f"on {measure}", fontsize=10)
+        fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: best-so-far cost, {what}", fontsize=11)
+    _legend(fig, axes[-1], order, top, handles)
     return fig
 
 
 def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequence[M.Target],
-                      measure: str = "evaluations", top: int = defaults.TOP) -> Any:
+                      measures: str | Sequence[str] = "evaluations", top: int = defaults.TOP) -> Any:
     """Runtime ECDFs (:func:`nnbench.reporting.measures.runtime_ecdf`) of each trainer on one
-    problem: share of (run, target) pairs reached against the budget, log x axis.
+    problem: share of (run, target) pairs reached against the budget, log x axis; one panel
+    per measure, side by side, sharing the share axis and one legend (trainers ordered by
+    their area under the first panel's ECDF, the COCO aggregate).
 
-    :raises ValueError: no target can be computed (no run evaluated a finite cost).
+    :param measures: one or more of :data:`~nnbench.reporting.measures.MEASURES`, a panel each.
+    :raises ValueError: no target can be computed (no run evaluated a finite cost), or an
+        unknown measure.
     """
+    panels = _measures(measures)
     if all(g.cost(instances[r.instance]) is None for r in runs for g in targets):
         raise ValueError("no target: no run evaluated a finite cost")
-    col_hi = max(M.spent(r, measure) for r in runs)
-    lo = 1.0 if measure != "seconds" else max(1e-6, min((r.history[0, 1] for r in runs if r.history.shape[0]),
-                                                        default=1e-6))
-    budgets = np.geomspace(lo, max(col_hi, lo * 10), 400)
-    curves = {}
-    for t in M.trainer_order(runs):
-        curves[t] = M.runtime_ecdf([r for r in runs if r.trainer == t], instances, targets, budgets, measure)
+    trainers = M.trainer_order(runs)
+    curves: dict[str, dict[str, np.ndarray]] = {}
+    budgets: dict[str, np.ndarray] = {}
+    for measure in panels:
+        col_hi = max(M.spent(r, measure) for r in runs)
+        lo = 1.0 if measure != "seconds" else max(1e-6, min((r.history[0, 1] for r in runs if r.history.shape[0]),
+                                                            default=1e-6))
+        budgets[measure] = b = np.geomspace(lo, max(col_hi, lo * 10), 400)
+        curves[measure] = {t: M.runtime_ecdf([r for r in runs if r.trainer == t], instances, targets, b, measure)
+                           for t in trainers}
     # order by area under the ECDF (the COCO aggregate), best first
-    order = sorted(curves, key=lambda t: -float(np.trapezoid(curves[t], np.log(budgets))))
+    first = panels[0]
+    order = sorted(trainers, key=lambda t: -float(np.trapezoid(curves[first][t], np.log(budgets[first]))))
     colours = _colours(order, top)
     fig = _figure(height=5.0)
-    ax = fig.add_subplot()
+    axes = _panels(fig, len(panels))
     handles = {}
-    for rank, t in reversed(list(enumerate(order))):
-        hl = rank < top
-        (handles[t],) = ax.plot(budgets, curves[t], drawstyle="steps-post", color=colours[t],
-                                lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
-    ax.set_xscale("log")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("budget: " + M.MEASURE_LABEL[measure])
-    ax.set_ylabel("share of (run, target) pairs reached")
-    ax.grid(True, alpha=0.3)
+    for ax, measure in zip(axes, panels):
+        for rank, t in reversed(list(enumerate(order))):
+            hl = rank < top
+            (handles[t],) = ax.plot(budgets[measure], curves[measure][t], drawstyle="steps-post", color=colours[t],
+                                    lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
+        _log(ax, "x")
+        ax.set_xlabel("budget: " + M.MEASURE_LABEL[measure])
+        ax.grid(True, alpha=0.3)
+        if len(panels) > 1:
+            ax.set_title(f"on {measure}", fontsize=10)
+    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel("share of (run, target) pairs reached")
     taus = [g.label for g in targets]
-    ax.set_title(f"Runtime ECDF over {len(targets)} targets ({taus[0]} ... {taus[-1]}) and "
-                 f"{len({r.seed for r in runs})} seeds", fontsize=10)
-    fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
-    _legend(fig, ax, order, top, handles)
+    what = f"Runtime ECDF over {len(targets)} targets ({taus[0]} ... {taus[-1]}) and {len({r.seed for r in runs})} seeds"
+    if len(panels) == 1:
+        axes[0].set_title(what, fontsize=10)
+        fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
+    else:
+        fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: {what[0].lower()}{what[1:]}", fontsize=11)
+    _legend(fig, axes[-1], order, top, handles)
     return fig
 
 
@@ -308,7 +389,7 @@ def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: 
     handles: dict = {}
     for ax, (measure, (alphas, rho, trainers)) in zip(axes, profiles.items()):
         _, handles = _profile_axes(ax, alphas, rho, trainers, top, order)
-        ax.set_xscale("log", base=2)
+        _log(ax, "x", base=2)
         ax.set_xlabel(f"ratio alpha to the fastest ({measure})")
         ax.set_title(f"on {measure}", fontsize=10)
     axes[0].set_ylabel("share of instances solved within alpha")
@@ -375,7 +456,7 @@ def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Targe
     fig = _figure(height=4.8)
     ax = fig.add_subplot()
     order, handles = _profile_axes(ax, kappas, d, trainers, top)
-    ax.set_xscale("log")
+    _log(ax, "x")
     ax.set_xlabel("budget kappa, in units of (weights + 1) evaluations")
     ax.set_ylabel("share of instances solved")
     fig.suptitle(f"Data profile (Moré & Wild 2009), target {target.label}, {len(keys)} instances", fontsize=11)
@@ -414,7 +495,7 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
         box.set_facecolor(fcol[family[t]])
         box.set_alpha(0.6)
     ax.set_yticks(ys, order, fontsize=8)
-    ax.set_xscale("log")
+    _log(ax, "x")
     if level > 0:
         ax.set_xlim(level / 10, ax.get_xlim()[1])
     _solved_region(ax, level, "x")
@@ -445,7 +526,7 @@ def expected_best_plot(tunings: Sequence[M.Tuning]) -> Any:
         k = np.arange(1, e.size + 1)
         ok = np.isfinite(e) & (e > 0)
         ax.plot(k[ok], e[ok], marker="o", ms=3, label=label)
-    ax.set_yscale("log")
+    _log(ax, "y")
     ax.set_xlabel("k, configurations drawn with replacement from the N tried")
     ax.set_ylabel("expected best median tuning cost E_k")
     ax.grid(True, alpha=0.3)
