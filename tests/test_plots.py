@@ -153,7 +153,10 @@ def test_convergence_panels_share_the_cost_axis_and_one_legend():
     ev, wk = axes[0].get_lines(), axes[1].get_lines()
     for a, b in zip(ev, wk):
         np.testing.assert_allclose(a.get_ydata(), b.get_ydata())
-    with pytest.raises(ValueError, match="unknown measure 'iterations'"):
+    # the work panel is the evaluations panel three times as far right, not a copy of it
+    for a, b in zip(ev, wk):
+        np.testing.assert_allclose(b.get_xdata(), 3 * a.get_xdata())
+    with pytest.raises(ValueError, match="measure must be one of .*, got 'iterations'"):
         P.convergence(runs, ("evaluations", "iterations"))
 
 
@@ -164,7 +167,15 @@ def test_ecdf_panels_one_per_measure():
     fig = P.runtime_ecdf_plot(runs, M.instances_of(runs), [M.Target(tau=t) for t in M.TAUS], ("evaluations", "work"))
     left, right = fig.axes
     assert "evaluations" in left.get_xlabel() and "work" in right.get_xlabel()
-    # each trainer reaches the same share of targets in the end on either budget
+    # work is 2 x evaluations here: each trainer's ECDF on work at a budget 2b is its ECDF on evaluations at b
+    def at(line, q):  # a steps-post curve's value at q
+        x, y = line.get_xdata(), line.get_ydata()
+        return y[np.searchsorted(x, q, side="right") - 1]
+    q = np.array([1.5, 9.0, 15.0, 35.0, 59.0])
+    assert right.get_lines()[0].get_xdata()[-1] == pytest.approx(2 * left.get_lines()[0].get_xdata()[-1])
+    for a, b in zip(left.get_lines(), right.get_lines()):
+        np.testing.assert_array_equal(at(b, 2 * q), at(a, q))
+    assert len({tuple(at(a, q)) for a in left.get_lines()}) > 1  # the trainers' curves differ
     assert sorted(l.get_ydata()[-1] for l in left.get_lines()) == sorted(l.get_ydata()[-1] for l in right.get_lines())
 
 

@@ -277,9 +277,9 @@ def tuning_blocks(tunings: Sequence[M.Tuning], records: Sequence[TrialRecord], w
     return blocks
 
 
-#: What the work axis counts (figure captions).
-_WORK = ("; work counts forward-pass equivalents of every call, the same on any machine (the optimizer's own "
-         "linear algebra is not counted)")
+def _panels_caption(measures: Sequence[str]) -> str:
+    """What each panel of a figure counts (:data:`~nnbench.reporting.measures.MEASURE_LABEL`), for its caption."""
+    return "; the panels, left to right: " + ", ".join(M.MEASURE_LABEL[m] for m in measures)
 
 
 def _measures_of(runs: Sequence[M.Run], measures: Sequence[str]) -> list[str]:
@@ -421,7 +421,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         on = _measures_of(runs, ("evaluations", "work"))
         _figure(blocks, f"{stem}-ecdf", "Runtime ECDF: the share of (run, target) pairs reached within each "
                 f"budget of {' and of '.join(on)}; higher and further left is better, and the right end is the "
-                "share ever reached" + (_WORK if "work" in on else ""),
+                "share ever reached" + _panels_caption(on),
                 lambda: plots.runtime_ecdf_plot(runs, instances, ecdf_targets, on, top))
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer over seeds; further left is a lower "
                 "cost, and a wide box a result that depends on the seed", lambda: plots.final_cost_box(runs))
@@ -477,7 +477,7 @@ def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run
         _figure(blocks, f"{_slug(f'{ds}-{net}')}-convergence", f"Convergence on {ds} | {net}: best-so-far cost "
                 f"against {', '.join(on[:-1])} and {on[-1]} (median over seeds, band = interquartile range); lower "
                 f"and further left is better; the {top} best by the ranking rule in colour"
-                + (_WORK if "work" in on else "") + "; seconds are on this machine's clock",
+                + _panels_caption(on),
                 lambda mine=mine, on=on: plots.convergence(mine, on, top))
     return blocks
 

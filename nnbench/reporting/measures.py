@@ -42,7 +42,7 @@ from nnbench.running.tuning import tuning_median
 from nnbench.validation import Interval, check
 
 __all__ = [
-    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "spent", "Run", "Instance", "Target", "NA", "runs_of", "failures_unsolved", "instances_of", "relative_target",
+    "TAUS", "TAU_CONSTRAINTS", "MEASURES", "MEASURE_COLUMN", "MEASURE_LABEL", "check_measure", "spent", "Run", "Instance", "Target", "NA", "runs_of", "failures_unsolved", "instances_of", "relative_target",
     "hit", "runtime", "ERT", "ert", "ert_table", "runtime_ecdf", "runtime_matrix", "performance_ratios",
     "performance_profile", "SCORE_MAX_RATIO", "profile_score", "data_profile",
     "budgets_125", "best_at", "fixed_budget", "median_iqr", "bootstrap_ci", "holm", "paired_worse", "PairedTest", "sign_test_p",
@@ -66,7 +66,8 @@ MEASURE_COLUMN: Mapping[str, int] = {"evaluations": 0, "seconds": 1, "work": 3}
 MEASURE_LABEL: Mapping[str, str] = {
     "evaluations": "evaluations (calls computing the cost)",
     "seconds": "wall-clock time since the trial started (seconds)",
-    "work": "work (forward-pass equivalents of every call, the same on any machine)",
+    "work": "work (forward-pass equivalents of every call, the same on any machine; the optimizer's own linear "
+            "algebra is not counted)",
 }
 
 Problem = tuple[str, str]
@@ -243,7 +244,8 @@ def spent(run: Run, measure: str) -> float:
     return {"evaluations": float(run.evaluations), "seconds": run.seconds, "work": run.work}[measure]
 
 
-def _check_measure(measure: str) -> None:
+def check_measure(measure: str) -> None:
+    """:raises ValueError: ``measure`` is not one of :data:`MEASURES`."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
 
@@ -280,7 +282,7 @@ def ert(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance], target: 
     :param measure: ``"evaluations"`` or ``"seconds"``.
     :raises ValueError: an unknown measure.
     """
-    _check_measure(measure)
+    check_measure(measure)
     total, reached = 0.0, 0
     for run in runs:
         row = _hit_row(run, target.cost(instances[run.instance]))
@@ -319,7 +321,7 @@ def runtime_ecdf(runs: Sequence[Run], instances: Mapping[InstanceKey, Instance],
         evaluations / dimension when problems differ in size).
     :returns: float64 array of shape ``(len(budgets),)`` in [0, 1]; zeros without runs.
     """
-    _check_measure(measure)
+    check_measure(measure)
     b = np.asarray(budgets, dtype=np.float64)
     rts = []
     for run in runs:

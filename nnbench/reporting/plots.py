@@ -205,20 +205,21 @@ def _solved_region(ax: Any, level: float, axis: str = "y") -> None:
 
 
 def _measures(measures: str | Sequence[str]) -> list[str]:
-    """``measures`` as a list, each one of :data:`~nnbench.reporting.measures.MEASURES`.
+    """``measures`` as a list, each checked (:func:`nnbench.reporting.measures.check_measure`).
 
     :raises ValueError: an unknown measure, or none.
     """
     out = [measures] if isinstance(measures, str) else list(measures)
-    bad = [m for m in out if m not in M.MEASURE_COLUMN]
-    if bad or not out:
-        raise ValueError(f"unknown measure {bad[0]!r} (one of {', '.join(M.MEASURES)})" if bad else "no measure")
+    if not out:
+        raise ValueError("no measure")
+    for m in out:
+        M.check_measure(m)
     return out
 
 
 def _panels(fig: Any, n: int) -> list[Any]:
     """``n`` axes side by side sharing the y axis (the y tick labels on the first only)."""
-    return list(np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False)[0]))
+    return list(fig.subplots(1, n, sharey=True, squeeze=False)[0])
 
 
 def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluations", top: int = defaults.TOP) -> Any:
