@@ -189,3 +189,36 @@ def test_log_tick_labels_are_plain_text_powers():
     fig.canvas.draw()
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert labels and not any("$" in t for t in labels)
+
+
+def test_minor_log_ticks_only_on_short_spans():
+    """Up to MINOR_TICK_DECADES decades a log axis keeps matplotlib's minor ticks (2..9 per
+    decade); beyond, none (they would carry no label)."""
+    minor = P._minor_locator()(10, subs="auto")
+    assert P.MINOR_TICK_DECADES == 3
+    short = minor.tick_values(1.0, 300.0)
+    assert {2.0, 5.0, 20.0, 50.0, 200.0} <= set(np.round(short, 9))
+    assert minor.tick_values(1e-6, 2.0).size == 0
+    assert minor.tick_values(1.0, 1e3).size > 0 and minor.tick_values(1.0, 1.01e3).size == 0
+    fig = P.convergence(M.runs_of(_recs()))
+    ax = fig.axes[0]
+    ax.set_xlim(1, 300)
+    ax.set_ylim(1e-9, 1)
+    assert len(ax.xaxis.get_minorticklocs()) > 0 and len(ax.yaxis.get_minorticklocs()) == 0
+
+
+def test_png_leaves_no_layout_engine():
+    """png() lays the figure out but leaves no engine on it (an engine, even matplotlib's
+    placeholder, makes savefig draw the figure twice); the PNG is the figure's size."""
+    import io
+
+    from PIL import Image
+
+    fig = P.convergence(M.runs_of(_recs()))
+    data = P.png(fig)
+    assert fig.get_layout_engine() is None
+    assert Image.open(io.BytesIO(data)).size == (1000, 550)
+    before = fig.subplotpars.right
+    fig2 = P.convergence(M.runs_of(_recs()))
+    fig2.tight_layout()
+    assert before == pytest.approx(fig2.subplotpars.right)  # the layout tight_layout gives

@@ -21,6 +21,8 @@ multiplication by the Hessian", Neural Computation 6(1), 1994).
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -470,9 +472,10 @@ class NetworkSpec:
         """The :class:`Network` for data of this shape."""
         return Network(self.sizes(n_inputs, n_outputs), self.activation, self.output_activation, self.bias)
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
-        """E.g. ``"h2 sigmoid nobias sse"``."""
+        """E.g. ``"h2 sigmoid nobias sse"`` (computed once: a report asks for it of every
+        record many times)."""
         shape = f"h{'x'.join(map(str, self.hidden))} {self.activation}" if self.hidden else "linear"
         out = "" if self.output_activation == "identity" else f" out={self.output_activation}"
         l2 = f" l2={self.l2:g}" if self.l2 else ""

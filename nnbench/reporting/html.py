@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import html
 import json
 import math
@@ -56,7 +57,8 @@ class Block:
     :param kind: ``"h1"``, ``"h2"``, ``"h3"``, ``"p"`` (a paragraph), ``"note"`` (why a
         measure is empty, highlighted), ``"table"``, ``"figure"`` or ``"filter"`` (the HTML's
         filter of table rows by family: ``rows`` are ``[row label, family]`` pairs, ``name``
-        a remark after it; Markdown leaves it out).
+        a remark after it; Markdown leaves it out); ``"section"``: a part not built yet
+        (``make``), which :func:`render_figures` replaces by its blocks.
     :param text: the heading or paragraph text, or a table's / figure's caption.
     :param headers: a table's column names; :param rows: its rows of strings.
     :param png: a figure's PNG bytes; :param name: its file name stem (Markdown images).
@@ -68,8 +70,11 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     png: bytes = b""
     name: str = ""
-    #: a figure not drawn yet: the function that draws it (:func:`render_figures` calls it)
+    #: a figure not drawn yet: the function that draws it (:func:`render_figures` calls it);
+    #: a section's: the function that returns its blocks
     make: Any = field(default=None, repr=False, compare=False)
+    #: a section's blocks once built (:func:`render_figures`)
+    parts: list[Block] = field(default_factory=list, repr=False)
 
 
 def _g(v: object, digits: int = 4) -> str:
@@ -145,22 +150,46 @@ def _figure(blocks: list[Block], name: str, caption: str, make) -> None:
     blocks.append(Block("figure", caption, name=name, make=make))
 
 
-#: The figures of the report being rendered, for the forked processes of :func:`render_figures`.
+def _section(blocks: list[Block], make) -> None:
+    """Append a part of the report that ``make()`` builds: a list of blocks (tables, notes,
+    figures not drawn yet), built and drawn by :func:`render_figures`, in a forked process
+    when there are many parts (a problem's statistics and figures, about 1 s)."""
+    blocks.append(Block("section", make=make))
+
+
+#: The parts of the report being built (figures and sections), for the forked processes of
+#: :func:`render_figures`.
 _PENDING: list[Any] = []
 
-#: Fewer figures than this are drawn in this process (starting processes would cost more).
+#: Parts worth fewer figures than this are built in this process (starting processes would
+#: cost more); a section counts as :data:`SECTION_FIGURES` figures.
 PARALLEL_FIGURES = 8
+#: What a section (a problem's statistics and three or four figures) costs, in figures.
+SECTION_FIGURES = 4
 
 
-def _draw(index: int) -> tuple[str, bytes | str]:
-    """``("png", bytes)`` of the pending figure ``index``, or ``("none", why)``."""
+def _draw_figure(make) -> tuple[str, bytes | str]:
+    """``("png", bytes)`` of the figure ``make()`` draws, or ``("none", why)``."""
     from nnbench.reporting import plots
 
     try:
-        fig = _PENDING[index]()
+        fig = make()
     except ValueError as exc:
         return "none", str(exc)
     return "png", plots.png(fig)
+
+
+def _draw(index: int) -> tuple[int, tuple[str, Any]]:
+    """``(index, result)`` of the pending part ``index``: a figure's ``("png", bytes)`` or
+    ``("none", why)``; a section's ``("blocks", its blocks)``, each figure in it drawn."""
+    kind, make = _PENDING[index]
+    if kind != "section":
+        return index, _draw_figure(make)
+    parts = make()
+    for block in parts:
+        if block.kind == "figure" and block.make is not None:
+            _settle(block, _draw_figure(block.make))
+    return index, ("blocks", parts)
 
 
 def _child() -> None:
@@ -173,59 +202,76 @@ def _child() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _settle(block: Block, result: tuple[str, bytes | str]) -> None:
+def _settle(block: Block, result: tuple[str, Any]) -> None:
     kind, value = result
     block.make = None
-    if isinstance(value, bytes):
+    if kind == "blocks":
+        block.parts = value  # spliced in by render_figures
+    elif isinstance(value, bytes):
         block.png = value
     else:
         block.kind, block.text = "note", f"No {block.text.split(':')[0].lower()}: {value}."
 
 
-def render_figures(blocks: Sequence[Block], jobs: int | None = None, progress: bool = False) -> None:
-    """Draw every figure of ``blocks`` not drawn yet, in place: its PNG, or a note of why
-    there is none. With ``jobs`` > 1 (default: the cores), on Linux and from
-    :data:`PARALLEL_FIGURES` figures on, they are drawn by that many forked processes
-    (each inherits the records, so nothing is pickled but the PNG bytes), in order.
+def render_figures(blocks: list[Block], jobs: int | None = None, progress: bool = False) -> None:
+    """Build every part of ``blocks`` not built yet, in place: each ``"section"`` block
+    (:func:`_section`) is replaced by its blocks, and every figure gets its PNG or becomes a
+    note of why there is none. With ``jobs`` > 1 (default: the cores), on Linux and from
+    :data:`PARALLEL_FIGURES` figures' worth of parts on, the parts are built by that many forked processes
+    (each inherits the records, so nothing is pickled but the finished blocks), the
+    sections first (the longest), and the result is the same as built here, in order.
 
-    :param progress: show a tqdm progress bar of the figures on stderr.
+    :param progress: show a tqdm progress bar of the parts on stderr.
     """
-    todo = [b for b in blocks if b.kind == "figure" and b.make is not None]
-    if not todo:
-        return
-    jobs = (os.cpu_count() or 1) if jobs is None else max(1, int(jobs))
+    todo = [b for b in blocks if b.make is not None and b.kind in ("figure", "section")]
+    if todo:
+        _build(todo, (os.cpu_count() or 1) if jobs is None else max(1, int(jobs)), progress)
+    blocks[:] = [part for b in blocks for part in (b.parts if b.kind == "section" else (b,))]
+
+
+def _build(todo: list[Block], jobs: int, progress: bool) -> None:
+    import gc
+    import multiprocessing
+
     from tqdm import tqdm
 
-    bar = tqdm(total=len(todo), desc="figures", unit="fig", disable=not progress, leave=False)
-    _PENDING[:] = [b.make for b in todo]
+    bar = tqdm(total=len(todo), desc="report", unit="part", disable=not progress, leave=False)
+    # the sections first: each is a problem's statistics and figures, so the processes end together
+    order = sorted(range(len(todo)), key=lambda i: todo[i].kind != "section")
+    _PENDING[:] = [(todo[i].kind, todo[i].make) for i in order]
     try:
-        import multiprocessing
-
-        if jobs > 1 and len(todo) >= PARALLEL_FIGURES and "fork" in multiprocessing.get_all_start_methods() \
+        worth = sum(SECTION_FIGURES if b.kind == "section" else 1 for b in todo)
+        if jobs > 1 and worth >= PARALLEL_FIGURES and "fork" in multiprocessing.get_all_start_methods() \
                 and sys.platform.startswith("linux"):
             import warnings
 
-            # the first figure here: it fills matplotlib's caches (fonts, the mathtext parser of
-            # the log axes' labels: about 1 s), which the forked processes then share
-            _settle(todo[0], _draw(0))
-            bar.update()
-
+            # one figure here first: it fills matplotlib's caches (fonts, text layouts), which
+            # the forked processes then share
+            first = next((k for k, (kind, _) in enumerate(_PENDING) if kind == "figure"), None)
+            if first is not None:
+                _settle(todo[order[first]], _draw(first)[1])
+                bar.update()
+            rest = [k for k in range(len(_PENDING)) if k != first]
+            # the records and everything else made so far out of the collector's sight: the
+            # children's collections would walk them all, and touch (copy) their pages
+            gc.freeze()
             with warnings.catch_warnings():
                 # Python 3.12+ warns on fork in a process with threads (OpenBLAS's idle
                 # pool here); the children only draw with matplotlib's Agg and exit
                 warnings.simplefilter("ignore", DeprecationWarning)
-                pool = multiprocessing.get_context("fork").Pool(min(jobs, len(todo)), initializer=_child)
+                pool = multiprocessing.get_context("fork").Pool(min(jobs, len(rest)), initializer=_child)
             try:
-                for block, result in zip(todo[1:], pool.imap(_draw, range(1, len(todo)))):
-                    _settle(block, result)
+                for k, result in pool.imap_unordered(_draw, rest):
+                    _settle(todo[order[k]], result)
                     bar.update()
                 pool.close()
             finally:
                 pool.terminate()  # at once on an error or Ctrl-C; after close(), the workers are done
                 pool.join()
+                gc.unfreeze()
         else:
-            for i, block in enumerate(todo):
-                _settle(block, _draw(i))
+            for k in range(len(_PENDING)):
+                _settle(todo[order[k]], _draw(k)[1])
                 bar.update()
     finally:
         _PENDING.clear()
@@ -458,7 +504,8 @@ def headline_blocks(h: Headline) -> list[Block]:
             + [Block("h3", "How the score is computed"), Block("p", h.explanation)])
 
 
-def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run], top: int) -> list[Block]:
+def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs_by_problem: dict[tuple[str, str], list[M.Run]],
+                   top: int) -> list[Block]:
     """The figures to read first: the headline score's performance profiles and, per problem,
     the convergence of the best trainers (on evaluations)."""
     from nnbench.reporting import plots
@@ -470,7 +517,7 @@ def _glance_blocks(h: Headline, records: Sequence[TrialRecord], runs: list[M.Run
             f"{M.SCORE_MAX_RATIO - 1:g}, is its score", lambda: plots.score_profile_plot(h.matrix, [r.label for r in h.rows], h.target, top))
     labels = problem_labels(records)
     for problem, (ds, net) in labels.items():
-        mine = [r for r in runs if r.problem == problem]
+        mine = runs_by_problem.get(problem, [])
         if not mine:
             continue
         on = _measures_of(mine, ("evaluations", "work", "seconds"))
@@ -536,12 +583,15 @@ def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], source
     records = evaluation(records)  # the rows; the tuning trials have their own section
     runs = M.runs_of(records)
     instances = M.instances_of(runs)
+    runs_by_problem: dict[tuple[str, str], list[M.Run]] = {}
+    for run in runs:
+        runs_by_problem.setdefault(run.problem, []).append(run)
     if records:
         blocks.append(family_filter(records))
         h = headline(records, profile_tau, target_cost)
         blocks += headline_blocks(h)
         if with_plots:
-            blocks += _glance_blocks(h, records, runs, top)
+            blocks += _glance_blocks(h, records, runs_by_problem, top)
     if metas:
         blocks += _meta_blocks(metas, sources, records_per_file)
     blocks.append(Block("p", _HOW))
@@ -555,14 +605,11 @@ def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], source
     by_problem: dict[tuple[str, str], list[TrialRecord]] = {}
     for r in records:
         by_problem.setdefault(r.problem, []).append(r)
-    runs_by_problem: dict[tuple[str, str], list[M.Run]] = {}
-    for run in runs:
-        runs_by_problem.setdefault(run.problem, []).append(run)
     for problem, (title, headers, rows) in zip(problems(records), tables(records)):
         blocks.append(Block("h2", title))
         blocks.append(Block("table", "Summary per trainer (the table 'nnbench report' prints)", headers, rows))
-        blocks += _problem_blocks(by_problem[problem], runs_by_problem.get(problem, []), instances, targets,
-                                  profile_target, top, with_plots, seed)
+        _section(blocks, functools.partial(_problem_blocks, by_problem[problem], runs_by_problem.get(problem, []),
+                                           instances, targets, profile_target, top, with_plots, seed))
 
     blocks.append(Block("h2", "All problems: profiles"))
     solvable = [r for r in runs if profile_target.cost(instances[r.instance]) is not None]
