@@ -53,7 +53,17 @@ def test_many_trainers_top_coloured_rest_grey():
     texts = _legend_texts(ax)
     assert texts == ["t00", "t01", "t02", "t03", "8 other trainers"]
     colours = [l.get_color() for l in ax.get_lines()]
-    assert colours.count(P.GREY) == 8 and len(set(colours)) == 5
+    assert len(colours) == len(set(colours)) == 4 and P.GREY not in colours
+    # the other 8: one grey collection of 8 step lines, each ending at its trainer's best cost
+    (grey,) = ax.collections[-1:]
+    from matplotlib.colors import to_hex
+
+    assert [to_hex(c) for c in grey.get_colors()] == [P.GREY]
+    ends = sorted(seg[-1, 1] for seg in grey.get_segments())
+    assert ends == pytest.approx([10.0 ** -(12 - k) for k in range(4, 12)])
+    # steps-post: the value holds until the next x
+    seg = grey.get_segments()[0]
+    assert (seg[1::2, 1] == seg[0:-1:2, 1]).all() and (seg[1::2, 0] == seg[2::2, 0]).all()
 
 
 def test_profiles_and_ecdf_share_one_colour_per_trainer():

@@ -79,7 +79,7 @@ def png(fig: Any, dpi: int = 100) -> bytes:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "not compatible with tight_layout": left as drawn
-        TightLayoutEngine().execute(fig)
+        TightLayoutEngine(rect=None).execute(fig)  # rect=None: one pass, as Figure.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -184,11 +184,33 @@ def _colours(order: Sequence[str], top: int) -> dict[str, tuple[float, float, fl
     return {t: (palette[i] if i < min(top, len(palette)) else GREY) for i, t in enumerate(order)}
 
 
+def _steps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The ``(2n - 1, 2)`` vertices of matplotlib's ``drawstyle="steps-post"`` line through
+    the ``n`` points ``(x, y)``: each value held until the next ``x``."""
+    xs = np.repeat(np.asarray(x, dtype=float), 2)[1:]
+    ys = np.repeat(np.asarray(y, dtype=float), 2)[:-1]
+    return np.column_stack([xs, ys])
+
+
+def _grey_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
+    """The trainers outside the top few: thin :data:`GREY` lines under the others, drawn as
+    one ``LineCollection`` (one artist instead of one ``Line2D`` per trainer and panel)."""
+    if not lines:
+        return
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection(list(lines), colors=GREY, linewidths=0.8, zorder=1), autolim=True)
+    ax.autoscale_view()
+
+
 def _legend(fig: Any, ax: Any, order: Sequence[str], top: int, handles: Mapping[str, Any]) -> None:
+    """The legend right of ``ax``: the first ``top`` trainers of ``order`` with their line in
+    ``handles`` (trainer -> artist; ``None`` for one drawn grey), then one entry for the rest
+    of the trainers in ``handles``."""
     from matplotlib.lines import Line2D
 
-    shown = [handles[t] for t in order[:top] if t in handles]
-    labels = [t for t in order[:top] if t in handles]
+    shown = [handles[t] for t in order[:top] if handles.get(t) is not None]
+    labels = [t for t in order[:top] if handles.get(t) is not None]
     rest = len([t for t in order[top:] if t in handles])
     if rest:
         shown.append(Line2D([], [], color=GREY, lw=1))
@@ -287,6 +309,7 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
         lo = max(lo, 1.0 if measure != "seconds" else 1e-6)
         hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
         grid = np.geomspace(lo, hi, 300)
+        grey: list[np.ndarray] = []
         for rank, t in reversed(list(enumerate(order))):
             mine = [r for r in with_h if r.trainer == t]
             if not mine:
@@ -299,12 +322,14 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
             if g.size == 0:
                 continue
             q1, med, q3 = nan_quantiles(v, (0.25, 0.5, 0.75))
-            highlight = rank < top
-            (line,) = ax.plot(g, med, color=colours[t], lw=2.0 if highlight else 0.8,
-                              zorder=3 + top - rank if highlight else 1, drawstyle="steps-post")
-            if highlight and len(mine) > 1:
+            if rank >= top:
+                grey.append(_steps(g, med))
+                handles[t] = None
+                continue
+            (handles[t],) = ax.plot(g, med, color=colours[t], lw=2.0, zorder=3 + top - rank, drawstyle="steps-post")
+            if len(mine) > 1:
                 ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
-            handles[t] = line
+        _grey_lines(ax, grey)
         _log(ax, "x")
         # side by side, the long labels would run into each other: the caption says what each counts
         ax.set_xlabel(M.MEASURE_LABEL[measure] if len(panels) == 1 else measure)
@@ -357,10 +382,15 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
     axes = _panels(fig, len(panels))
     handles = {}
     for ax, measure in zip(axes, panels):
+        grey = []
         for rank, t in reversed(list(enumerate(order))):
-            hl = rank < top
+            if rank >= top:
+                grey.append(_steps(budgets[measure], curves[measure][t]))
+                handles[t] = None
+                continue
             (handles[t],) = ax.plot(budgets[measure], curves[measure][t], drawstyle="steps-post", color=colours[t],
-                                    lw=2.0 if hl else 0.8, zorder=3 + top - rank if hl else 1)
+                                    lw=2.0, zorder=3 + top - rank)
+        _grey_lines(ax, grey)
         _log(ax, "x")
         ax.set_xlabel("budget: " + (M.MEASURE_LABEL[measure] if len(panels) == 1 else measure))
         ax.grid(True, alpha=0.3)
