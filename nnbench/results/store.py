@@ -528,10 +528,18 @@ def deduplicate(records: Iterable[TrialRecord]) -> Deduplicated:
     :returns: a :class:`Deduplicated`.
     """
     kept: list[TrialRecord] = []
-    seen: dict[str, set[str]] = {}
+    first: dict[str, TrialRecord] = {}  # key -> its first record
+    seen: dict[str, set[str]] = {}  # key -> the results of its records, once a key comes twice
     duplicates = 0
     for r in records:
-        results = seen.setdefault(r.key, set())
+        key = r.key
+        if key not in first:  # the usual case: no results compared (a record's JSON, 0.15 ms)
+            first[key] = r
+            kept.append(r)
+            continue
+        results = seen.get(key)
+        if results is None:
+            results = seen[key] = {_results_of(first[key])}
         what = _results_of(r)
         if what in results:
             duplicates += 1
