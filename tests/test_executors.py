@@ -197,3 +197,32 @@ def test_unreachable_scheduler_is_a_clear_error_before_any_trial():
                                           r"connect to tcp://127.0.0.1:9 after 0.5 s$"):
         with DaskExecutor("tcp://127.0.0.1:9", connect_timeout=0.5):
             pass
+
+
+def test_blas_limited_pins_and_restores_and_reuses_its_controller(monkeypatch):
+    """blas_limited(1) pins every BLAS to one thread inside and restores the count after;
+    the threadpoolctl controller is made once per process, and again once modules were
+    imported (a plugin's first trial may load another BLAS)."""
+    import sys
+
+    from threadpoolctl import threadpool_info
+
+    from nnbench.running import executors as E
+
+    def blas():
+        return [(i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):  # the tests run at 1 (conftest)
+        before = blas()
+        assert before and {n for _, n in before} == {2}  # numpy's OpenBLAS at least
+        with E.blas_limited(1):
+            assert {n for _, n in blas()} == {1}
+        assert blas() == before
+        with E.blas_limited(None):
+            assert blas() == before
+    first = E._blas_controller()
+    assert E._blas_controller() is first
+    monkeypatch.setitem(sys.modules, "nnbench_test_new_module", sys)  # as if a module were imported
+    assert E._blas_controller() is not first

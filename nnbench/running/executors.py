@@ -93,9 +93,24 @@ def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
     """
     if threads is None:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
+    return _blas_controller().limit(limits=threads, user_api="blas")
 
-    return threadpool_limits(limits=threads, user_api="blas")
+
+#: threadpoolctl's controller of the BLAS libraries loaded, and ``len(sys.modules)`` when it
+#: was made (:func:`_blas_controller`).
+_CONTROLLER: list[Any] = [None, -1]
+
+
+def _blas_controller() -> Any:
+    """One ``threadpoolctl.ThreadpoolController`` per process, made again when modules were
+    imported since (a plugin's first trial may load another BLAS, such as torch's): making one
+    inspects every loaded shared library, about 1 ms, which ``threadpool_limits`` pays per trial."""
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER[0] is None or _CONTROLLER[1] != len(sys.modules):
+        _CONTROLLER[0] = ThreadpoolController()
+        _CONTROLLER[1] = len(sys.modules)
+    return _CONTROLLER[0]
 
 
 class SerialExecutor:
