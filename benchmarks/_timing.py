@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import timeit
 from collections.abc import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_info
+
+
+#: The environment of the whole processes the benchmarks time: bytecode written and read as in
+#: a normal installation (an environment with PYTHONDONTWRITEBYTECODE compiles nnbench's
+#: modules from source in every process, 0.1 s that a plain script, which has none, never pays).
+PROCESS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def blas_kernel() -> str:

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _timing import PROCESS_ENV
+
 from nnbench.core.kernels import simd_level
 
 ROUNDS = 2
@@ -57,7 +59,8 @@ def make_results(directory: Path, problems: int, trainers: str | None, seeds: in
 def _report(results: Path, html: Path) -> tuple[float, float]:
     before = os.times()
     t = time.perf_counter()
-    subprocess.run(_nnbench("report", str(results), "--html", str(html), "--quiet"), check=True, capture_output=True)
+    subprocess.run(_nnbench("report", str(results), "--html", str(html), "--quiet"), check=True, capture_output=True,
+                   env=PROCESS_ENV)
     wall = time.perf_counter() - t
     after = os.times()
     return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)

@@ -13,7 +13,7 @@ round) and compared by their medians:
 system of the process and its children), ``ratio_serial`` = serial / script and
 ``ratio_default`` = default / script (goals, issue 16: <= 1.3 and <= 2.5, the default at
 most 0.5 s over serial), ``default_minus_serial_s``, the load average before and after,
-numpy's SIMD level. Each command runs once first, untimed (bytecode written: see ``ENV``).
+numpy's SIMD level. Each command runs once first, untimed (bytecode written: ``_timing.PROCESS_ENV``).
 With ``--benchmark-disable`` the script and the serial run run once,
 untimed (about 5 s), and the test checks that the script does the same fits as nnbench: the same evaluations and best
 costs for BFGS and L-BFGS-B, every fit within 1000 evaluations.
@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from _timing import PROCESS_ENV
 
 from nnbench.core.kernels import simd_level
 
@@ -50,17 +52,13 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
             "default": _nnbench(tmp / "default.jsonl")}
 
 
-#: The processes' environment: bytecode written and read as in a normal installation (an
-#: environment with PYTHONDONTWRITEBYTECODE compiles nnbench's 55 modules from source in
-#: every process, 0.1 s that the script, which has none, never pays).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _run(cmd: list[str]) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the process tree, stdout) of one run of ``cmd``."""
     before = os.times()
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=ENV)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=PROCESS_ENV)
     wall = time.perf_counter() - t
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
