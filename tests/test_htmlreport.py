@@ -297,3 +297,21 @@ def test_each_glance_figure_is_its_own_problem(results):
     glance = [b for b in blocks if b.kind == "figure" and b.name.endswith("-convergence")]
     assert [b.name.split("-")[0] for b in glance] == ["tutorial", "xor"]
     assert [b.make()._suptitle.get_text().split(" | ")[0] for b in glance] == ["tutorial", "xor"]
+
+
+def test_build_reuses_a_given_headline_only_at_its_target(results, monkeypatch):
+    """``nnbench report`` hands build() the headline it printed: used when its target is the
+    report's, computed again otherwise (a headline at another tau is not the report's)."""
+    from nnbench.reporting import headline as H
+
+    _, recs = read_results(results)
+    at_default = H.headline(recs)
+    other = H.headline(recs, tau=0.5)
+    calls = []
+    real = htmlreport.headline
+    monkeypatch.setattr(htmlreport, "headline", lambda *a, **k: calls.append(a[1:]) or real(*a, **k))
+    reused = htmlreport.build(recs, plots=False, head=at_default)
+    assert calls == []
+    again = htmlreport.build(recs, plots=False, head=other)
+    assert len(calls) == 1
+    assert [b.rows for b in reused if b.kind == "table"][:1] == [b.rows for b in again if b.kind == "table"][:1]

@@ -960,10 +960,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"nnbench: {unique.repeated} trial{'s' if unique.repeated != 1 else ''} ran more than once with "
               f"different results; all {unique.repeats} runs of them are kept", file=sys.stderr)
     text = render(records, fmt, per_trial=args.per_trial)
+    head = None
     if fmt == "plain" and records:  # the headline under the tables (csv, json and markup stay tables only)
         from nnbench.reporting.headline import headline
 
-        text += "\n" + headline(records, tau if tau is not None else defaults.PROFILE_TAU, target_cost).text()
+        head = headline(records, tau if tau is not None else defaults.PROFILE_TAU, target_cost)
+        text += "\n" + head.text()
     if args.output:
         try:
             write_atomically(args.output, text)
@@ -979,7 +981,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                   profile_tau=tau if tau is not None else defaults.PROFILE_TAU,
                                   target_cost=target_cost, top=top if top is not None else defaults.TOP,
                                   plots=False if args.no_plots else None,
-                                  progress=not args.quiet and sys.stderr.isatty())
+                                  progress=not args.quiet and sys.stderr.isatty(), head=head)
         if args.html:
             print(f"wrote {htmlreport.write_html(blocks, args.html)}", file=sys.stderr)
         if args.markdown:

@@ -533,7 +533,7 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
           records_per_file: Sequence[int] = (), taus: Sequence[float] = REPORT_TAUS,
           profile_tau: float = defaults.PROFILE_TAU, target_cost: float | None = None, top: int = defaults.TOP,
           plots: bool | None = None, seed: int = 0, jobs: int | None = None,
-          progress: bool = False) -> list[Block]:
+          progress: bool = False, head: Headline | None = None) -> list[Block]:
     """The report's blocks, every figure drawn (:func:`render_figures`).
 
     :param records: trial records of one or more results files (:func:`nnbench.results.store.read_many`).
@@ -548,16 +548,19 @@ def build(records: Sequence[TrialRecord], metas: Sequence[RunMetadata] = (), sou
     :param seed: the bootstrap's seed.
     :param jobs: processes drawing the figures (default: the cores); :param progress: show
         their progress bar on stderr.
+    :param head: the headline of these same ``records`` if the caller has it
+        (:func:`nnbench.reporting.headline.headline`, as ``nnbench report`` prints it); used
+        when its target is the report's (``profile_tau`` or ``target_cost``), else computed.
     :raises ConfigError: a bad ``profile_tau`` or ``top``, or ``plots=True`` without matplotlib.
     """
-    blocks = _blocks(records, metas, sources, records_per_file, taus, profile_tau, target_cost, top, plots, seed)
+    blocks = _blocks(records, metas, sources, records_per_file, taus, profile_tau, target_cost, top, plots, seed, head)
     render_figures(blocks, jobs, progress)
     return blocks
 
 
 def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], sources: Sequence[str],
             records_per_file: Sequence[int], taus: Sequence[float], profile_tau: float, target_cost: float | None,
-            top: int, plots: bool | None, seed: int) -> list[Block]:
+            top: int, plots: bool | None, seed: int, head: Headline | None = None) -> list[Block]:
     """:func:`build`'s blocks, the figures not drawn yet."""
     check(profile_tau, M.TAU_CONSTRAINTS, "--tau")
     check(top, TOP_CONSTRAINTS, "--top")
@@ -588,7 +591,7 @@ def _blocks(records: Sequence[TrialRecord], metas: Sequence[RunMetadata], source
         runs_by_problem.setdefault(run.problem, []).append(run)
     if records:
         blocks.append(family_filter(records))
-        h = headline(records, profile_tau, target_cost)
+        h = head if head is not None and head.target == profile_target else headline(records, profile_tau, target_cost)
         blocks += headline_blocks(h)
         if with_plots:
             blocks += _glance_blocks(h, records, runs_by_problem, top)
