@@ -255,19 +255,21 @@ def _build(todo: list[Block], jobs: int, progress: bool) -> None:
             # the records and everything else made so far out of the collector's sight: the
             # children's collections would walk them all, and touch (copy) their pages
             gc.freeze()
-            with warnings.catch_warnings():
-                # Python 3.12+ warns on fork in a process with threads (OpenBLAS's idle
-                # pool here); the children only draw with matplotlib's Agg and exit
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pool = multiprocessing.get_context("fork").Pool(min(jobs, len(rest)), initializer=_child)
             try:
-                for k, result in pool.imap_unordered(_draw, rest):
-                    _settle(todo[order[k]], result)
-                    bar.update()
-                pool.close()
+                with warnings.catch_warnings():
+                    # Python 3.12+ warns on fork in a process with threads (OpenBLAS's idle
+                    # pool here); the children only draw with matplotlib's Agg and exit
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pool = multiprocessing.get_context("fork").Pool(min(jobs, len(rest)), initializer=_child)
+                try:
+                    for k, result in pool.imap_unordered(_draw, rest):
+                        _settle(todo[order[k]], result)
+                        bar.update()
+                    pool.close()
+                finally:
+                    pool.terminate()  # at once on an error or Ctrl-C; after close(), the workers are done
+                    pool.join()
             finally:
-                pool.terminate()  # at once on an error or Ctrl-C; after close(), the workers are done
-                pool.join()
                 gc.unfreeze()
         else:
             for k in range(len(_PENDING)):

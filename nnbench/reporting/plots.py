@@ -70,9 +70,14 @@ def png(fig: Any, dpi: int = 100) -> bytes:
     """PNG bytes of ``fig``, laid out first by ``tight_layout`` (axes, their labels, legends
     outside the axes and the suptitle kept inside the figure).
 
-    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure, for which
-    ``savefig`` runs a whole draw (rendering switched off) before the real one; the engine is
-    removed first (with matplotlib's default ``figure.autolayout``), so the figure is drawn once."""
+    :param fig: a matplotlib ``Figure`` on the Agg canvas (:func:`_figure`).
+    :param dpi: pixels per inch: the PNG is ``width x dpi`` by ``height x dpi`` pixels, RGBA.
+    :returns: the PNG file's bytes.
+
+    After ``Figure.tight_layout`` the figure keeps a placeholder layout engine, and with an
+    engine set ``savefig`` runs a whole extra draw (rendering switched off) before the real
+    one. The engine is removed after the layout (``set_layout_engine(None)``, with
+    matplotlib's default ``figure.autolayout``), so the figure is drawn once."""
     import warnings
 
     with warnings.catch_warnings():
@@ -183,22 +188,18 @@ def _colours(order: Sequence[str], top: int) -> dict[str, tuple[float, float, fl
     return {t: (palette[i] if i < min(top, len(palette)) else GREY) for i, t in enumerate(order)}
 
 
-def _steps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The ``(2n - 1, 2)`` vertices of matplotlib's ``drawstyle="steps-post"`` line through
-    the ``n`` points ``(x, y)``: each value held until the next ``x``."""
-    xs = np.repeat(np.asarray(x, dtype=float), 2)[1:]
-    ys = np.repeat(np.asarray(y, dtype=float), 2)[:-1]
-    return np.column_stack([xs, ys])
-
-
-def _grey_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
-    """The trainers outside the top few: thin :data:`GREY` lines under the others, drawn as
-    one ``LineCollection`` (one artist instead of one ``Line2D`` per trainer and panel)."""
+def _grey_lines(ax: Any, lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+    """The trainers outside the top few: thin :data:`GREY` ``steps-post`` lines through each
+    ``(x, y)`` of ``lines``, under the others, drawn as one ``LineCollection`` (one artist
+    instead of one ``Line2D`` per trainer and panel; the steps by matplotlib's
+    ``cbook.pts_to_poststep``, what ``drawstyle="steps-post"`` draws)."""
     if not lines:
         return
+    from matplotlib import cbook
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(list(lines), colors=GREY, linewidths=0.8, zorder=1), autolim=True)
+    segments = [cbook.pts_to_poststep(x, y).T for x, y in lines]
+    ax.add_collection(LineCollection(segments, colors=GREY, linewidths=0.8, zorder=1), autolim=True)
     ax.autoscale_view()
 
 
@@ -308,7 +309,7 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
         lo = max(lo, 1.0 if measure != "seconds" else 1e-6)
         hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
         grid = np.geomspace(lo, hi, 300)
-        grey: list[np.ndarray] = []
+        grey: list[tuple[np.ndarray, np.ndarray]] = []
         for rank, t in reversed(list(enumerate(order))):
             mine = [r for r in with_h if r.trainer == t]
             if not mine:
@@ -322,7 +323,7 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
                 continue
             q1, med, q3 = nan_quantiles(v, (0.25, 0.5, 0.75))
             if rank >= top:
-                grey.append(_steps(g, med))
+                grey.append((g, med))
                 handles[t] = None
                 continue
             (handles[t],) = ax.plot(g, med, color=colours[t], lw=2.0, zorder=3 + top - rank, drawstyle="steps-post")
@@ -384,7 +385,7 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
         grey = []
         for rank, t in reversed(list(enumerate(order))):
             if rank >= top:
-                grey.append(_steps(budgets[measure], curves[measure][t]))
+                grey.append((budgets[measure], curves[measure][t]))
                 handles[t] = None
                 continue
             (handles[t],) = ax.plot(budgets[measure], curves[measure][t], drawstyle="steps-post", color=colours[t],

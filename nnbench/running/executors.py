@@ -89,7 +89,8 @@ def _slot(best: np.ndarray, k: int) -> np.ndarray:
 def blas_limited(threads: int | None) -> contextlib.AbstractContextManager:
     """A context that pins every BLAS library to ``threads`` threads (``None``: no change).
 
-    :returns: a context manager (threadpoolctl's ``threadpool_limits``, or a no-op).
+    :returns: a context manager (threadpoolctl's ``ThreadpoolController.limit`` of
+        :func:`_blas_controller`, which restores the counts on exit; or a no-op).
     """
     if threads is None:
         return contextlib.nullcontext()
