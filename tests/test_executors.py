@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -226,3 +229,59 @@ def test_blas_limited_pins_and_restores_and_reuses_its_controller(monkeypatch):
     assert E._blas_controller() is first
     monkeypatch.setitem(sys.modules, "nnbench_test_new_module", sys)  # as if a module were imported
     assert E._blas_controller() is not first
+
+
+needs_sigmask = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+
+
+@needs_sigmask
+def test_ctrl_c_while_a_worker_starts_waits_until_the_worker_is_on_the_list(monkeypatch, capfd):
+    """A SIGINT received by another thread (OpenBLAS's pool threads do not block it) between
+    the worker's spawn and the write of its preparation data once left a worker that died with
+    ``EOFError: Ran out of input`` and was on no list; it is now raised after the worker is
+    on the executor's list, from where it is ended."""
+    import multiprocessing.util
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # the signal then comes in the worker's own spawn
+    spawnv = multiprocessing.util.spawnv_passfds
+
+    def spawn_then_ctrl_c(*args, **kwargs):
+        pid = spawnv(*args, **kwargs)
+        sender = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT))
+        sender.start()
+        sender.join()
+        return pid
+
+    monkeypatch.setattr(multiprocessing.util, "spawnv_passfds", spawn_then_ctrl_c)
+    executor = ProcessExecutor(jobs=1)
+    with pytest.raises(KeyboardInterrupt):
+        executor.start()
+    monkeypatch.undo()
+    try:
+        [worker] = executor._workers
+        assert worker.process.is_alive()
+        assert worker.conn.poll(30) and worker.conn.recv()[0] == "ready"  # it read its preparation data
+    finally:
+        executor.close()
+    assert "Traceback" not in capfd.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+@needs_sigmask
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_first_worker_of_a_process_starts_with_sigint_blocked():
+    """Starting multiprocessing's resource tracker unblocks SIGINT; the first worker of a fresh
+    process must still inherit the block, so that Ctrl-C cannot interrupt its imports."""
+    script = textwrap.dedent("""
+        from nnbench.running.executors import ProcessExecutor
+        executor = ProcessExecutor(jobs=1)
+        executor.start()
+        pid = executor._workers[0].process.pid
+        status = open(f"/proc/{pid}/status").read()
+        print(int(status.split("SigBlk:")[1].split()[0], 16))
+        executor.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert int(out.stdout) & (1 << (signal.SIGINT - 1))

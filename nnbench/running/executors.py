@@ -270,8 +270,48 @@ def _may_have_children() -> Iterator[None]:
             config["daemon"] = daemon
 
 
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C while a worker process starts and is put on its executor's list;
+    a SIGINT that arrives meanwhile is delivered when the block ends, not lost.
+
+    Two things are needed, because a process-directed signal goes to any thread that does
+    not block it (OpenBLAS's pool threads, made when numpy is imported, do not):
+
+    - SIGINT blocked on this thread while the process starts: the worker inherits the blocked
+      mask, so a Ctrl-C (sent by a terminal to the whole process group) never interrupts it,
+      not even while it imports numpy. The multiprocessing resource tracker is started
+      first, because starting it unblocks SIGINT (``resource_tracker.ensure_running``).
+    - on the main thread, Python's SIGINT handler swapped for one that only notes the signal:
+      CPython runs signal handlers on the main thread whichever thread received the signal,
+      and a ``KeyboardInterrupt`` raised between the worker's spawn and the write of its
+      preparation data left a worker that died with ``EOFError: Ran out of input`` and was on
+      no list to be ended.
+
+    The noted signal is raised again (``signal.raise_signal``) once the handler is restored.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    caught: list[int] = []
+    if hasattr(signal, "pthread_sigmask"):
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum)) if main else None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held SIGINT goes to `caught` now
+        if main:
+            signal.signal(signal.SIGINT, old)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
+
+
 class _Worker:
-    """One worker process, its pipe, its shared best-so-far array and its current trial."""
+    """One worker process, its pipe, its shared best-so-far array and its current trial.
+    Made by :meth:`ProcessExecutor._add_worker` only, under :func:`_sigint_deferred`."""
 
     def __init__(self, ctx: Any, capacity: int, warm: tuple[str, ...] | None = None) -> None:
         self.capacity = capacity
@@ -283,26 +323,8 @@ class _Worker:
         self.born = time.monotonic()
         #: seconds from the start of the process to its "ready" (``None`` before)
         self.startup: float | None = None
-        # the worker inherits a blocked SIGINT, so Ctrl-C in a terminal (sent to the whole
-        # process group) never interrupts it, not even while it imports numpy. Blocked, not
-        # ignored, here: a Ctrl-C that arrives while a worker starts in the middle of a run
-        # (the process executor's `grow`) waits and is then delivered to this process, not lost.
-        if hasattr(signal, "pthread_sigmask"):
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                with _may_have_children():
-                    self.process.start()
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        else:  # pragma: no cover - Windows: ignored while it starts
-            main = threading.current_thread() is threading.main_thread()
-            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-            try:
-                with _may_have_children():
-                    self.process.start()
-            finally:
-                if main:
-                    signal.signal(signal.SIGINT, old)
+        with _may_have_children():
+            self.process.start()
         child.close()
         self.ready = False
         self.task: tuple[int, TrialSpec] | None = None
@@ -406,7 +428,14 @@ class ProcessExecutor:
         :param capacity: the most weights of a trial it can report a best point for.
         """
         if not self._workers:
-            self._workers.append(_Worker(self._ctx, capacity, self.warm))
+            self._add_worker(self._workers, capacity)
+
+    def _add_worker(self, workers: list[_Worker], capacity: int) -> None:
+        """Start one worker and put it on ``workers``, with Ctrl-C held back until it is
+        there (:func:`_sigint_deferred`), so that an interrupted run ends every worker it
+        started."""
+        with _sigint_deferred():
+            workers.append(_Worker(self._ctx, capacity, self.warm))
 
     def close(self) -> None:
         """End every worker process."""
@@ -439,7 +468,7 @@ class ProcessExecutor:
                     return
                 idle = sum(1 for w in workers if w.task is None)
                 while len(workers) < self.jobs and len(pending) > idle and self._worth_another(workers):
-                    workers.append(_Worker(self._ctx, capacity, self.warm))
+                    self._add_worker(workers, capacity)
                     idle += 1
                 for w in workers:
                     if w.ready and w.task is None and pending:
