@@ -73,9 +73,10 @@ def test_report_30_problems(benchmark, tmp_path):
         _report(results, html)
         text = html.read_text(encoding="utf-8")
         assert "tutorial0 | h2 sigmoid nobias sse" in text and "tutorial1 | h2 sigmoid nobias sse" in text
-        # per problem: convergence (3 panels), ECDF (2 panels), box, win rate (predictions: a note, the
-        # copies' data cannot be loaded); the headline profile, the performance and data profiles
-        assert text.count("<figure>") == 2 * 4 + 3
+        # per problem: convergence (3 panels), ECDF (2 panels), box (predictions: a note, the copies'
+        # data cannot be loaded; the win rates: a table); the headline profile, the performance and
+        # data profiles
+        assert text.count("<figure>") == 2 * 3 + 3 and text.count("<h3>Win rates</h3>") == 2
         benchmark.pedantic(lambda: None)
         return
     results = make_results(tmp_path, PROBLEMS, None, SEEDS, TRAINERS)

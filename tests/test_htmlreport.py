@@ -141,8 +141,8 @@ def test_full_html_and_markdown_reports_with_every_plot(tmp_path, results, capsy
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     # at a glance: the headline's profiles and the problem's convergence (one figure, a panel each on
     # evaluations, work and seconds); per problem: the ECDFs (a panel each on evaluations and work),
-    # box, predictions, win rate; then the two profile figures
-    assert len(images) == 8
+    # box, predictions (the win rates are a table); then the two profile figures
+    assert len(images) == 7
     assert "best-so-far cost against evaluations, work and seconds" in page
     assert "within each budget of evaluations and of work" in page
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
@@ -150,7 +150,7 @@ def test_full_html_and_markdown_reports_with_every_plot(tmp_path, results, capsy
     assert "Performance profiles: seconds and evaluations" in page
     text = (md / "report.md").read_text()
     names = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
-    assert len(names) == 8 and all((md / n).stat().st_size > 1000 for n in names)
+    assert len(names) == 7 and all((md / n).stat().st_size > 1000 for n in names)
     if shutil.which("chromium") is None:
         return
     shot = tmp_path / "report.png"
@@ -261,7 +261,9 @@ def test_figures_drawn_in_processes_are_the_serial_ones(results, capsys):
     serial = htmlreport.build(recs, [meta], plots=True, jobs=1)
     parallel = htmlreport.build(recs, [meta], plots=True, jobs=2, progress=True)
     figures = [b for b in serial if b.kind == "figure"]
-    assert len(figures) == 8 >= htmlreport.PARALLEL_FIGURES  # so the second build forked
+    assert len(figures) == 7
+    # so the second build forked: 4 figures and one section (the problem's, with 3 figures)
+    assert 4 + htmlreport.SECTION_FIGURES >= htmlreport.PARALLEL_FIGURES
     # every block the same, in order: the problem's section (tables and figures), built in a
     # forked process, is spliced in where it belongs
     def content(blocks):  # all but the time the report was generated
@@ -315,3 +317,30 @@ def test_build_reuses_a_given_headline_only_at_its_target(results, monkeypatch):
     again = htmlreport.build(recs, plots=False, head=other)
     assert len(calls) == 1
     assert [b.rows for b in reused if b.kind == "table"][:1] == [b.rows for b in again if b.kind == "table"][:1]
+
+
+def test_win_rates_are_a_coloured_table_best_first(monkeypatch):
+    """a beats b and c on every seed; b and c tie on seed 0, c beats b on seeds 1 and 2."""
+    from nnbench.reporting import measures as M
+
+    costs = {"a": [1.0, 1.0, 1.0], "b": [3.0, 4.0, 4.0], "c": [3.0, 2.0, 2.0]}
+    runs = M.runs_of([trial(t, s, history=[[1, 0.0, 10.0], [5, 0.0, v]]) for t, vs in costs.items()
+                      for s, v in enumerate(vs)])
+    heading, table = htmlreport.win_rate_blocks(runs)
+    assert heading.text == "Win rates" and table.headers == ["trainer", "#", "1", "2", "3"]
+    assert table.rows == [["a", "1", "-", "1.00", "1.00"],
+                          ["c", "2", "0.00", "-", "0.83"],
+                          ["b", "3", "0.00", "0.17", "-"]]
+    page = htmlreport.to_html([table])
+    assert '<td style="background:#2166ac;color:#fff">1.00</td>' in page  # RdBu's blue end, white text
+    assert '<td style="background:#b2182b;color:#fff">0.00</td>' in page  # its red end
+    assert '<td style="background:#6896c5">0.83</td>' in page  # 2/3 of the way from white to blue, dark text
+    assert '<td class="t">a</td><td>1</td><td>-</td>' in page  # the labels and the diagonal: no colour
+    assert htmlreport._shade(0.5) == ' style="background:#f7f7f7"'
+    assert "| a         | 1   | -    | 1.00 | 1.00 |" in htmlreport.to_markdown([table])[0]  # numbers only
+
+    monkeypatch.setattr(htmlreport, "WIN_RATE_TRAINERS", 2)
+    _, table = htmlreport.win_rate_blocks(runs)
+    assert table.headers == ["trainer", "#", "1", "2"] and table.text.endswith("; the best 2 of 3 trainers")
+    one = M.runs_of([trial("a", s, history=[[1, 0.0, 1.0]]) for s in range(2)])
+    assert [b.kind for b in htmlreport.win_rate_blocks(one)] == ["note"]

@@ -85,14 +85,11 @@ def test_profiles_and_ecdf_share_one_colour_per_trainer():
     assert ecdf.axes[0].get_ylim() == pytest.approx((-0.02, 1.02))
 
 
-def test_box_and_win_rate():
+def test_box_plot():
     runs = M.runs_of(_recs())
     box = P.final_cost_box(runs)
     assert [t.get_text() for t in box.axes[0].get_yticklabels()] == ["t00", "t01", "t02"]
     assert _legend_texts(box.axes[0]) == ["fam0", "fam1", "fam2"]
-    win = P.win_rate_plot(runs)
-    img = win.axes[0].get_images()[0].get_array()
-    assert img[0, 1] == 1.0 and img[1, 0] == 0.0  # t00 beats t01 on every seed
 
 
 def test_predictions_of_a_real_trial():
@@ -118,8 +115,6 @@ def test_empty_inputs_raise_with_reasons():
         P.performance_profile_plot(runs, inst, M.Target(tau=0.1))
     with pytest.raises(ValueError, match="no target"):
         P.runtime_ecdf_plot(runs, inst, [M.Target(tau=0.1)])
-    with pytest.raises(ValueError, match="two trainers"):
-        P.win_rate_plot(M.runs_of(_recs(n_trainers=1)))
 
 
 def test_missing_matplotlib_is_a_clear_error(monkeypatch):

@@ -33,7 +33,7 @@ import numpy as np
 from nnbench import defaults
 from nnbench.reporting import measures as M
 from nnbench.reporting.ranking import evaluation, row_label
-from nnbench.results.record import TrialRecord, problem_labels
+from nnbench.results.record import TrialRecord, by_problem, problem_labels
 
 __all__ = ["MEASURE", "HeadlineRow", "Fastest", "Headline", "headline", "TERMINAL_TOP"]
 
@@ -243,9 +243,10 @@ def headline(records: Sequence[TrialRecord], tau: float = defaults.PROFILE_TAU,
     order = [cols.index(h.label) for h in rows]
 
     problems = []
+    groups = by_problem(runs)
     for i, (p, (ds, net)) in enumerate(labels.items()):
         name = f"{ds} | {net}"
-        mine = [r for r in runs if r.problem == p]
+        mine = groups.get(p, [])
         rank = {c: k for k, c in enumerate(M.trainer_order(mine))}
         finite = sorted((j for j in range(len(cols)) if math.isfinite(full[i, j])),
                         key=lambda j: (full[i, j], rank.get(cols[j], len(rank))))

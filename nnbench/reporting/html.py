@@ -62,6 +62,9 @@ class Block:
     :param text: the heading or paragraph text, or a table's / figure's caption.
     :param headers: a table's column names; :param rows: its rows of strings.
     :param png: a figure's PNG bytes; :param name: its file name stem (Markdown images).
+    :param shades: a heat-map table's colour per cell, row by row as ``rows``: a value in
+        [0, 1] (0 red, 0.5 white, 1 blue; ColorBrewer's RdBu ends) or ``None`` for none; the
+        HTML colours the cells, Markdown shows the numbers only.
     """
 
     kind: str
@@ -75,6 +78,7 @@ class Block:
     make: Any = field(default=None, repr=False, compare=False)
     #: a section's blocks once built (:func:`render_figures`)
     parts: list[Block] = field(default_factory=list, repr=False)
+    shades: list[list[float | None]] = field(default_factory=list, repr=False)
 
 
 def _g(v: object, digits: int = 4) -> str:
@@ -456,6 +460,7 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
     blocks.append(Block("table", "Median [IQR] over seeds at the best weights, training data"
                         + (" and test split" if has_test else " (no test split in this run)"),
                         ["trainer"] + [c[1] for c in cols], qrows))
+    blocks += win_rate_blocks(runs)
 
     if with_plots:
         from nnbench.reporting import plots
@@ -477,10 +482,53 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({row_label(best)}, seed "
                 f"{best.seed}) against the targets; points on the dashed diagonal are predicted exactly",
                 lambda: plots.predictions(best, p))
-        _figure(blocks, f"{stem}-winrate", "Win rates: the share of seeds on which the row trainer ends with a "
-                "lower cost than the column trainer; a blue row beats most others, a red row loses",
-                lambda: plots.win_rate_plot(runs))
     return blocks
+
+
+#: Trainers in a problem's win-rate table, best first by the ranking rule (the caption says
+#: how many more there are).
+WIN_RATE_TRAINERS = 30
+
+
+def win_rate_blocks(runs: Sequence[M.Run]) -> list[Block]:
+    """A problem's win rates (:func:`nnbench.reporting.measures.win_rate`) as a heat-map table:
+    row i, column j = the share of shared seeds on which trainer i ends with a lower cost than
+    trainer j (ties count 1/2), coloured blue (1) to red (0); the columns are numbered as the
+    rows' ``#``. At most :data:`WIN_RATE_TRAINERS` trainers with a finite cost, best first.
+
+    :param runs: one problem's runs.
+    :returns: a heading and the table, or a note when fewer than two trainers have a finite cost.
+    """
+    order = [t for t in M.trainer_order(runs) if any(r.best_cost is not None for r in runs if r.trainer == t)]
+    if len(order) < 2:
+        return [Block("note", "No win rates: they need two trainers with a finite cost.")]
+    trainers, w, _ = M.win_rate(runs, order[:WIN_RATE_TRAINERS])
+    cells = [[None if math.isnan(v) else float(v) for v in row] for row in w.tolist()]
+    more = len(order) - len(trainers)
+    return [Block("h3", "Win rates"),
+            Block("table", "Share of the shared seeds on which the row trainer ends with a lower cost than the "
+                  "column trainer (ties count one half); columns numbered as the rows' #; a blue row beats most "
+                  "others, a red row loses" + (f"; the best {len(trainers)} of {len(order)} trainers" if more else ""),
+                  ["trainer", "#"] + [str(j + 1) for j in range(len(trainers))],
+                  [[t, str(i + 1)] + ["-" if v is None else f"{v:.2f}" for v in row]
+                   for i, (t, row) in enumerate(zip(trainers, cells))],
+                  shades=[[None, None, *row] for row in cells])]
+
+
+#: The ends and the middle of the heat-map tables' colours (ColorBrewer's RdBu: 0, 0.5, 1).
+_SHADE_ENDS = ((178, 24, 43), (247, 247, 247), (33, 102, 172))
+
+
+def _shade(value: float | None) -> str:
+    """The style attribute of a heat-map cell of ``value`` in [0, 1] (``""`` for ``None``):
+    its background interpolated linearly between :data:`_SHADE_ENDS`, white text on the
+    darker ends (further than 0.35 from 0.5)."""
+    if value is None:
+        return ""
+    v = min(1.0, max(0.0, value))
+    low, high, f = (_SHADE_ENDS[0], _SHADE_ENDS[1], 2 * v) if v < 0.5 else (_SHADE_ENDS[1], _SHADE_ENDS[2], 2 * v - 1)
+    rgb = "".join(f"{round(a + (b - a) * f):02x}" for a, b in zip(low, high))
+    return f' style="background:#{rgb}{";color:#fff" if abs(v - 0.5) > 0.35 else ""}"'
 
 
 def family_filter(records: Sequence[TrialRecord], figures: bool = True) -> Block:
@@ -770,8 +818,10 @@ def to_html(blocks: Sequence[Block], title: str = "nnbench report") -> str:
             text = [not all(_numeric(row[j]) for row in b.rows) for j in range(len(b.headers))]
             cls = [' class="t"' if t else "" for t in text]
             head = "".join(f"<th{c}>{e(h)}</th>" for c, h in zip(cls, b.headers))
-            body = "".join("<tr>" + "".join(f"<td{_verdict_class(c, v)}>{e(str(v))}</td>" for c, v in zip(cls, row))
-                           + "</tr>" for row in b.rows)
+            shades = b.shades or [[None] * len(b.headers)] * len(b.rows)
+            body = "".join("<tr>" + "".join(f"<td{_verdict_class(c, v)}{_shade(h)}>{e(str(v))}</td>"
+                                            for c, v, h in zip(cls, row, shade)) + "</tr>"
+                           for row, shade in zip(b.rows, shades))
             long = len(b.rows) > LONG_TABLE  # a long table scrolls in its own box
             caption = e(b.text) + (f" ({len(b.rows)} rows: scroll inside the table)" if long else "")
             out.append(f'<div class="{"wide long" if long else "wide"}"><table class="sortable"><caption>{caption}'

@@ -32,7 +32,7 @@ from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval
 
 __all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
-           "data_profile_plot", "score_profile_plot", "final_cost_box", "SOLVED_MARGIN", "predictions", "win_rate_plot", "GREY",
+           "data_profile_plot", "score_profile_plot", "final_cost_box", "SOLVED_MARGIN", "predictions", "GREY",
            "TOP_CONSTRAINTS", "nan_quantiles"]
 
 #: Colour of the trainers outside the top few.
@@ -656,36 +656,4 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
     ax.set_title(f"{row_label(record)}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
     title = problem or (record.dataset_label, record.network_label)
     fig.suptitle(f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
-    return fig
-
-
-def win_rate_plot(runs: Sequence[M.Run], max_trainers: int = 30) -> Any:
-    """Heat map of the win-rate matrix (:func:`nnbench.reporting.measures.win_rate`) of one problem:
-    row i, column j = share of shared seeds on which trainer i ended with a lower cost
-    than trainer j (ties count 1/2). Best trainers first; at most ``max_trainers``.
-
-    :raises ValueError: fewer than two trainers have a finite cost.
-    """
-    order = [t for t in M.trainer_order(runs) if any(r.best_cost is not None for r in runs if r.trainer == t)]
-    order = order[:max_trainers]
-    if len(order) < 2:
-        raise ValueError("a win rate needs two trainers with a finite cost")
-    trainers, w, _ = M.win_rate(runs, order)
-    m = len(trainers)
-    size = max(4.5, 0.22 * m + 2.5)
-    fig = _figure(width=size + 1.5, height=size)
-    ax = fig.add_subplot()
-    im = ax.imshow(np.ma.masked_invalid(w), cmap="RdBu", vmin=0, vmax=1)
-    ax.set_xticks(range(m), trainers, rotation=90, fontsize=7)
-    ax.set_yticks(range(m), trainers, fontsize=7)
-    if m <= 15:
-        for i in range(m):
-            for j in range(m):
-                if not np.isnan(w[i, j]):
-                    ax.text(j, i, f"{w[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if abs(w[i, j] - 0.5) > 0.35 else "black")
-    ax.set_xlabel("opponent (column)")
-    ax.set_ylabel("trainer (row)")
-    fig.colorbar(im, ax=ax, shrink=0.7, label="share of seeds where the row trainer ends lower")
-    fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: win rates", fontsize=11)
     return fig

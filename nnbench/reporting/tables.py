@@ -19,7 +19,7 @@ from tabulate import tabulate
 from nnbench.contract.problems import TargetSpec
 from nnbench.errors import ConfigError, did_you_mean
 from nnbench.reporting.ranking import Standing, evaluation, median, rank, row_label, standings
-from nnbench.results.record import TrialRecord, jsonable, problem_labels
+from nnbench.results.record import TrialRecord, by_problem, jsonable, problem_labels
 
 __all__ = ["FORMATS", "summarize", "trial_rows", "tables", "render", "problems", "tuning_cost"]
 
@@ -68,9 +68,8 @@ def summarize(records: Sequence[TrialRecord]) -> list[dict]:
 def _summary(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]]:
     """:func:`summarize`'s rows, each with the identity of its problem."""
     records = evaluation(records)
-    labels = problem_labels(records)
-    return [(problem, _row(labels[problem], st)) for problem in labels
-            for st in standings([r for r in records if r.problem == problem])]
+    labels, groups = problem_labels(records), by_problem(records)
+    return [(problem, _row(labels[problem], st)) for problem in labels for st in standings(groups[problem])]
 
 
 def _row(problem: tuple[str, str], st: Standing) -> dict:
@@ -129,9 +128,9 @@ def _trials(records: Sequence[TrialRecord]) -> list[tuple[tuple[str, str], dict]
     """:func:`trial_rows`' rows, each with the identity of its problem."""
     records = evaluation(records)
     rows = []
-    labels = problem_labels(records)
-    for problem, (ds, net) in labels.items():
-        mine = [r for r in records if r.problem == problem]
+    groups = by_problem(records)
+    for problem, (ds, net) in problem_labels(records).items():
+        mine = groups[problem]
         order = {t: i for i, t in enumerate(rank(mine))}
         for r in sorted(mine, key=lambda r: (order[row_label(r)], r.seed)):
             rows.append((problem, {
@@ -199,14 +198,16 @@ def tables(records: Sequence[TrialRecord], per_trial: bool = False) -> list[tupl
             ["trainer", "family", "runs", "failed", "timed_out", "skipped", "converged", "reached", "best_cost", "pearson_r",
              "test_r", "wall_s", "evals", "calls", "note"])
     out = []
+    groups = by_problem(records)
+    rows_of: dict[tuple[str, str], list[dict]] = {}
+    for p, row in rows:
+        rows_of.setdefault(p, []).append(row)
     for problem, (ds, net) in problem_labels(records).items():
-        sub = [row for p, row in rows if p == problem]
-        first = next((r for r in records if r.problem == problem), None)
-        classification = first is not None and first.task == "classification"
+        sub, first = rows_of.get(problem, []), groups[problem][0]
+        classification = first.task == "classification"
         show = _visible(sub, [_ACCURACY.get(c, c) for c in cols] if classification else cols)
-        weights = first.n_params if first is not None else None
-        target = (f" | target {TargetSpec(first.target_metric, first.target).label}"
-                  if first is not None and first.target is not None else "")
+        weights = first.n_params
+        target = f" | target {TargetSpec(first.target_metric, first.target).label}" if first.target is not None else ""
         out.append((f"{ds} | {net} | {weights} weights{target}", [_HEADERS[c] for c in show],
                     [[_fmt(r.get(c), c) for c in show] for r in sub]))
     return out

@@ -40,7 +40,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -54,8 +54,8 @@ from nnbench.contract.trainer import Budget
 from nnbench.validation import FieldMapping
 
 __all__ = ["SCHEMA_VERSION", "STATUSES", "REQUIRED", "CALL_KINDS", "EVALUATION_KINDS", "TrialRecord",
-           "RunMetadata", "FieldError", "PHASES", "trial_key", "spec_identity", "problem_labels", "LABEL_TAG_DIGITS",
-           "jsonable"]
+           "RunMetadata", "FieldError", "PHASES", "trial_key", "spec_identity", "problem_labels", "by_problem",
+           "LABEL_TAG_DIGITS", "jsonable"]
 
 #: The layout version written in the metadata line.
 SCHEMA_VERSION = 4
@@ -179,6 +179,24 @@ def problem_labels(records: Iterable[TrialRecord]) -> dict[tuple[str, str], tupl
             digits += 1
         out[(data, net)] = (r.dataset.tagged_label(data[:digits]), net)
     return out
+
+
+class _OnProblem(Protocol):
+    @property
+    def problem(self) -> tuple[str, str]: ...
+
+
+_P = TypeVar("_P", bound=_OnProblem)
+
+
+def by_problem(items: Iterable[_P]) -> dict[tuple[str, str], list[_P]]:
+    """``items`` (trial records, or anything with their ``problem``, such as the reports'
+    runs) grouped by problem in one pass: ``{problem: its items in the input order}``, the
+    problems in the order they are first seen."""
+    groups: dict[tuple[str, str], list[_P]] = {}
+    for item in items:
+        groups.setdefault(item.problem, []).append(item)
+    return groups
 
 
 # -- field decoders: JSON value -> typed value, or FieldError --------------------------------
