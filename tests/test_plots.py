@@ -90,6 +90,15 @@ def test_box_plot():
     box = P.final_cost_box(runs)
     assert [t.get_text() for t in box.axes[0].get_yticklabels()] == ["t00", "t01", "t02"]
     assert _legend_texts(box.axes[0]) == ["fam0", "fam1", "fam2"]
+    # t00 (at y = 3, the top) ended at 1e-3 x (1, 1.1, 1.2): its box from the quartiles 1.05e-3
+    # to 1.15e-3, its median at 1.1e-3, its whiskers to the extremes, no fliers
+    boxes, lines = box.axes[0].collections[:2]
+    np.testing.assert_allclose(boxes.get_paths()[0].vertices[:4], [[1.05e-3, 2.7], [1.15e-3, 2.7], [1.15e-3, 3.3],
+                                                                    [1.05e-3, 3.3]])
+    np.testing.assert_allclose(lines.get_segments()[0], [[1.1e-3, 2.7], [1.1e-3, 3.3]])
+    np.testing.assert_allclose(lines.get_segments()[1], [[1e-3, 3], [1.05e-3, 3]])
+    np.testing.assert_allclose(lines.get_segments()[2], [[1.15e-3, 3], [1.2e-3, 3]])
+    assert box.axes[0].get_ylim() == (0.5, 3.5) and not box.axes[0].get_lines()
 
 
 def test_predictions_of_a_real_trial():

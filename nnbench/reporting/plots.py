@@ -551,13 +551,9 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     fig = _figure(height=max(3.0, 0.28 * len(order) + 1.5))
     ax = fig.add_subplot()
     ys = list(range(len(order), 0, -1))
-    bp = ax.boxplot([data[t] for t in order], positions=ys, orientation="horizontal", widths=0.6,
-                    patch_artist=True, showfliers=True, medianprops={"color": "black"})
-    for box, t in zip(bp["boxes"], order):
-        box.set_facecolor(fcol[family[t]])
-        box.set_alpha(0.6)
-    ax.set_yticks(ys, order, fontsize=8)
     _log(ax, "x")
+    _boxes(ax, [data[t] for t in order], ys, [fcol[family[t]] for t in order])
+    ax.set_yticks(ys, order, fontsize=8)
     if level > 0:
         ax.set_xlim(level / 10, ax.get_xlim()[1])
     _solved_region(ax, level, "x")
@@ -569,6 +565,34 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: final best cost over {n_seeds} "
                  f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
     return fig
+
+
+def _boxes(ax: Any, data: Sequence[Sequence[float]], ys: Sequence[float], colours: Sequence[Any],
+           height: float = 0.6) -> None:
+    """Horizontal box plots of ``data`` at heights ``ys``, as ``Axes.boxplot`` draws them
+    (``matplotlib.cbook.boxplot_stats``: the box from the first to the third quartile, the
+    median, whiskers to the furthest point within 1.5 IQR, the points beyond as fliers), but
+    as three artists in all (the boxes, the lines, the fliers) instead of seven per box, which
+    made a 26-trainer box plot 0.1-0.3 s to build; the x axis autoscaled to the data, the y
+    axis half a box spacing beyond the first and last."""
+    from matplotlib import cbook
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    h = height / 2
+    boxes, lines, fliers = [], [], []
+    for stats, y in zip(cbook.boxplot_stats([np.asarray(d, dtype=float) for d in data]), ys):
+        q1, q3, med, lo, hi = stats["q1"], stats["q3"], stats["med"], stats["whislo"], stats["whishi"]
+        boxes.append([(q1, y - h), (q3, y - h), (q3, y + h), (q1, y + h)])
+        lines += [[(med, y - h), (med, y + h)], [(lo, y), (q1, y)], [(q3, y), (hi, y)],
+                  [(lo, y - h / 2), (lo, y + h / 2)], [(hi, y - h / 2), (hi, y + h / 2)]]
+        fliers += [(x, y) for x in stats["fliers"]]
+    ax.add_collection(PolyCollection(boxes, facecolors=colours, edgecolors="black", alpha=0.6, linewidths=1))
+    ax.add_collection(LineCollection(lines, colors="black", linewidths=1))
+    if fliers:
+        fx, fy = zip(*fliers)
+        ax.plot(fx, fy, "o", markerfacecolor="none", markeredgecolor="black", markersize=6, linestyle="none")
+    ax.autoscale_view(scaley=False)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
 
 
 def expected_best_plot(tunings: Sequence[M.Tuning]) -> Any:
