@@ -285,3 +285,44 @@ def test_the_first_worker_of_a_process_starts_with_sigint_blocked():
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert int(out.stdout) & (1 << (signal.SIGINT - 1))
+
+
+#: A trainer that says how many threads OpenBLAS has inside its trial (importable by subprocesses).
+PROBE = textwrap.dedent('''
+    from threadpoolctl import threadpool_info
+    from nnbench.hookspecs import hookimpl
+    from nnbench.trainer import Trainer, TrainResult
+
+    def probe(objective, x0, budget, rng):
+        threads = sorted({i["num_threads"] for i in threadpool_info() if i["internal_api"] == "openblas"})
+        return TrainResult(x=x0, fun=objective.fun(x0), success=True, message=f"openblas threads {threads}")
+
+    @hookimpl
+    def nnbench_trainers():
+        return [Trainer(name="probe", family="first-order", train=probe, summary="reports BLAS threads")]
+''')
+
+
+@pytest.mark.parametrize("executor", ["serial", "process"])
+@pytest.mark.parametrize("asked", [None, "2"])
+def test_run_starts_openblas_with_one_thread_and_pins_each_trial_to_blas_threads(tmp_path, executor, asked):
+    """``nnbench run`` sets OPENBLAS_NUM_THREADS=1 before numpy loads (no idle pool threads)
+    unless the user set it; each trial still gets the suite's ``blas_threads``, also more than
+    the pool started with."""
+    from nnbench.results.store import read_results
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # OpenBLAS's cap
+    (tmp_path / "nnbench_test_probe.py").write_text(PROBE)
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    if asked is not None:
+        env["OPENBLAS_NUM_THREADS"] = asked
+    for threads in ("1", "2"):
+        out = tmp_path / f"r{threads}.jsonl"
+        subprocess.run([sys.executable, "-m", "nnbench.cli", "run", "-p", "nnbench_test_probe", "--trainers", "probe", "--problem", "tutorial",
+                        "--seeds", "1", "--quiet", "--executor", executor, "--blas-threads", threads, "--out", str(out)],
+                       env=env, check=True, capture_output=True, timeout=120)
+        meta, (rec,) = read_results(out)
+        assert rec.message == f"openblas threads [{min(int(threads), cores)}]"
+        assert meta.blas_threads_per_trial == int(threads)
+        assert {b["num_threads"] for b in meta.blas if b["internal_api"] == "openblas"} == {min(int(asked or 1), cores)}

@@ -91,7 +91,9 @@ def _dist_name(dist: importlib.metadata.Distribution) -> str:
     return re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
 
 
+@functools.cache
 def _nnbench_version() -> str:
+    """nnbench's installed version (``""`` if not installed), looked up once per process."""
     try:
         return importlib.metadata.version("nnbench")
     except importlib.metadata.PackageNotFoundError:

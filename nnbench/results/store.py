@@ -20,6 +20,7 @@ import contextlib
 import datetime as _dt
 import errno
 import itertools
+import functools
 import json
 import os
 import platform
@@ -59,10 +60,12 @@ class ResultsWarning(UserWarning):
     """A results file had a damaged last line (a run killed while writing), which was skipped."""
 
 
+@functools.cache
 def installed_version(dist: str) -> str | None:
     """The installed version of the distribution ``dist`` (``importlib.metadata.version``), or
     ``None`` when it is not installed: the one lookup of every library version the metadata
-    records and ``nnbench run --rerun`` compares."""
+    records and ``nnbench run --rerun`` compares; once per process and distribution (a lookup
+    scans the installed distributions, about 1 ms)."""
     try:
         return version(dist)
     except PackageNotFoundError:
