@@ -42,6 +42,12 @@ def test_convergence_median_lines_and_labels():
     medians = [l.get_ydata()[-1] for l in ax.get_lines()]
     assert sorted(medians) == pytest.approx([1e-3 * 1.1, 1e-2 * 1.1, 1e-1 * 1.1])  # median of the 3 seeds
     assert len(line) == 3
+    # the interquartile bands, one polygon per trainer in one collection, drawn as post steps: t00's
+    # (drawn last, the best) ends between the quartiles 1.05e-3 and 1.15e-3 of its three seeds
+    (bands,) = [c for c in ax.collections if c.get_paths() and len(c.get_paths()) == 3]
+    band = bands.get_paths()[-1].vertices
+    assert band[:, 1].min() == pytest.approx(1e-3 * 1.05) and band[:, 1].max() == pytest.approx(1.0)
+    np.testing.assert_allclose(band[band[:, 0] == band[:, 0].max(), 1], [1.15e-3, 1.15e-3, 1.05e-3, 1.05e-3])
     fig_s = P.convergence(runs, "seconds")
     assert "seconds" in fig_s.axes[0].get_xlabel()
     assert P.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"

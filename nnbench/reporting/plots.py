@@ -203,6 +203,25 @@ def _grey_lines(ax: Any, lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> None
     ax.autoscale_view()
 
 
+def _bands(ax: Any, bands: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, Any]], alpha: float = 0.12) -> None:
+    """Shade between ``low`` and ``high`` over ``x`` in ``colour`` for each ``(x, low, high,
+    colour)`` of ``bands``, as ``fill_between(x, low, high, step="post", lw=0)`` does (the steps
+    by ``cbook.pts_to_poststep``), in one ``PolyCollection`` under the lines (one artist per
+    panel instead of one per trainer; ``fill_between`` was 7% of the figures' time)."""
+    if not bands:
+        return
+    from matplotlib import cbook
+    from matplotlib.collections import PolyCollection
+
+    polygons = []
+    for x, low, high, _ in bands:
+        xs, lows, highs = cbook.pts_to_poststep(x, low, high)
+        polygons.append(np.column_stack([np.concatenate([xs, xs[::-1]]), np.concatenate([highs, lows[::-1]])]))
+    ax.add_collection(PolyCollection(polygons, facecolors=[c for *_, c in bands], alpha=alpha, linewidths=0,
+                                     zorder=2), autolim=True)
+    ax.autoscale_view()
+
+
 def _legend(fig: Any, ax: Any, order: Sequence[str], top: int, handles: Mapping[str, Any]) -> None:
     """The legend right of ``ax``: the first ``top`` trainers of ``order`` with their line in
     ``handles`` (trainer -> artist; ``None`` for one drawn grey), then one entry for the rest
@@ -310,6 +329,7 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
         hi = max(hi, lo * 10, float(max(M.spent(r, measure) for r in with_h)) if measure != "seconds" else hi)
         grid = np.geomspace(lo, hi, 300)
         grey: list[tuple[np.ndarray, np.ndarray]] = []
+        bands: list[tuple[np.ndarray, np.ndarray, np.ndarray, Any]] = []
         for rank, t in reversed(list(enumerate(order))):
             mine = [r for r in with_h if r.trainer == t]
             if not mine:
@@ -328,8 +348,9 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
                 continue
             (handles[t],) = ax.plot(g, med, color=colours[t], lw=2.0, zorder=3 + top - rank, drawstyle="steps-post")
             if len(mine) > 1:
-                ax.fill_between(g, q1, q3, color=colours[t], alpha=0.12, lw=0, step="post", zorder=2)
+                bands.append((g, q1, q3, colours[t]))
         _grey_lines(ax, grey)
+        _bands(ax, bands)
         _log(ax, "x")
         # side by side, the long labels would run into each other: the caption says what each counts
         ax.set_xlabel(M.MEASURE_LABEL[measure] if len(panels) == 1 else measure)
