@@ -242,3 +242,19 @@ def test_png_leaves_no_layout_engine():
     fig2 = P.convergence(M.runs_of(_recs()))
     fig2.tight_layout()
     assert before == pytest.approx(fig2.subplotpars.right)  # the layout tight_layout gives
+
+
+def test_a_long_title_is_wrapped_inside_the_figure():
+    """A long problem name ran off both edges of the figure; its title now wraps at spaces and
+    every line lies inside the figure, above the axes."""
+    title = ("iris std=features test=0.25 | h5 tanh out=softmax cross_entropy | 43 weights: best-so-far "
+             "cost, median over 10 seeds, band = interquartile range")
+    fig = P._figure()
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [1, 2])
+    P._suptitle(fig, title)
+    P.png(fig)
+    assert fig.get_suptitle().replace("\n", " ") == title and fig.get_suptitle().count("\n") == 1
+    box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
+    assert 0 <= box.x0 < box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    assert box.y0 >= ax.get_window_extent().y1  # the layout left room for both lines

@@ -239,6 +239,22 @@ def _legend(fig: Any, ax: Any, order: Sequence[str], top: int, handles: Mapping[
                   frameon=False, title="best first", title_fontsize=8)
 
 
+#: The width of an average character of the figures' font (DejaVu Sans), in ems: what
+#: :func:`_suptitle` wraps by.
+_EM_PER_CHAR = 0.62
+
+
+def _suptitle(fig: Any, text: str, fontsize: float = 11) -> None:
+    """The figure's title, wrapped at spaces to the figure's width (a long problem name,
+    ``iris std=features test=0.25 | h5 tanh out=softmax cross_entropy | 43 weights: ...``,
+    ran off both edges); ``tight_layout`` leaves room for every line."""
+    import textwrap
+
+    chars = max(20, int(fig.get_figwidth() * 72 / (_EM_PER_CHAR * fontsize)))
+    fig.suptitle(textwrap.fill(text, width=chars, break_long_words=False, break_on_hyphens=False),
+                 fontsize=fontsize)
+
+
 def _problem_title(problem: M.Problem, n_params: int | None = None) -> str:
     return f"{problem[0]} | {problem[1]}" + (f" | {n_params} weights" if n_params else "")
 
@@ -364,9 +380,9 @@ def convergence(runs: Sequence[M.Run], measures: str | Sequence[str] = "evaluati
             + (", band = interquartile range" if n_seeds > 1 else ""))
     if len(panels) == 1:
         axes[0].set_title(f"Best-so-far cost vs {panels[0]}: {what}", fontsize=10)
-        fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
+        _suptitle(fig, _problem_title(runs[0].label, runs[0].n_params), fontsize=11)
     else:
-        fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: best-so-far cost, {what}", fontsize=11)
+        _suptitle(fig, f"{_problem_title(runs[0].label, runs[0].n_params)}: best-so-far cost, {what}", fontsize=11)
     _legend(fig, axes[-1], order, top, handles)
     return fig
 
@@ -421,9 +437,9 @@ def runtime_ecdf_plot(runs: Sequence[M.Run], instances: Mapping, targets: Sequen
     what = f"Runtime ECDF over {len(targets)} targets ({taus[0]} ... {taus[-1]}) and {len({r.seed for r in runs})} seeds"
     if len(panels) == 1:
         axes[0].set_title(what, fontsize=10)
-        fig.suptitle(_problem_title(runs[0].label, runs[0].n_params), fontsize=11)
+        _suptitle(fig, _problem_title(runs[0].label, runs[0].n_params), fontsize=11)
     else:
-        fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: {what[0].lower()}{what[1:]}", fontsize=11)
+        _suptitle(fig, f"{_problem_title(runs[0].label, runs[0].n_params)}: {what[0].lower()}{what[1:]}", fontsize=11)
     _legend(fig, axes[-1], order, top, handles)
     return fig
 
@@ -477,7 +493,7 @@ def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: 
         ax.set_title(f"on {measure}", fontsize=10)
     axes[0].set_ylabel("share of instances solved within alpha")
     n_inst = len({r.instance for r in runs})
-    fig.suptitle(f"Performance profiles (Dolan & Moré 2002), target {target.label}, "
+    _suptitle(fig, f"Performance profiles (Dolan & Moré 2002), target {target.label}, "
                  f"{n_inst} instances (problem x seed); failures count as never solved", fontsize=11)
     _legend(fig, axes[1], order, top, handles)
     return fig
@@ -513,7 +529,7 @@ def score_profile_plot(t: np.ndarray, labels: Sequence[str], target: M.Target, t
     ax.set_xlim(1.0 - 0.02 * (max_ratio - 1), max_ratio)  # the step at alpha = 1 stays visible
     ax.set_xlabel(f"ratio alpha of evaluations to the fastest trainer on the problem (1 to {max_ratio:g})")
     ax.set_ylabel("share of problems solved within alpha")
-    fig.suptitle(f"The headline score's performance profiles: evaluations to {target.label}, {t.shape[0]} "
+    _suptitle(fig, f"The headline score's performance profiles: evaluations to {target.label}, {t.shape[0]} "
                  f"problem{'s' if t.shape[0] != 1 else ''}", fontsize=11)
     ax.set_title(f"score = area / {max_ratio - 1:g} (in the legend); coloured curves drawn up to 0.015 apart "
                  "where they coincide", fontsize=9)
@@ -542,7 +558,7 @@ def data_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: M.Targe
     _log(ax, "x")
     ax.set_xlabel("budget kappa, in units of (weights + 1) evaluations")
     ax.set_ylabel("share of instances solved")
-    fig.suptitle(f"Data profile (Moré & Wild 2009), target {target.label}, {len(keys)} instances", fontsize=11)
+    _suptitle(fig, f"Data profile (Moré & Wild 2009), target {target.label}, {len(keys)} instances", fontsize=11)
     _legend(fig, ax, order, top, handles)
     return fig
 
@@ -583,7 +599,7 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
     ax.legend([Patch(color=fcol[f], alpha=0.6) for f in fams], fams, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, title="family", title_fontsize=8)
     n_seeds = len({r.seed for r in runs})
-    fig.suptitle(f"{_problem_title(runs[0].label, runs[0].n_params)}: final best cost over {n_seeds} "
+    _suptitle(fig, f"{_problem_title(runs[0].label, runs[0].n_params)}: final best cost over {n_seeds} "
                  f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
     return fig
 
@@ -638,7 +654,7 @@ def expected_best_plot(tunings: Sequence[M.Tuning]) -> Any:
     ax.set_ylabel("expected best median tuning cost E_k")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.suptitle("Expected best tuning cost against the tuning budget (Dodge et al. 2019)", fontsize=11)
+    _suptitle(fig, "Expected best tuning cost against the tuning budget (Dodge et al. 2019)", fontsize=11)
     return fig
 
 
@@ -700,5 +716,5 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
     ax.grid(True, alpha=0.3)
     ax.set_title(f"{row_label(record)}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
     title = problem or (record.dataset_label, record.network_label)
-    fig.suptitle(f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
+    _suptitle(fig, f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
     return fig
