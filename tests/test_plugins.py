@@ -41,7 +41,7 @@ class FakeDist:
     """Just what nnbench.plugins reads from an importlib.metadata.Distribution."""
 
     def __init__(self, name: str, version: str, entry_points: list[tuple[str, str]]) -> None:
-        self.metadata = {"Name": name}
+        self.metadata = {"Name": name, "Version": version}  # as a METADATA file's fields
         self.version = version
         self.entry_points = [importlib.metadata.EntryPoint(n, v, "nnbench") for n, v in entry_points]
         self.entry_points.append(importlib.metadata.EntryPoint("other", "os", "console_scripts"))

@@ -265,3 +265,21 @@ def test_dask_with_separate_scheduler_and_workers_holds_the_hard_limit_and_survi
         for p in [*workers, scheduler]:
             p.kill()
             p.wait(10)
+
+
+def test_a_capture_reuses_the_last_ones_file_and_keeps_only_its_own_text(capfd):
+    """The temporary file of a capture is kept for the next one (one open and unlink per trial
+    was 0.15 ms), emptied first: a short capture after a long one has only its own text."""
+    from nnbench.running import capture
+
+    with capture.captured_stdout() as long:
+        print("x" * 500)
+    (pid, first), *_ = capture._SPARE_FILES[-1:]
+    with capture.captured_stdout() as short:
+        print("short")
+    assert (long.text, short.text) == ("x" * 500 + "\n", "short\n")
+    assert capture._SPARE_FILES[-1] == (pid, first) and pid == os.getpid() and not first.closed
+    with capture.captured_stdout(limit=10) as cut:
+        print("y" * 25)
+    assert cut.text == "y" * 10 + "\n... (16 more characters)"
+    assert capfd.readouterr().out == ""

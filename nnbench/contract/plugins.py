@@ -86,9 +86,9 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _TRUE
 
 
-def _dist_name(dist: importlib.metadata.Distribution) -> str:
-    """The distribution's normalised name (PEP 503), for de-duplication."""
-    return re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
+def _normalized(name: str) -> str:
+    """A distribution's name normalised (PEP 503), for de-duplication."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @functools.cache
@@ -201,28 +201,29 @@ def _load_entry_points(pm: pluggy.PluginManager, strict: bool, versions: dict[st
         eps = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
         if not eps:
             continue
-        key = _dist_name(dist)
+        meta = dist.metadata  # parsed once per distribution (dist.version would parse it again)
+        name, version = str(meta["Name"] or ""), str(meta["Version"] or "")
+        key = _normalized(name)
         if key in seen:
             continue
         seen.add(key)
         for ep in eps:
             if pm.is_blocked(ep.name):
                 continue
-            where = (f"plugin {ep.name!r} (entry point {ep.name} = {ep.value}) from distribution "
-                     f"{dist.metadata['Name']} {dist.version}")
             try:
                 if pm.get_plugin(ep.name) is not None:
                     raise PluginError(f"the name {ep.name!r} is already taken by another plugin")
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
             except Exception as exc:  # a broken third-party plugin must not stop the others
-                message = f"{where} failed to load: {type(exc).__name__}: {exc}"
+                message = (f"plugin {ep.name!r} (entry point {ep.name} = {ep.value}) from distribution "
+                           f"{name} {version} failed to load: {type(exc).__name__}: {exc}")
                 if strict:
                     raise PluginError(message) from exc
                 warnings.warn(message, PluginWarning, stacklevel=3)
                 continue
-            versions[ep.name] = dist.version
-            distributions[ep.name] = str(dist.metadata["Name"] or "")
+            versions[ep.name] = version
+            distributions[ep.name] = name
 
 
 def _check_pending(pm: pluggy.PluginManager) -> None:

@@ -353,13 +353,15 @@ class ResultsWriter:
             raise ResultsWriteError(self.path, "it was removed during the run", 0, gone=True)
         self._good += len(data)
 
-    def write(self, record: TrialRecord | RunMetadata) -> None:
+    def write(self, record: TrialRecord | RunMetadata, data: dict[str, Any] | None = None) -> None:
         """Write one record as a line, to the operating system before this returns.
 
+        :param data: ``record.to_json()`` when the caller made it already (it is not made again).
         :raises ResultsWriteError: the line could not be written, or the file is no longer
             there (it was removed, or its directory was).
         """
-        self._put((json.dumps(record.to_json(), allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8"))
+        data = record.to_json() if data is None else data
+        self._put((json.dumps(data, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8"))
         if isinstance(record, TrialRecord):
             self.written += 1
 

@@ -530,9 +530,10 @@ def run(plan: Plan | Suite, registry: Registry | None = None, writer: ResultsWri
                 records.append(rec)
             if rec.phase == "tuning":
                 tuned.append(rec)
+            data = rec.to_json()  # once: the line written, then what the observers are given
             if writer is not None:
-                writer.write(rec)
-            registry.call_trial_finished(rec.to_json())
+                writer.write(rec, data)
+            registry.call_trial_finished(data)
             if on_result is not None:
                 on_result(rec)
 
