@@ -12,7 +12,9 @@ round) and compared by their medians:
 ``extra_info``: each command's median wall seconds and its median CPU seconds (user +
 system of the process and its children), ``ratio_serial`` = serial / script and
 ``ratio_default`` = default / script (goals, issue 16: <= 1.3 and <= 2.5, the default at
-most 0.5 s over serial), ``default_minus_serial_s``, the load average before and after,
+most 0.5 s over serial), ``default_minus_serial_s``; the same three paired within each round
+(``*_paired``: the median over the rounds of each round's ratio or difference; each command
+runs first in a third of the rounds), the load average before and after,
 numpy's SIMD level. Each command runs once first, untimed (bytecode written: ``_timing.PROCESS_ENV``).
 With ``--benchmark-disable`` the script and the serial run run once,
 untimed (about 5 s), and the test checks that the script does the same fits as nnbench: the same evaluations and best
@@ -38,7 +40,7 @@ from nnbench.core.kernels import simd_level
 
 HERE = Path(__file__).resolve().parent
 TRAINERS = "BFGS,L-BFGS-B,CG,Nelder-Mead,basinhopping"
-ROUNDS = 5
+ROUNDS = 9
 
 
 def _nnbench(out: Path, *extra: str) -> list[str]:
@@ -87,9 +89,10 @@ def test_tutorial_whole_process(benchmark, tmp_path):
     load_before = os.getloadavg()[0]
     wall: dict[str, list[float]] = {name: [] for name in cmds}
     cpu: dict[str, list[float]] = {name: [] for name in cmds}
-    for _ in range(ROUNDS):
-        for name, cmd in cmds.items():
-            w, c, _ = _run(cmd)
+    names = list(cmds)
+    for k in range(ROUNDS):
+        for name in names[k % 3:] + names[:k % 3]:  # each command first in a third of the rounds
+            w, c, _ = _run(cmds[name])
             wall[name].append(w)
             cpu[name].append(c)
     med = {name: statistics.median(v) for name, v in wall.items()}
@@ -100,6 +103,12 @@ def test_tutorial_whole_process(benchmark, tmp_path):
     info["ratio_serial"] = round(med["serial"] / med["script"], 3)
     info["ratio_default"] = round(med["default"] / med["script"], 3)
     info["default_minus_serial_s"] = round(med["default"] - med["serial"], 3)
+    # the same, paired within each round (the three ran within about 3 s of each other), then the
+    # median over the rounds: steadier where the machine's speed drifts from round to round
+    rounds = list(zip(wall["script"], wall["serial"], wall["default"]))
+    info["ratio_serial_paired"] = round(statistics.median(b / a for a, b, _ in rounds), 3)
+    info["ratio_default_paired"] = round(statistics.median(c / a for a, _, c in rounds), 3)
+    info["default_minus_serial_paired_s"] = round(statistics.median(c - b for _, b, c in rounds), 3)
     info["load_before"], info["load_after"] = round(load_before, 2), round(os.getloadavg()[0], 2)
     info["simd"] = simd_level()
     benchmark.pedantic(lambda: _run(cmds["script"]), rounds=1)
