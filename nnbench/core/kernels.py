@@ -29,7 +29,7 @@ __all__ = ["KernelChoice", "SIGMOID", "CHOICES", "sigmoid_expit", "sigmoid_tanh"
            "tanh_simd", "describe_choices", "current_choices", "set_choices", "threshold_of"]
 
 #: The array sizes (elements) at which a choice times its forms.
-PROBE_SIZES: tuple[int, ...] = (64, 512, 4096, 32768)
+PROBE_SIZES: tuple[int, ...] = (64, 256, 1024, 4096, 32768)
 #: Interleaved repeats per size; each form's best repeat counts.
 PROBE_REPEATS = 5
 #: Elements each timed repeat covers at least (small arrays are called several times), so
