@@ -303,8 +303,8 @@ def _sigint_deferred() -> Iterator[None]:
     finally:
         if mask is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held SIGINT goes to `caught` now
-        if main:
-            signal.signal(signal.SIGINT, old)
+        if main:  # None: a handler not set from Python, which cannot be set back; the default then
+            signal.signal(signal.SIGINT, old if old is not None else signal.SIG_DFL)
     if caught:
         signal.raise_signal(signal.SIGINT)
 
