@@ -74,10 +74,10 @@ def png(fig: Any, dpi: int = 100) -> bytes:
     :param dpi: pixels per inch: the PNG is ``width x dpi`` by ``height x dpi`` pixels, RGBA.
     :returns: the PNG file's bytes.
 
-    After ``Figure.tight_layout`` the figure keeps a placeholder layout engine, and with an
-    engine set ``savefig`` runs a whole extra draw (rendering switched off) before the real
-    one. The engine is removed after the layout (``set_layout_engine(None)``, with
-    matplotlib's default ``figure.autolayout``), so the figure is drawn once."""
+    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure. While any
+    engine is set, ``savefig`` runs a whole extra draw (rendering switched off) before the
+    real one. So the engine is removed after the layout (``set_layout_engine(None)``, with
+    matplotlib's default ``figure.autolayout``), and the figure is drawn once."""
     import warnings
 
     with warnings.catch_warnings():
@@ -513,7 +513,7 @@ def performance_profile_plot(runs: Sequence[M.Run], instances: Mapping, target: 
     axes[0].set_ylabel("share of instances solved within alpha")
     n_inst = len({r.instance for r in runs})
     _suptitle(fig, f"Performance profiles (Dolan & Moré 2002), target {target.label}, "
-                 f"{n_inst} instances (problem x seed); failures count as never solved", fontsize=11)
+                   f"{n_inst} instances (problem x seed); failures count as never solved", fontsize=11)
     _legend(fig, axes[1], order, top, handles)
     return fig
 
@@ -549,7 +549,7 @@ def score_profile_plot(t: np.ndarray, labels: Sequence[str], target: M.Target, t
     ax.set_xlabel(f"ratio alpha of evaluations to the fastest trainer on the problem (1 to {max_ratio:g})")
     ax.set_ylabel("share of problems solved within alpha")
     _suptitle(fig, f"The headline score's performance profiles: evaluations to {target.label}, {t.shape[0]} "
-                 f"problem{'s' if t.shape[0] != 1 else ''}", fontsize=11)
+                   f"problem{'s' if t.shape[0] != 1 else ''}", fontsize=11)
     ax.set_title(f"score = area / {max_ratio - 1:g} (in the legend); coloured curves drawn up to 0.015 apart "
                  "where they coincide", fontsize=9)
     _legend(fig, ax, names, top, handles)
@@ -619,7 +619,7 @@ def final_cost_box(runs: Sequence[M.Run]) -> Any:
               bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, title="family", title_fontsize=8)
     n_seeds = len({r.seed for r in runs})
     _suptitle(fig, f"{_problem_title(runs[0].label, runs[0].n_params)}: final best cost over {n_seeds} "
-                 f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
+                   f"seed{'s' if n_seeds != 1 else ''}", fontsize=11)
     return fig
 
 

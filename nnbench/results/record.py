@@ -190,9 +190,14 @@ _P = TypeVar("_P", bound=_OnProblem)
 
 
 def by_problem(items: Iterable[_P]) -> dict[tuple[str, str], list[_P]]:
-    """``items`` (trial records, or anything with their ``problem``, such as the reports'
-    runs) grouped by problem in one pass: ``{problem: its items in the input order}``, the
-    problems in the order they are first seen."""
+    """``items`` grouped by problem in one pass (instead of filtering every item once per
+    problem).
+
+    :param items: trial records, or anything with their ``problem`` (``(data_key,
+        network_label)``, :attr:`TrialRecord.problem`), such as the reports' runs.
+    :returns: ``{problem: its items in the input order}``, the problems in the order they are
+        first seen; empty for no items.
+    """
     groups: dict[tuple[str, str], list[_P]] = {}
     for item in items:
         groups.setdefault(item.problem, []).append(item)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
-import itertools
 import functools
+import itertools
 import json
 import os
 import platform

@@ -19,8 +19,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from nnbench.errors import BudgetExhausted
 
@@ -57,16 +57,14 @@ def _flush_c_streams() -> None:
 
 
 #: Temporary files of finished captures, with the process that made them, reused (emptied)
-#: by the next captures of that process: making and unlinking one per capture cost 0.15 ms,
-#: twice per trial. A forked child makes its own (the file's offset is shared with its parent).
+#: by the next captures of that process: making and unlinking one per capture (one per
+#: trial) cost 0.15 ms. A forked child makes its own (the file's offset is shared with its parent).
 _SPARE_FILES: list[tuple[int, Any]] = []
 
 
-_CLOSE_AT_EXIT: list[Any] = []  # the atexit hook, once registered
-
-
+@atexit.register
 def _close_spare_files() -> None:
-    """Close the spare files (at exit: they are not left for the garbage collector to find)."""
+    """Close the spare files at exit (they are not left for the garbage collector to find)."""
     while _SPARE_FILES:
         with contextlib.suppress(IndexError, OSError):
             _SPARE_FILES.pop()[1].close()
@@ -83,8 +81,6 @@ def _temporary_file() -> Iterator[Any]:
             owner, spare = _SPARE_FILES.pop()
         except IndexError:
             tmp = tempfile.TemporaryFile()
-            if not _SPARE_FILES and not _CLOSE_AT_EXIT:
-                _CLOSE_AT_EXIT.append(atexit.register(_close_spare_files))
             break
         if owner == pid:  # a forked child leaves its parent's files alone
             spare.seek(0)
