@@ -326,3 +326,55 @@ def test_run_starts_openblas_with_one_thread_and_pins_each_trial_to_blas_threads
         assert rec.message == f"openblas threads [{min(int(threads), cores)}]"
         assert meta.blas_threads_per_trial == int(threads)
         assert {b["num_threads"] for b in meta.blas if b["internal_api"] == "openblas"} == {min(int(asked or 1), cores)}
+
+
+#: A plugin whose every process writes, as it exits, how many objects the collector had frozen
+#: then (atexit handlers run after ``command`` returns and after a worker's last trial).
+EXIT_PROBE = textwrap.dedent('''
+    import atexit, gc, os, sys
+    from nnbench.hookspecs import hookimpl
+
+    def _note():
+        with open(os.path.join(os.environ["NNBENCH_TEST_EXIT_DIR"], str(os.getpid())), "w") as f:
+            f.write(f"{gc.get_freeze_count()}")
+
+    atexit.register(_note)
+
+    @hookimpl
+    def nnbench_trainers():
+        return []
+''')
+
+
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_the_command_and_its_workers_exit_without_collecting_every_object(tmp_path, executor):
+    """``nnbench`` (``command``) and each worker freeze the objects alive at their end
+    (gc.freeze: Python's shutdown then does not collect them one by one), and the exit is
+    otherwise the usual one: atexit handlers run, the results file is whole, the status is
+    main's; ``main`` called from Python freezes nothing."""
+    import gc
+
+    from nnbench.cli import main
+    from nnbench.results.store import read_results
+
+    (tmp_path / "nnbench_test_exit_probe.py").write_text(EXIT_PROBE)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    env = dict(os.environ, NNBENCH_TEST_EXIT_DIR=str(notes),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    out = tmp_path / "r.jsonl"
+    done = subprocess.run([sys.executable, "-m", "nnbench.cli", "run", "-p", "nnbench_test_exit_probe", "--trainers",
+                           "BFGS,CG", "--problem", "tutorial", "--seeds", "2", "--quiet", "--executor", executor,
+                           "--jobs", "2" if executor == "process" else "1", "--out", str(out)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(read_results(out)[1]) == 4
+    frozen = [int(p.read_text()) for p in notes.iterdir()]
+    assert len(frozen) == 1 if executor == "serial" else len(frozen) >= 2  # the command and its worker(s)
+    assert all(n > 10_000 for n in frozen)  # numpy's and scipy's objects, at least
+    bad = subprocess.run([sys.executable, "-m", "nnbench.cli", "run", "--seeds", "0"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    before = gc.get_freeze_count()
+    assert main(["list", "trainers"]) == 0
+    assert gc.get_freeze_count() == before

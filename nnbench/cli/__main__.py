@@ -1,7 +1,5 @@
 """``python -m nnbench.cli``: the ``nnbench`` command."""
 
-import sys
+from nnbench.cli.main import command
 
-from nnbench.cli.main import main
-
-sys.exit(main())
+command()

@@ -1063,6 +1063,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141  # 128 + SIGPIPE, as a shell reports a command the pipe ended
 
 
+def command() -> NoReturn:
+    """The ``nnbench`` program (its console script and ``python -m nnbench.cli``): exit with
+    :func:`main`'s status, without the garbage collector's pass over every object at the
+    interpreter's shutdown.
+
+    Python's exit clears every module and then collects the reference cycles left behind
+    (functions and classes refer to their module's namespace), deallocating one by one the
+    objects of every module loaded (46,000 container objects once scipy.optimize is), for a
+    process whose memory the system is about to free: 0.1 s of every command (measured side
+    by side, 25 runs each: ``python -c "import scipy.optimize"`` 0.62 s, 0.51 s with
+    :func:`gc.freeze` before the exit, 0.51 s with :func:`os._exit`). So the objects alive
+    when ``main`` returns are frozen
+    (:func:`gc.freeze`, moved to the collector's permanent generation) and the exit does the
+    rest as usual: atexit handlers run, files close and flush. Not in ``main`` itself, which
+    Python code may call many times in one process (whose later garbage would then never be
+    collected). mypy exits early for the same reason (``mypy.util.hard_exit``, with
+    :func:`os._exit`).
+
+    :raises SystemExit: always, with ``main``'s status.
+    """
+    import gc
+
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 def _blas_pools_of_one() -> None:
     """Before numpy loads, start OpenBLAS with pools of one thread (``OPENBLAS_NUM_THREADS=1``,
     unless the user set it; inherited by the worker processes), for ``nnbench run``: its

@@ -41,6 +41,7 @@ never returns or kills its process stops the run). The Python API
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import math
 import multiprocessing
@@ -224,6 +225,10 @@ def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | 
             conn.send(("done", index, record))
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return  # the parent is gone or ended us
+    finally:
+        # the process ends now and its parent waits for it (_Worker.stop): without the
+        # shutdown's pass over every object (nnbench.cli.main.command says why), 60-110 ms sooner
+        gc.freeze()
 
 
 def _read_best(shared: Any) -> tuple[int, float, float, np.ndarray] | None:
@@ -359,11 +364,19 @@ class _Worker:
         """Seconds since the trial's trainer was called (0 before)."""
         return 0.0 if self.started is None else time.monotonic() - self.started
 
-    def stop(self, timeout: float = 1.0) -> None:
-        """End the process: ask, then terminate, then kill."""
+    def ask_to_stop(self) -> bool:
+        """Ask an idle, ready worker to end (it returns from :func:`_worker_main`); whether it
+        was asked. Asking every worker before waiting for any lets them end side by side."""
         if self.process.is_alive() and self.task is None and self.ready:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
+                return True
+        return False
+
+    def stop(self, timeout: float = 1.0, asked: bool = False) -> None:
+        """End the process: ask (unless ``asked``: :meth:`ask_to_stop` was), wait up to
+        ``timeout`` seconds, then terminate, then kill."""
+        if asked or self.ask_to_stop():
             self.process.join(timeout)
         if self.process.is_alive():
             self.process.terminate()
@@ -439,8 +452,9 @@ class ProcessExecutor:
 
     def close(self) -> None:
         """End every worker process."""
+        asked = [w.ask_to_stop() for w in self._workers]
         while self._workers:
-            self._workers.pop().stop()
+            self._workers.pop().stop(asked=asked.pop())
 
     def map(self, specs: Iterable[TrialSpec], registry: Registry, capacity: int = 0) -> Iterator[TrialRecord]:
         """Yield each trial's record as it finishes (finishing order).
