@@ -378,3 +378,39 @@ def test_the_command_and_its_workers_exit_without_collecting_every_object(tmp_pa
     before = gc.get_freeze_count()
     assert main(["list", "trainers"]) == 0
     assert gc.get_freeze_count() == before
+
+
+#: A trainer that says which sigmoid threshold its process uses (importable by workers).
+KERNEL_PROBE = textwrap.dedent('''
+    from nnbench.core import kernels
+    from nnbench.hookspecs import hookimpl
+    from nnbench.trainer import Trainer, TrainResult
+
+    def kernel_probe(objective, x0, budget, rng):
+        return TrainResult(x=x0, fun=objective.fun(x0), success=True,
+                           message=f"sigmoid threshold {kernels.CHOICES['sigmoid'].threshold}")
+
+    @hookimpl
+    def nnbench_trainers():
+        return [Trainer(name="kernel-probe", family="first-order", train=kernel_probe, summary="reports kernels")]
+''')
+
+
+def test_every_trial_of_a_worker_uses_the_parents_kernel_choices(tmp_path):
+    """The kernel choices go to a worker with its first trial (it may start before the parent
+    loads them), and hold for its later trials; none is measured again in the worker."""
+    from nnbench.core import kernels
+
+    before = kernels.current_choices()
+    with plugin_module(tmp_path, "nnbench_test_kernel_probe", KERNEL_PROBE) as name:
+        registry = Registry(get_plugin_manager(extra=(name,)))
+        suite = Suite(problems=[TUTORIAL], trainers="kernel-probe", seeds=range(3), plugins=(name,))
+        executor = ProcessExecutor(jobs=1)
+        executor.start()  # before the choices below exist in this process
+        try:
+            kernels.set_choices({"sigmoid": 777})
+            with executor:
+                recs = list(executor.map(_trials(suite, registry), registry, 6))
+        finally:
+            kernels.set_choices(before)
+    assert [r.message for r in recs] == ["sigmoid threshold 777"] * 3

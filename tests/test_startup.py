@@ -69,3 +69,60 @@ def test_a_trial_loads_no_scipy_stats_or_plotting(tmp_path):
     mods = _loaded(code)
     assert "scipy.optimize" in mods  # it ran
     assert not {"scipy.stats", "matplotlib", "sklearn", "torch", "distributed", "nnbench.reporting.compare"} & mods
+
+
+def test_the_first_look_at_a_run_and_its_first_worker_load_no_numpy():
+    """``nnbench run`` starts its first worker before numpy and scipy load (they take the parent
+    0.25-0.5 s, which the worker's own start-up then overlaps): the light parser and the
+    process executor's module load neither."""
+    mods = _loaded("from nnbench.cli.main import build_parser\n"
+                   "import nnbench.running.executors\n"
+                   "args, _ = build_parser('run', light=True).parse_known_args(['run', '--problem', 'tutorial', "
+                   "'-j', '2', '-p', 'x', '--standardize', 'all'])\n"
+                   "assert (args.jobs, args.plugins, args.standardize) == ('2', ['x'], 'all'), args")
+    assert not {"numpy", "scipy", "nnbench.contract.problems", "nnbench.datasets"} & mods
+
+
+def _options(parser):
+    """``{subcommand: {option string: (dest, nargs, default)}}`` of a parser."""
+    import argparse
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {name: {s: (a.dest, a.nargs, a.default) for a in p._actions for s in a.option_strings if s not in ("-h", "--help")}
+            for name, p in sub.choices.items()}
+
+
+def test_the_first_look_reads_every_option_as_the_real_parser():
+    from nnbench.cli.main import build_parser
+
+    full, light = _options(build_parser()), _options(build_parser(light=True))
+    assert light == full
+    assert "--executor" in light["run"] and "-p" in light["run"] and "--jobs" in light["run"]
+
+
+@pytest.mark.parametrize("argv, starts", [
+    (["run", "--problem", "tutorial"], True),
+    (["run", "-p", "mod", "--jobs", "2"], True),
+    (["run", "--executor", "process"], True),
+    (["run", "--executor", "serial"], False),
+    (["run", "--executor", "dask"], False),
+    (["run", "--scheduler", "tcp://h:8786"], False),
+    (["run", "suite.toml"], False),
+    (["run", "--rerun", "r.jsonl"], False),
+    (["run", "--jobs", "0"], False),  # the real parser reports it
+    (["run", "--jobs"], False),
+    (["run", "--no-such-option", "--executor", "bogus"], False),
+    (["run", "--help"], False),
+])
+def test_an_early_worker_starts_only_for_a_run_that_surely_uses_one(argv, starts):
+    from nnbench.cli.main import _early_executor
+
+    executor = _early_executor(argv)
+    try:
+        assert (executor is not None) == starts
+        if starts:
+            assert executor.warm == (("mod",) if "-p" in argv else ())
+            assert executor.jobs == (2 if "--jobs" in argv else __import__("os").cpu_count())
+    finally:
+        if executor is not None:
+            executor.close()

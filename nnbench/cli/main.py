@@ -132,30 +132,59 @@ def parse_sweep(text: str) -> tuple[str, str, tuple[Any, ...]]:
     return trainer, key, tuple(_literal(p.strip()) for p in parts)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+class _NotYet(Exception):
+    """A command line the first look (``build_parser(light=True)``) cannot read; the real
+    parser then says what is wrong with it."""
+
+
+class _FirstLook(_Parser):
+    """The parser of ``build_parser(light=True)``: no ``-h`` (help is the real parser's), and
+    an error raises :class:`_NotYet` instead of exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "add_help": False})
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotYet(message)
+
+
+def build_parser(command: str | None = None, light: bool = False) -> argparse.ArgumentParser:
     """The argument parser of the ``nnbench`` command.
 
     :param command: the subcommand about to be parsed, when known: the others' help texts
         that need a module loaded (``compare``'s verdict rule: the reporting measures) are
         then left short, so that ``nnbench run`` does not load them. ``None``: every one whole.
+    :param light: the same options without what needs numpy or scipy loaded (the problems
+        in ``run``'s description, the table formats in the help, ``--standardize``'s
+        choices) and without ``-h``, a parser whose errors raise :class:`_NotYet`: the first
+        look at ``nnbench run``'s command line, in the first 0.1 s (:func:`_early_executor`).
     """
     from nnbench import __version__
-    from nnbench.contract.problems import BUILTIN_SUITES, DEFAULT_SUITE
-    from nnbench.datasets import STANDARDIZE
     from nnbench.running.executors import EXECUTORS
-    from nnbench.reporting.tables import FORMATS
 
-    p = _Parser(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
+    formats = run_description = None
+    standardize: tuple[str, ...] | None = None
+    if not light:
+        from nnbench.contract.problems import BUILTIN_SUITES, DEFAULT_SUITE
+        from nnbench.datasets import STANDARDIZE
+        from nnbench.reporting.tables import FORMATS
+
+        standardize = STANDARDIZE
+
+        formats = ", ".join(FORMATS)
+        run_description = ("Run every selected trainer on every problem and seed; write the results "
+                           f"file and print the table. With no arguments: the {DEFAULT_SUITE!r} suite ("
+                           f"{', '.join(BUILTIN_SUITES[DEFAULT_SUITE].problems)}; `nnbench list problems`), "
+                           f"every trainer, {defaults.SEEDS} seeds, on all cores. "
+                           "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
+                           "options given on the command line override the file.")
+    parser_class = _FirstLook if light else _Parser
+    p = parser_class(prog="nnbench", description="Compare optimizers on the job of training small neural networks.")
     p.add_argument("--version", action="version", version=f"nnbench {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{run,list,report,compare,tutorial}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{run,list,report,compare,tutorial}", parser_class=parser_class)
 
     r = sub.add_parser("run", help="run trainers on problems and print the comparison table",
-                       description="Run every selected trainer on every problem and seed; write the results "
-                                   f"file and print the table. With no arguments: the {DEFAULT_SUITE!r} suite ("
-                                   f"{', '.join(BUILTIN_SUITES[DEFAULT_SUITE].problems)}; `nnbench list problems`), "
-                                   f"every trainer, {defaults.SEEDS} seeds, on all cores. "
-                                   "With SUITE.toml: the suite that file describes (see examples/suite.toml); "
-                                   "options given on the command line override the file.")
+                       description=run_description)
     r.add_argument("suite", nargs="?", metavar="SUITE.toml", help="a suite file (TOML)")
     n = r.add_argument_group("named problems (each brings its data, network, budget and target; "
                              "--max-evals, --time-limit, --target-cost, --seeds and --trainers override them)")
@@ -183,7 +212,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     g.add_argument("--l2", default=None, metavar="ALPHA",
                    help="add alpha/2 ||W||^2 over the weight matrices, not the biases, to the loss "
                         "(scikit-learn's alpha; default 0)")
-    g.add_argument("--standardize", default=None, choices=STANDARDIZE,
+    g.add_argument("--standardize", default=None, choices=standardize,
                    help="z-score the features, or features and target, with training statistics")
     g.add_argument("--test-size", metavar="F",
                    help="hold out this fraction (0 < F < 1) as a test split")
@@ -228,7 +257,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     o.add_argument("--resume", action="store_true",
                    help="complete --out: run only the trials missing from it (same dataset, network, trainer, "
                         "options and seed)")
-    o.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    o.add_argument("--format", default="plain", help=f"table format: {formats}")
     o.add_argument("--per-trial", action="store_true", help="one row per trial instead of per trainer")
     o.add_argument("-p", dest="plugins", action="append", default=[], metavar="MODULE",
                    help="load one more plugin module for this run")
@@ -256,7 +285,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                                      "by target, ERT, statistics across seeds, fixed-budget and final-quality tables, "
                                      "and every plot.")
     rep.add_argument("results", nargs="+", metavar="RESULTS.jsonl")
-    rep.add_argument("--format", default="plain", help=f"table format: {', '.join(FORMATS)}")
+    rep.add_argument("--format", default="plain", help=f"table format: {formats}")
     rep.add_argument("--per-trial", action="store_true", help="one row per trial")
     rep.add_argument("-o", "--output", metavar="FILE", help="write the table here instead of stdout")
     rep.add_argument("--html", metavar="REPORT.html", help="write one self-contained HTML report (plots embedded)")
@@ -271,16 +300,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown on a terminal while "
                                                                 "the figures of --html/--markdown are drawn)")
 
-    _compare_parser(sub, whole=command in (None, "compare"))
+    _compare_parser(sub, formats, whole=command in (None, "compare") and not light)
     sub.add_parser("tutorial", help="replay the tutorial with nnbench's exact gradient")
     return p
 
 
-def _compare_parser(sub: Any, whole: bool = True) -> None:
-    """``nnbench compare``'s arguments; ``whole``: with its description (which loads the
-    verdict rule's module)."""
-    from nnbench.reporting.tables import FORMATS
-
+def _compare_parser(sub: Any, formats: str | None, whole: bool = True) -> None:
+    """``nnbench compare``'s arguments; ``formats``: the output formats in words; ``whole``:
+    with its description (which loads the verdict rule's module)."""
     if whole:
         from nnbench.reporting.compare import VERDICT_LEVEL, VERDICT_RATIO
     else:
@@ -297,7 +324,7 @@ def _compare_parser(sub: Any, whole: bool = True) -> None:
     c.add_argument("new", metavar="NEW.jsonl", help="the results file of the change")
     c.add_argument("--fail", action="store_true", help="exit with status 1 when any verdict is 'worse' (for CI)")
     c.add_argument("--html", metavar="REPORT.html", help="also write the comparison as one self-contained HTML file")
-    c.add_argument("--format", default="plain", help=f"output format: {', '.join(FORMATS)}")
+    c.add_argument("--format", default="plain", help=f"output format: {formats}")
     c.add_argument("--tau", default=None, metavar="TAU",
                    help=f"relative target precision of the success shares (default {defaults.PROFILE_TAU:g})")
 
@@ -632,26 +659,31 @@ def _drop_damaged_tail(path: Path) -> None:
 EARLY_WORKER_CAPACITY = 100_000
 
 
-def _early_executor(args: argparse.Namespace) -> Any:
-    """The process executor of a run that will surely use one (no suite file, which may name
-    another; no ``--rerun``, whose recorded run may name another; no ``--executor`` other than
-    process; no ``--scheduler``), with its first worker already starting, or ``None``."""
-    if args.suite or args.rerun or args.scheduler or args.executor not in (None, "process"):
-        return None
+def _early_executor(argv: Sequence[str]) -> Any:
+    """For ``nnbench run`` with ``argv``: the process executor of a run that will surely use
+    one (no suite file, which may name another; no ``--rerun``, whose recorded run may name
+    another; no ``--executor`` other than process; no ``--scheduler``), with its first worker
+    already starting, or ``None``.
+
+    Called first, before numpy, scipy and the problems are loaded (0.25-0.5 s), so that the
+    worker's start-up (its own imports and plugins, 0.5-0.6 s) runs beside them on another
+    core: the command line is read by ``build_parser(light=True)``, the same options. One it
+    cannot read (or ``-h``) starts nothing; the real parser reports what is wrong with it.
+    """
     from nnbench.running.executors import JOBS_CONSTRAINTS, ProcessExecutor
 
-    executor = ProcessExecutor(_value(args.jobs, JOBS_CONSTRAINTS, "--jobs"), warm=tuple(args.plugins), grow=True)
+    if "-h" in argv or "--help" in argv:
+        return None
+    try:
+        args, _ = build_parser("run", light=True).parse_known_args(argv)
+        jobs = _value(args.jobs, JOBS_CONSTRAINTS, "--jobs")
+    except (_NotYet, ConfigError):
+        return None
+    if args.command != "run" or args.suite or args.rerun or args.scheduler or args.executor not in (None, "process"):
+        return None
+    executor = ProcessExecutor(jobs, warm=tuple(args.plugins), grow=True)
     executor.start(EARLY_WORKER_CAPACITY)
     return executor
-
-
-def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    early = _early_executor(args)
-    try:
-        return _run(args, argv, early)
-    finally:
-        if early is not None:
-            early.close()  # a run that stopped before its trials (done by then otherwise)
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str], early: Any) -> int:
@@ -1111,13 +1143,24 @@ def _main(argv: list[str]) -> int:
         print(f"nnbench {__version__}")
         raise SystemExit(0)  # as argparse's version action does
     command = next((a for a in argv if not a.startswith("-")), None)
+    early = None
     if command == "run":
         _blas_pools_of_one()
+        early = _early_executor(argv)
+    try:
+        return _parse_and_run(argv, command, early)
+    finally:
+        if early is not None:
+            early.close()  # a run that stopped before its trials (done by then otherwise)
+
+
+def _parse_and_run(argv: list[str], command: str | None, early: Any) -> int:
+    """Parse ``argv`` and run its command (``early``: :func:`_early_executor`'s, or ``None``)."""
     parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            return _cmd_run(args, argv)
+            return _run(args, argv, early)
         if args.command == "list":
             return _cmd_list(args)
         if args.command == "report":

@@ -54,17 +54,21 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 from numbers import Integral
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from nnbench import defaults
 from nnbench.errors import ConfigError
-from nnbench.contract.plugins import Registry, registry_for
-from nnbench.core.kernels import current_choices, set_choices
-from nnbench.results.record import TrialRecord
-from nnbench.running.trial import TrialSpec, execute_trial, lost_trial_record, prepare_trial
 from nnbench.validation import Constraint, Interval, check
+
+# numpy, the trials and the plugins are imported where they are used, not here: ``nnbench
+# run`` imports this module to start its first worker before anything else (0.3 s of
+# imports: numpy, scipy, the problems), so that the worker's own start-up overlaps them
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nnbench.contract.plugins import Registry
+    from nnbench.results.record import TrialRecord
+    from nnbench.running.trial import TrialSpec
 
 __all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "blas_limited", "EXECUTORS", "JOBS_CONSTRAINTS"]
 
@@ -134,6 +138,8 @@ class SerialExecutor:
         :param registry: the :class:`nnbench.contract.plugins.Registry` that resolves trainer names.
         :param capacity: unused here (the process executor sizes its buffers with it).
         """
+        from nnbench.running.trial import execute_trial, lost_trial_record, prepare_trial
+
         for spec in specs:
             try:
                 prepared = prepare_trial(spec, registry)
@@ -164,9 +170,8 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | None = None,
-                 warm: tuple[str, ...] | None = None) -> None:
-    """A worker process: for each ``(index, spec)`` received on ``conn``, prepare the trial
+def _worker_main(conn: Any, shared: Any, parent: int, warm: tuple[str, ...] | None = None) -> None:
+    """A worker process: for each ``(index, spec, kernels)`` received on ``conn``, prepare the trial
     (plugins, the trainer's set-up, data, objective: :func:`~nnbench.running.trial.prepare_trial`),
     send ``("start", index)`` just before the trainer is called (the parent starts the trial's
     deadline then), ``("returned", index)`` when it has returned (nnbench's own evaluation of
@@ -181,14 +186,19 @@ def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | 
     ready (the built-ins' libraries, scipy.optimize and the rest, imported then, not in the
     first trial's set-up); ``None``: nothing before the first trial.
 
-    ``kernels``: the parent's element-wise kernel choices
+    ``kernels``: ``None``, or (with the first trial) the parent's element-wise kernel choices
     (:func:`nnbench.core.kernels.current_choices`), used here instead of measuring again, so
-    that every trial of a run uses the kernels its metadata records.
+    that every trial of a run uses the kernels its metadata records. They come with the
+    first trial, not at the start, because the parent may start a worker before it loads them.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
-    if kernels:
-        set_choices(kernels)
+    import numpy as np
+
+    from nnbench.contract.plugins import registry_for
+    from nnbench.core.kernels import set_choices
+    from nnbench.running.trial import execute_trial, prepare_trial
+
     best = np.frombuffer(shared, dtype=np.float64)
     capacity = (best.size - 1) // 2 - _HEAD
 
@@ -213,7 +223,9 @@ def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | 
             task = conn.recv()
             if task is None:
                 return
-            index, spec = task
+            index, spec, kernels = task
+            if kernels is not None:
+                set_choices(kernels)
             try:
                 prepared = prepare_trial(spec)
             except Exception as exc:  # a bad plugin or data in the worker: a failed row
@@ -234,6 +246,8 @@ def _worker_main(conn: Any, shared: Any, parent: int, kernels: dict[str, int] | 
 def _read_best(shared: Any) -> tuple[int, float, float, np.ndarray] | None:
     """The last best point a worker published, ``(evaluations, seconds, cost, x)``, or
     ``None``. Read only while the worker writes nothing (it is dead, ended, or done)."""
+    import numpy as np
+
     best = np.frombuffer(shared, dtype=np.float64)
     slot = _slot(best, int(best[0]))
     n = int(slot[3])
@@ -323,7 +337,7 @@ class _Worker:
         self.shared = ctx.RawArray("d", 1 + 2 * (_HEAD + capacity))
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main,
-                                   args=(child, self.shared, os.getpid(), current_choices(), warm),
+                                   args=(child, self.shared, os.getpid(), warm),
                                    daemon=True, name="nnbench-worker")
         self.born = time.monotonic()
         #: seconds from the start of the process to its "ready" (``None`` before)
@@ -336,13 +350,22 @@ class _Worker:
         self.sent = 0.0
         self.started: float | None = None
         self.returned: float | None = None
+        self.kernels_sent = False  # the kernel choices go with the first trial (_worker_main)
 
     def send(self, index: int, spec: TrialSpec) -> None:
+        import numpy as np
+
         best = np.frombuffer(self.shared, dtype=np.float64)
         best[0], _slot(best, 0)[3] = 0.0, -1.0  # nothing reported yet for this trial (the worker is idle)
         self.task = (index, spec)
         self.sent, self.started, self.returned = time.monotonic(), None, None
-        self.conn.send((index, spec))
+        if self.kernels_sent:
+            self.conn.send((index, spec, None))
+        else:
+            from nnbench.core.kernels import current_choices
+
+            self.conn.send((index, spec, current_choices()))
+            self.kernels_sent = True
 
     def deadline(self, grace: float) -> float:
         """When the worker is ended: the trial's time limit plus ``grace`` after its trainer
@@ -434,8 +457,8 @@ class ProcessExecutor:
 
     def start(self, capacity: int = 0) -> None:
         """Start one worker now, before :meth:`map` is given its trials (``nnbench run``
-        starts it before it reads the plugins and makes its plan, so that the worker's
-        imports overlap the parent's); :meth:`map` uses it, or replaces it if its shared
+        starts it first, before it loads numpy and the plugins and makes its plan, so that
+        the worker's imports overlap the parent's); :meth:`map` uses it, or replaces it if its shared
         buffer is smaller than the trials' ``capacity``. Does nothing when a worker exists.
 
         :param capacity: the most weights of a trial it can report a best point for.
@@ -517,6 +540,8 @@ class ProcessExecutor:
 
     def _poll(self, w: _Worker, ready: list, registry: Registry) -> tuple[TrialRecord | None, bool]:
         """``(record or None, whether the worker is gone)`` after :func:`wait` returned ``ready``."""
+        from nnbench.running.trial import lost_trial_record
+
         if w.conn in ready or w.process.sentinel in ready or w.conn.poll():  # poll: a record sent just now
             try:
                 msg = w.conn.recv() if w.conn.poll() else None
@@ -590,6 +615,8 @@ def _dask_trial(spec: TrialSpec, capacity: int, grace: float) -> TrialRecord | s
     limit, the crash isolation and the set-up outside the clock hold on Dask as with the
     process executor. A failure outside the trial (the child cannot start) gives the error's
     text, which the parent records as a failed row."""
+    from nnbench.contract.plugins import registry_for
+
     try:
         child = _CHILDREN.get(threading.get_ident())
         if child is None or child.grace != grace:
@@ -671,6 +698,8 @@ class DaskExecutor:
         :param capacity: the most weights of any trial's network (the children's buffers).
         """
         from distributed import as_completed
+
+        from nnbench.running.trial import lost_trial_record
 
         source = iter(specs)
         with contextlib.nullcontext(self._open) if self._open is not None else self._client() as client:
