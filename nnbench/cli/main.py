@@ -170,7 +170,6 @@ def build_parser(command: str | None = None, light: bool = False) -> argparse.Ar
         from nnbench.reporting.tables import FORMATS
 
         standardize = STANDARDIZE
-
         formats = ", ".join(FORMATS)
         run_description = ("Run every selected trainer on every problem and seed; write the results "
                            f"file and print the table. With no arguments: the {DEFAULT_SUITE!r} suite ("
@@ -668,18 +667,19 @@ def _early_executor(argv: Sequence[str]) -> Any:
     Called first, before numpy, scipy and the problems are loaded (0.25-0.5 s), so that the
     worker's start-up (its own imports and plugins, 0.5-0.6 s) runs beside them on another
     core: the command line is read by ``build_parser(light=True)``, the same options. One it
-    cannot read (or ``-h``) starts nothing; the real parser reports what is wrong with it.
+    cannot read, with an unknown argument, or with ``-h`` starts nothing; the real parser
+    reports what is wrong with it.
     """
     from nnbench.running.executors import JOBS_CONSTRAINTS, ProcessExecutor
 
     if "-h" in argv or "--help" in argv:
         return None
     try:
-        args, _ = build_parser("run", light=True).parse_known_args(argv)
+        args, unknown = build_parser("run", light=True).parse_known_args(argv)
         jobs = _value(args.jobs, JOBS_CONSTRAINTS, "--jobs")
     except (_NotYet, ConfigError):
         return None
-    if args.command != "run" or args.suite or args.rerun or args.scheduler or args.executor not in (None, "process"):
+    if unknown or args.command != "run" or args.suite or args.rerun or args.scheduler or args.executor not in (None, "process"):
         return None
     executor = ProcessExecutor(jobs, warm=tuple(args.plugins), grow=True)
     executor.start(EARLY_WORKER_CAPACITY)
