@@ -328,30 +328,52 @@ def test_run_starts_openblas_with_one_thread_and_pins_each_trial_to_blas_threads
         assert {b["num_threads"] for b in meta.blas if b["internal_api"] == "openblas"} == {min(int(asked or 1), cores)}
 
 
-#: A plugin whose every process writes, as it exits, how many objects the collector had frozen
-#: then (atexit handlers run after ``command`` returns and after a worker's last trial).
+#: A plugin with a log file it never closes, held in a reference cycle (a class attribute),
+#: written to by its trainer (in the workers), its observer hook (in the command's process)
+#: and its atexit handler; and an object in a cycle whose ``__del__`` notes that the
+#: shutdown collected it.
 EXIT_PROBE = textwrap.dedent('''
-    import atexit, gc, os, sys
+    import atexit, os
     from nnbench.hookspecs import hookimpl
+    from nnbench.trainer import Trainer, TrainResult
 
-    def _note():
-        with open(os.path.join(os.environ["NNBENCH_TEST_EXIT_DIR"], str(os.getpid())), "w") as f:
-            f.write(f"{gc.get_freeze_count()}")
+    DIR = os.environ["NNBENCH_TEST_EXIT_DIR"]
 
-    atexit.register(_note)
+    class Log:
+        f = open(os.path.join(DIR, f"log-{os.getpid()}"), "w")
+
+    class Collected:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            fd = os.open(os.path.join(DIR, f"collected-{os.getpid()}"), os.O_WRONLY | os.O_CREAT)
+            os.close(fd)
+
+    CYCLE = Collected()
+    atexit.register(lambda: Log.f.write("atexit\\n"))
+
+    def probe(objective, x0, budget, rng):
+        Log.f.write("trial\\n")
+        return TrainResult(x=x0, fun=objective.fun(x0), success=True)
 
     @hookimpl
     def nnbench_trainers():
-        return []
+        return [Trainer(name="exit-probe", family="first-order", train=probe, summary="writes a log")]
+
+    @hookimpl
+    def nnbench_trial_finished(result):
+        Log.f.write("finished\\n")
 ''')
 
 
 @pytest.mark.parametrize("executor", ["serial", "process"])
 def test_the_command_and_its_workers_exit_without_collecting_every_object(tmp_path, executor):
-    """``nnbench`` (``command``) and each worker freeze the objects alive at their end
-    (gc.freeze: Python's shutdown then does not collect them one by one), and the exit is
-    otherwise the usual one: atexit handlers run, the results file is whole, the status is
-    main's; ``main`` called from Python freezes nothing."""
+    """``nnbench`` (``command``) and each worker end without the shutdown's collection of
+    every object (an object in a reference cycle is not collected, so its ``__del__`` does
+    not run), and the exit is otherwise the usual one: a plugin's file that it never closed,
+    held in a cycle, is written out whole, its atexit handler still writes to it, the results
+    file is whole, the status is main's; ``main`` called from Python freezes nothing."""
     import gc
 
     from nnbench.cli import main
@@ -364,14 +386,15 @@ def test_the_command_and_its_workers_exit_without_collecting_every_object(tmp_pa
                PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     out = tmp_path / "r.jsonl"
     done = subprocess.run([sys.executable, "-m", "nnbench.cli", "run", "-p", "nnbench_test_exit_probe", "--trainers",
-                           "BFGS,CG", "--problem", "tutorial", "--seeds", "2", "--quiet", "--executor", executor,
-                           "--jobs", "2" if executor == "process" else "1", "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120)
+                           "exit-probe", "--problem", "tutorial", "--seeds", "4", "--quiet", "--executor", executor,
+                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(read_results(out)[1]) == 4
-    frozen = [int(p.read_text()) for p in notes.iterdir()]
-    assert len(frozen) == 1 if executor == "serial" else len(frozen) >= 2  # the command and its worker(s)
-    assert all(n > 10_000 for n in frozen)  # numpy's and scipy's objects, at least
+    logs = [p.read_text().split() for p in notes.glob("log-*")]
+    assert len(logs) == 1 if executor == "serial" else len(logs) >= 2  # the command and its worker(s)
+    assert sum(log.count("trial") for log in logs) == 4 and sum(log.count("finished") for log in logs) == 4
+    assert all(log[-1] == "atexit" for log in logs)
+    assert not list(notes.glob("collected-*"))
     bad = subprocess.run([sys.executable, "-m", "nnbench.cli", "run", "--seeds", "0"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
