@@ -150,3 +150,34 @@ def test_end_to_end_exit_status_and_no_traceback(tmp_path):
         assert proc.returncode == 2 and proc.stdout == ""
         assert expected in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ragged.csv"]
+
+
+OUTPUT_CASES = [
+    (["run", "--out", "."], "nnbench: error: --out .: is a directory; give a file name"),
+    (["run", "--out", "sub/"], "nnbench: error: --out sub/: is a directory; give a file name"),
+    (["run", "--out", "folder"], "nnbench: error: --out folder: is a directory; give a file name"),
+    (["run", "--out", "afile/r.jsonl"], "nnbench: error: --out afile/r.jsonl: afile is not a directory"),
+    (["report", "r.jsonl", "--html", "."], "nnbench: error: --html .: is a directory; give a file name"),
+    (["report", "r.jsonl", "-o", "folder"], "nnbench: error: -o folder: is a directory; give a file name"),
+    (["report", "r.jsonl", "--html", "afile/x.html"], "nnbench: error: --html afile/x.html: afile is not a directory"),
+    (["report", "r.jsonl", "--markdown", "afile"], "nnbench: error: --markdown afile: exists and is not a directory"),
+    (["compare", "r.jsonl", "r.jsonl", "--html", "/"], "nnbench: error: --html /: is a directory; give a file name"),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), OUTPUT_CASES, ids=[" ".join(c[0]) for c in OUTPUT_CASES])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, monkeypatch, capsys, argv, expected):
+    """``--out``, ``-o``, ``--html`` and ``--markdown`` naming a directory (or under a file)
+    are refused with one line before anything runs or prints, and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--problem", "tutorial", "--trainers", "BFGS", "--seeds", "1", "--quiet", "--executor",
+                 "serial", "--out", "r.jsonl"]) == 0
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "afile").write_text("a file\n")
+    capsys.readouterr()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    if argv[0] == "run":
+        argv = [*argv, "--problem", "tutorial", "--trainers", "BFGS", "--seeds", "1", "--quiet", "--executor", "serial"]
+    assert main(argv) == 2
+    _one_line_error(capsys, expected)  # and nothing on stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and not any((tmp_path / "folder").iterdir())

@@ -962,10 +962,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from nnbench.reporting.measures import TAU_CONSTRAINTS
     from nnbench.reporting.plots import TOP_CONSTRAINTS
     from nnbench.reporting.tables import check_format, render
-    from nnbench.results.store import deduplicate, read_many, same_file, write_atomically
+    from nnbench.results.store import check_output_path, deduplicate, read_many, same_file, write_atomically
     from nnbench.running.suite import SUITE_CONSTRAINTS
 
     fmt = check_format(args.format)
+    for option, given in (("-o", args.output), ("--html", args.html), ("--markdown", args.markdown)):
+        if given is not None:
+            check_output_path(given, option, directory=option == "--markdown")
     for option, target in (("-o", args.output), ("--html", args.html),
                            ("--markdown", Path(args.markdown) / "report.md" if args.markdown else None)):
         if target is not None and any(same_file(target, p) for p in args.results):
@@ -1026,10 +1029,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from nnbench.reporting.html import write_html
     from nnbench.reporting.measures import TAU_CONSTRAINTS
     from nnbench.reporting.tables import check_format
-    from nnbench.results.store import read_results, same_file
+    from nnbench.results.store import check_output_path, read_results, same_file
 
     fmt = check_format(args.format)
     tau = _value(args.tau, TAU_CONSTRAINTS, "--tau")
+    if args.html is not None:
+        check_output_path(args.html, "--html")
     if args.html is not None and any(same_file(args.html, p) for p in (args.base, args.new)):
         raise ConfigError(f"--html {args.html} is one of the results files being compared; choose another output path")
     with _results_warnings_as_lines():

@@ -34,7 +34,7 @@ from nnbench.reporting.headline import Headline, headline
 from nnbench.reporting.ranking import evaluation, median, row_label
 from nnbench.errors import ConfigError, ResultsError
 from nnbench.results.record import RunMetadata, TrialRecord, problem_labels
-from nnbench.results.store import write_atomically
+from nnbench.results.store import check_output_path, write_atomically
 from nnbench import defaults
 from nnbench.reporting.plots import TOP_CONSTRAINTS
 from nnbench.reporting.tables import problems, tables
@@ -876,7 +876,7 @@ def write_html(blocks: Sequence[Block], path: str | os.PathLike) -> Path:
 
     :raises ResultsError: the file cannot be written.
     """
-    path = Path(path)
+    path = check_output_path(path, "--html")
     _write(path, to_html(blocks), "--html")
     return path
 
@@ -886,9 +886,7 @@ def write_markdown(blocks: Sequence[Block], directory: str | os.PathLike) -> Pat
 
     :raises ResultsError: the directory or a file cannot be written.
     """
-    d = Path(directory)
-    if d.exists() and not d.is_dir():
-        raise ResultsError(f"--markdown {d}: exists and is not a directory")
+    d = check_output_path(directory, "--markdown", directory=True)
     text, images = to_markdown(blocks)
     for name, data in images.items():
         _write(d / name, data, "--markdown")

@@ -380,6 +380,31 @@ class ResultsWriter:
         self.close()
 
 
+def check_output_path(path: str | os.PathLike, option: str, directory: bool = False) -> Path:
+    """Refuse, before any work, an output path that cannot be what ``option`` writes: a file
+    (``directory=False``: not a name that is a directory, such as ``.``, ``/``, ``out/`` or
+    an existing directory) or a directory (``directory=True``: not an existing file); nor one
+    under an existing path that is not a directory. Missing directories are fine: the
+    writers create them.
+
+    :returns: ``path`` as a :class:`~pathlib.Path`.
+    :raises ResultsError: ``--html .: is a directory; give a file name``.
+    """
+    text = os.fspath(path)
+    p = Path(text)
+    if directory:
+        if p.exists() and not p.is_dir():
+            raise ResultsError(f"{option} {text}: exists and is not a directory")
+    elif not text or text.endswith(("/", os.sep)) or p.name in ("", ".", "..") or p.is_dir():
+        raise ResultsError(f"{option} {text}: is a directory; give a file name")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ResultsError(f"{option} {text}: {parent} is not a directory")
+            break
+    return p
+
+
 def write_atomically(path: str | os.PathLike, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` whole or not at all: into a temporary file
     in the same directory, renamed over ``path`` once complete. An interruption (Ctrl-C,
@@ -412,13 +437,16 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 
 
 def check_output(out: str | os.PathLike, inputs: Mapping[str, str], option: str = "--out") -> None:
-    """Refuse an output file that is one of a run's inputs (``--force`` or not).
+    """Refuse an output file that is one of a run's inputs (``--force`` or not), or that
+    cannot be a file.
 
     :param out: the output file; :param inputs: each input file with what it is
         (``{"data.csv": "--dataset data.csv", "suite.toml": "the suite file"}``).
     :raises ResultsError: ``--out data.csv is one of this run's inputs (--dataset data.csv);
-        choose another results file``.
+        choose another results file``, or a path that cannot be a file
+        (:func:`check_output_path`).
     """
+    check_output_path(out, option)
     for path, what in inputs.items():
         if same_file(out, path):
             raise ResultsError(f"{option} {out} is one of this run's inputs ({what}); choose another results file")
