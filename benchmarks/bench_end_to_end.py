@@ -104,7 +104,7 @@ def test_lbfgs_200_iterations(benchmark, name):
     benchmark.group = f"L-BFGS-B {ITERATIONS} iterations {name}"
     t = record_ratios(benchmark, {"nnbench": lambda: fit_nnbench(obj, theta0, ITERATIONS),
                                   "sklearn": lambda: fit_sklearn(mlp, start, X, y, ITERATIONS)},
-                      repeat=5, seconds=0.0)
+                      repeat=11, seconds=0.0)
     nn_loss, nn_nit = run_benchmark(benchmark, lambda: fit_nnbench(obj, theta0, ITERATIONS), rounds=5,
                                     seconds=0.0)
     sk_loss, sk_nit = fit_sklearn(mlp, start, X, y, ITERATIONS)

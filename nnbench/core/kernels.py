@@ -26,7 +26,7 @@ import numpy as np
 from scipy.special import expit
 
 __all__ = ["KernelChoice", "SIGMOID", "CHOICES", "sigmoid_expit", "sigmoid_tanh", "simd_level",
-           "tanh_simd", "describe_choices", "current_choices", "set_choices", "threshold_of"]
+           "tanh_simd", "describe_choices", "current_choices", "set_choices", "threshold_of", "SWITCH_RATIO"]
 
 #: The array sizes (elements) at which a choice times its forms.
 PROBE_SIZES: tuple[int, ...] = (64, 256, 1024, 4096, 32768)
@@ -37,6 +37,13 @@ PROBE_REPEATS = 5
 PROBE_ELEMENTS = 4096
 #: The threshold of a choice whose second form is never used.
 NEVER = sys.maxsize
+#: The second form replaces the first only where it took at most this share of the first's
+#: time (a quarter less). A form that wins by less can lose a moment later: on an AMD EPYC
+#: with numpy's AVX2 path the scalar ``expit`` ran 1.8x slower for seconds at a time while
+#: the SIMD tanh form ran 1.2x slower, so the tanh form measured 0.81-0.91 of ``expit`` at
+#: 4096-32768 elements in 2 of 8 fresh processes and 1.2-1.5 in the others (and the run's
+#: sigmoid then cost 20-25% more whenever the machine was fast again).
+SWITCH_RATIO = 0.75
 
 Form = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -92,8 +99,9 @@ class KernelChoice:
     def measure(self, sizes: tuple[int, ...] = PROBE_SIZES, repeats: int = PROBE_REPEATS) -> int:
         """Time both forms side by side (interleaved, best of ``repeats`` each) at each of
         ``sizes`` and set :attr:`threshold`: the smallest probed size from which the second
-        form was faster at that size and every larger one (:data:`NEVER` when it was not
-        faster at the largest: the first form always). Takes a few milliseconds.
+        form was clearly faster (:func:`threshold_of`) at that size and every larger one
+        (:data:`NEVER` when it was not at the largest: the first form always). Takes a few
+        milliseconds.
 
         :returns: the threshold (elements).
         """
@@ -128,8 +136,8 @@ class KernelChoice:
 
 def threshold_of(ratios: Mapping[int, float]) -> int:
     """The threshold of measured ``{size: second form's time / first form's}``: the smallest
-    size from which the ratio is below 1 at that size and every larger one; :data:`NEVER`
-    (the first form always) when it is not below 1 at the largest.
+    size from which the ratio is at most :data:`SWITCH_RATIO` at that size and every larger
+    one; :data:`NEVER` (the first form always) when it is above it at the largest.
 
     :raises ValueError: no ratios.
     """
@@ -138,7 +146,7 @@ def threshold_of(ratios: Mapping[int, float]) -> int:
     sizes = sorted(ratios)
     threshold = NEVER
     for n in reversed(sizes):
-        if ratios[n] >= 1.0:
+        if ratios[n] > SWITCH_RATIO:
             break
         threshold = n
     return threshold
