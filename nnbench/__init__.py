@@ -6,17 +6,11 @@ The public names: the core (:class:`Network`, :class:`Objective`, :class:`Datase
 :class:`TargetSpec`), and the harness (:class:`Suite`,
 :class:`DatasetSpec`, :class:`NetworkSpec`, :func:`run`, :class:`RunResult`).
 They are imported on first use (PEP 562), so ``nnbench --version`` and ``nnbench list``
-do not pay for scipy.stats and the harness.
+do not pay for scipy.stats and the harness; so is ``__version__`` (importlib.metadata).
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("nnbench")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 #: Where each public name lives.
 _PUBLIC = {
@@ -34,7 +28,20 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC) + ["__version__"]
 
 
+def _version() -> str:
+    """The installed distribution's version; ``"0.0.0"`` from a source tree without one."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nnbench")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # on first use too: importlib.metadata is 25 ms of every start
+        globals()["__version__"] = value = _version()
+        return value
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'nnbench' has no attribute {name!r}")

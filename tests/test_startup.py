@@ -57,6 +57,19 @@ def test_version_loads_no_numpy():
     assert "numpy" not in mods and "scipy" not in mods
 
 
+def test_the_command_line_module_loads_no_package_metadata():
+    """``importlib.metadata`` (and ``email``) are 25 ms: loaded for ``__version__`` and the
+    plugins when a command needs them, not by importing nnbench or its command line (where
+    a Ctrl-C still gives Python's traceback instead of ``nnbench: interrupted``)."""
+    mods = _loaded("import nnbench.cli.main")
+    assert not {"importlib.metadata", "email", "numpy"} & mods
+    out = subprocess.run([sys.executable, "-c", "import nnbench; print(nnbench.__version__)"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    from importlib.metadata import version
+
+    assert out == version("nnbench")
+
+
 def test_parsing_loads_no_scipy_stats():
     mods = _loaded("from nnbench.cli.main import build_parser; build_parser()")
     assert "scipy.stats" not in mods and "matplotlib" not in mods
