@@ -154,7 +154,9 @@ def test_end_to_end_exit_status_and_no_traceback(tmp_path):
 
 OUTPUT_CASES = [
     (["run", "--out", "."], "nnbench: error: --out .: is a directory; give a file name"),
-    (["run", "--out", "sub/"], "nnbench: error: --out sub/: is a directory; give a file name"),
+    (["run", "--out", "sub/"], "nnbench: error: --out sub/: names a directory; give a file name"),
+    (["run", "--out", ""], "nnbench: error: --out: an empty path; give a file name"),
+    (["report", "r.jsonl", "--html", ""], "nnbench: error: --html: an empty path; give a file name"),
     (["run", "--out", "folder"], "nnbench: error: --out folder: is a directory; give a file name"),
     (["run", "--out", "afile/r.jsonl"], "nnbench: error: --out afile/r.jsonl: afile is not a directory"),
     (["report", "r.jsonl", "--html", "."], "nnbench: error: --html .: is a directory; give a file name"),

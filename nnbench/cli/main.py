@@ -728,7 +728,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str], early: Any) -> int:
                 print(f"nnbench: warning: the data of {_problem_name(p)} is not what the recorded run trained on "
                       "(its file changed since)", file=sys.stderr)
     # a rerun writes a new file (--out, else a new one), never the one its suite file names
-    out = Path(args.out) if args.out else (sf.out if sf is not None and sf.out and rerun is None else None)
+    out = Path(args.out) if args.out is not None else (sf.out if sf is not None and sf.out and rerun is None else None)
     if args.resume and args.force:
         raise ConfigError("--resume keeps the results file and --force overwrites it: give one")
     if args.resume and out is None:
@@ -741,7 +741,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str], early: Any) -> int:
         inputs = _inputs(plan, sf, wanted.where)
         if rerun is not None:
             inputs[str(args.rerun)] = "the results file given to --rerun"
-        check_output(args.out or out, inputs)  # --force or not; named as typed
+        check_output(args.out if args.out is not None else out, inputs)  # --force or not; named as typed
         lock = ResultsLock(out)  # one writer at a time, taken before the file is read for --resume
     try:
         done: set[str] = set()

@@ -388,15 +388,19 @@ def check_output_path(path: str | os.PathLike, option: str, directory: bool = Fa
     writers create them.
 
     :returns: ``path`` as a :class:`~pathlib.Path`.
-    :raises ResultsError: ``--html .: is a directory; give a file name``.
+    :raises ResultsError: ``--html .: is a directory; give a file name``; an empty path.
     """
     text = os.fspath(path)
     p = Path(text)
+    if not text:
+        raise ResultsError(f"{option}: an empty path; give a {'directory' if directory else 'file'} name")
     if directory:
         if p.exists() and not p.is_dir():
             raise ResultsError(f"{option} {text}: exists and is not a directory")
-    elif not text or text.endswith(("/", os.sep)) or p.name in ("", ".", "..") or p.is_dir():
+    elif p.is_dir():
         raise ResultsError(f"{option} {text}: is a directory; give a file name")
+    elif text.endswith(("/", os.sep)) or p.name in ("", ".", ".."):
+        raise ResultsError(f"{option} {text}: names a directory; give a file name")
     for parent in p.parents:
         if parent.exists():
             if not parent.is_dir():
