@@ -351,6 +351,15 @@ EXIT_PROBE = textwrap.dedent('''
             os.close(fd)
 
     CYCLE = Collected()
+
+    class Noisy:  # an object whose __class__ warns when read, as torch.distributed.reduce_op's does
+        @property
+        def __class__(self):
+            import warnings
+            warnings.warn("__class__ was read", FutureWarning)
+            return Noisy
+
+    NOISY = [Noisy()]  # in a list: pluggy reads the plugin module's own attributes at registration
     atexit.register(lambda: Log.f.write("atexit\\n"))
 
     def probe(objective, x0, budget, rng):
@@ -389,6 +398,7 @@ def test_the_command_and_its_workers_exit_without_collecting_every_object(tmp_pa
                            "exit-probe", "--problem", "tutorial", "--seeds", "4", "--quiet", "--executor", executor,
                            "--out", str(out)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert "__class__ was read" not in done.stderr  # the scan for open files reads no object's attributes
     assert len(read_results(out)[1]) == 4
     logs = [p.read_text().split() for p in notes.glob("log-*")]
     assert len(logs) == 1 if executor == "serial" else len(logs) >= 2  # the command and its worker(s)
