@@ -79,9 +79,9 @@ def _temporary_file() -> Iterator[Any]:
     while tmp is None:
         try:
             owner, spare = _SPARE_FILES.pop()
-        except IndexError:
+        except IndexError:  # none spare: a new one
             tmp = tempfile.TemporaryFile()
-            break
+            continue
         if owner == pid:  # a forked child leaves its parent's files alone
             spare.seek(0)
             spare.truncate()
