@@ -1,7 +1,7 @@
 """The core's speed: Objective's methods next to a hand-written numpy network (_reference.py).
 
 Each benchmark times nnbench's method with pytest-benchmark and, in the same test, times
-it side by side with its yardstick (interleaved repeats, _timing.time_side_by_side):
+it side by side with its yardstick (interleaved repeats, _timing.record_ratios):
 ``fun`` and ``fun_and_grad`` against the hand-written reference, ``hessp``, ``hess`` and
 ``residual_jac`` against nnbench's own ``fun_and_grad``. ``extra_info["ratio"]`` is
 nnbench's time over the yardstick's. Only correctness is asserted, never speed.
@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _reference import Reference, sigmoid_expit, sigmoid_tanh
-from _timing import problem, record_ratios, run_benchmark, time_side_by_side
+from _timing import problem, record_ratios, run_benchmark
 
 from nnbench.core.activations import get_activation
-from nnbench.core.kernels import SIGMOID, simd_level
+from nnbench.core.kernels import SIGMOID
 from nnbench.core.objective import Objective
 
 SMALL = [(4, 2, 2), (442, 10, 16), (10000, 10, 16)]
@@ -72,7 +72,6 @@ def test_fun_and_grad(benchmark, size):
                               "reference": lambda: ref.fun_and_grad(theta)})
     benchmark.extra_info["reference_sigmoid"] = ref.sigmoid.__name__
     benchmark.extra_info["nnbench_sigmoid"] = SIGMOID.describe()
-    benchmark.extra_info["simd"] = simd_level()
     cost, grad = run_benchmark(benchmark, lambda: obj.fun_and_grad(theta),
                                rounds=3 if size == LARGE else 10)
     rcost, rgrad = ref.fun_and_grad(theta)
@@ -137,6 +136,5 @@ def test_sigmoid_forms(benchmark, size):
     sig = get_activation("sigmoid")
     a = run_benchmark(benchmark, lambda: sig.value(z, out1))
     benchmark.extra_info["nnbench_choice"] = SIGMOID.describe()
-    benchmark.extra_info["simd"] = simd_level()
     np.testing.assert_allclose(a, sigmoid_expit(z, out2), rtol=0, atol=4e-16)
     assert a[0] == 0.0 and a[1] == 1.0

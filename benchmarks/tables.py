@@ -14,17 +14,22 @@ import sys
 
 from tabulate import tabulate
 
-#: per test function: the extra_info keys to show, in order
+#: per test function (``file::function`` where two files have a function of the same name):
+#: the extra_info keys to show, in order
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "test_fun": ("nnbench_us", "reference_us", "ratio"),
-    "test_fun_and_grad": ("nnbench_us", "reference_us", "ratio", "reference_sigmoid"),
+    "test_fun": ("nnbench_us", "reference_us", "ratio", "ratio_paired"),
+    "test_fun_and_grad": ("nnbench_us", "reference_us", "ratio", "ratio_paired", "reference_sigmoid"),
+    "bench_softmax.py::test_fun_and_grad": ("nnbench_us", "reference_us", "ratio", "ratio_paired",
+                                            "reference_blas_us", "ratio_reference_blas"),
+    "test_row_max_forms": ("max_axis1_us", "transposed_copy_us", "ratio"),
+    "test_row_sum_forms": ("sum_axis1_us", "ones_product_us", "ratio"),
     "test_hessp": ("hessp_us", "fun_and_grad_us", "ratio"),
     "test_hess": ("hess_us", "fun_and_grad_us", "ratio"),
     "test_residual_jac": ("residual_jac_us", "fun_and_grad_us", "ratio"),
     "test_sigmoid_forms": ("tanh_form_us", "expit_us", "ratio"),
     "test_instrumented_vs_bare": ("instrumented_us", "bare_us", "ratio", "overhead_us"),
     "test_instrumentation_overhead_alone": ("instrumented_us", "bare_us", "overhead_us"),
-    "test_lbfgs_200_iterations": ("nnbench_us", "sklearn_us", "ratio", "nnbench_nit", "sklearn_nit",
+    "test_lbfgs_200_iterations": ("nnbench_us", "sklearn_us", "ratio", "ratio_paired", "nnbench_nit", "sklearn_nit",
                                   "nnbench_loss", "sklearn_loss"),
     "test_evaluation_vs_samples": ("n_samples", "n_params", "total_us", "products_us", "elementwise_us",
                                    "python_us", "ns_per_sample"),
@@ -43,17 +48,22 @@ def main(path: str) -> None:
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     info = data.get("machine_info", {})
-    print(f"machine: {info.get('cpu', {}).get('brand_raw', '?')}, python {info.get('python_version', '?')}\n")
+    simd = sorted({str(b["extra_info"]["simd"]) for b in data["benchmarks"] if "simd" in b["extra_info"]})
+    print(f"machine: {info.get('cpu', {}).get('brand_raw', '?')}, python {info.get('python_version', '?')}, "
+          f"numpy SIMD level {', '.join(simd) or '?'}\n")
     rows: dict[str, list[list]] = {}
+    columns: dict[str, tuple[str, ...]] = {}
     for b in data["benchmarks"]:
         func = b["name"].split("[")[0]
-        keys = COLUMNS.get(func, ())
+        where = f"{b['fullname'].split('::')[0].rsplit('/', 1)[-1]}::{func}"
+        key = where if where in COLUMNS else func
+        columns[where] = COLUMNS.get(key, ())
         param = b["name"][len(func):].strip("[]")
-        rows.setdefault(func, []).append([param, round(b["stats"]["min"] * 1e6, 1)]
-                                         + [b["extra_info"].get(k) for k in keys])
-    for func, table in rows.items():
-        print(f"### {func}\n")
-        print(tabulate(table, headers=["case", "min_us", *COLUMNS.get(func, ())], tablefmt="github"))
+        rows.setdefault(where, []).append([param, round(b["stats"]["min"] * 1e6, 1)]
+                                          + [b["extra_info"].get(k) for k in columns[where]])
+    for where, table in rows.items():
+        print(f"### {where}\n")
+        print(tabulate(table, headers=["case", "min_us", *columns[where]], tablefmt="github"))
         print()
 
 
