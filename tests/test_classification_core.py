@@ -15,7 +15,7 @@ from _derivatives import check_derivatives, rel
 from nnbench.core.activations import ACTIVATIONS, get_activation
 from nnbench.errors import ConfigError
 from nnbench.core.losses import LOSSES, TARGET_ROW_SUM_TOLERANCE
-from nnbench.core.fit import class_accuracy, fit_metrics
+from nnbench.core.fit import class_accuracy, class_indices, fit_metrics
 from nnbench.core.network import Network
 from nnbench.core.objective import Objective
 
@@ -341,6 +341,17 @@ def test_class_accuracy_by_threshold_for_one_output():
     assert class_accuracy(y[:, None], pred[:, None]) == 0.5
     # the same rule as fit_metrics' accuracy of a sigmoid classifier
     assert fit_metrics(y, pred, classifier=True).accuracy == 0.5
+
+
+def test_class_indices_of_several_outputs_and_of_one():
+    y = np.eye(3)[[0, 1, 2, 1, 0]]
+    pred = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6], [np.nan, 0.3, 0.3]])
+    target, predicted = class_indices(y, pred)
+    assert target.tolist() == [0, 1, 2, 1, 0] and predicted.tolist() == [0, 1, 0, 2, -1]
+    assert target.dtype == predicted.dtype == np.int64
+    # one sigmoid output: class 1 above 0.5; an infinite output has no class
+    target, predicted = class_indices([0.0, 1.0, 1.0, 0.0], [0.2, 0.7, 0.5, np.inf])
+    assert target.tolist() == [0, 1, 1, 0] and predicted.tolist() == [0, 1, 0, -1]
 
 
 def test_class_accuracy_rejects_what_it_cannot_score():

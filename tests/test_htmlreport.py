@@ -223,6 +223,9 @@ def test_classification_problems_show_accuracy(results):
     untasked = [dataclasses.replace(r, train=Fit.from_dict(fit)) for r in recs]
     kept = next(b for b in htmlreport.build(untasked, plots=False) if b.text.startswith("Median [IQR] over seeds"))
     assert kept.headers == ["trainer", "best cost", "r", "R^2", "MSE"]
+    # a classifier's best trial is shown as its confusion matrix (the tutorial's targets are 0/1)
+    figure = next(b for b in htmlreport.build(labelled, jobs=1) if b.name.endswith("-predictions"))
+    assert figure.text.startswith("Confusion matrix of the best trial") and figure.png
 
 
 _PROBE = """<script>

@@ -120,6 +120,33 @@ def test_predictions_of_a_real_trial():
         P.predictions(dataclasses.replace(rec, dataset=nnbench.DatasetSpec("/nonexistent/data.csv")))
 
 
+def test_predictions_of_a_classifier_are_its_confusion_matrices():
+    suite = nnbench.Suite(problems=[(nnbench.DatasetSpec("iris", standardize="features", test_size=0.3),
+                                     nnbench.NetworkSpec((8,), output_activation="softmax", loss="cross_entropy"))],
+                          trainers="L-BFGS-B", seeds=[0], budget=nnbench.Budget(300))
+    (rec,) = nnbench.run(suite).records
+    fig = P.predictions(rec)
+    train, test = fig.axes
+    for ax, fit, n in ((train, rec.train, 105), (test, rec.test, 45)):
+        counts = np.array([int(t.get_text()) for t in ax.texts]).reshape(3, 3)
+        assert counts.sum() == n and counts.trace() / n == pytest.approx(fit.accuracy, abs=1e-15)
+        assert ax.get_title() == f"{'train' if ax is train else 'test'} ({n} samples), acc = {fit.accuracy:.4f}"
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["setosa", "versicolor", "virginica"]
+    assert rec.test.accuracy < 1.0  # the figure shows a mistake somewhere
+
+
+def test_confusion_counts_non_finite_predictions_apart():
+    rec = trial(trainer="BFGS", seed=0, task="classification", classes=("no", "yes"))
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    pred = np.array([0.2, 0.9, 0.4, np.nan, 0.8])
+    ax = P.confusion(rec, [("train", y, pred)]).axes[0]
+    counts = [int(t.get_text()) for t in ax.texts]
+    # rows: target no, yes; columns: predicted no, yes, non-finite
+    assert counts == [1, 0, 1, 1, 2, 0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes", "non-finite"]
+    assert ax.get_title() == "train (5 samples), acc = 0.6000"
+
+
 def test_empty_inputs_raise_with_reasons():
     recs = [dataclasses.replace(r, history=[], best_cost=None) for r in _recs()]
     runs = M.runs_of(recs)

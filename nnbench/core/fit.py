@@ -20,7 +20,7 @@ from nnbench.validation import FieldMapping
 
 from nnbench.errors import ConfigError
 
-__all__ = ["Fit", "SIGMOID_THRESHOLD", "class_accuracy", "fit_metrics", "pearson", "r_squared"]
+__all__ = ["Fit", "SIGMOID_THRESHOLD", "class_accuracy", "class_indices", "fit_metrics", "pearson", "r_squared"]
 
 #: A sigmoid output above this predicts class 1.
 SIGMOID_THRESHOLD = 0.5
@@ -134,22 +134,20 @@ def r_squared(y: np.ndarray, pred: np.ndarray) -> float | None:
     return _finite(1.0 - float(np.sum((y - pred) ** 2)) / ss_tot)
 
 
-def _threshold_hits(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Per entry: does the sigmoid output ``pred`` fall on the side of the 0/1 target ``y``."""
-    return (pred > SIGMOID_THRESHOLD) == (y == 1.0)
-
-
-def class_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    """The share of samples whose predicted class is the target's, a float in [0, 1].
+def class_indices(y: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's target class and predicted class.
 
     With ``K >= 2`` outputs (a softmax classifier, one-hot target rows) a sample's class is
     the index of its largest output, and the target's that of its 1 (its largest entry, for
     probability rows; the first on ties, as ``numpy.argmax``). With one output (a sigmoid,
-    0/1 targets) the predicted class is 1 where the output is above
-    :data:`SIGMOID_THRESHOLD` (0.5). A sample with a non-finite prediction counts as wrong.
+    0/1 targets) the classes are 0 and 1, and the predicted class is 1 where the output is
+    above :data:`SIGMOID_THRESHOLD` (0.5). A sample with a non-finite prediction has no
+    predicted class: -1.
 
     :param y: float ``(n_samples, K)``, or ``(n_samples,)`` for one output.
     :param pred: the network's outputs, the same shape as ``y``.
+    :returns: ``(target, predicted)``, int64 ``(n_samples,)`` each, classes in ``0..K-1``
+        (``0..1`` for one output), ``predicted`` -1 where the prediction is not finite.
     :raises ConfigError: shapes that differ, no samples, or one output whose targets are
         not all 0 or 1.
     """
@@ -161,14 +159,28 @@ def class_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
                           f"(n_samples, n_outputs), got {y.shape} and {pred.shape}")
     if y.shape[0] == 0:
         raise ConfigError("class accuracy needs at least one sample")
-    finite = np.isfinite(pred).all(axis=1)
     if y.shape[1] == 1:
         if not np.isin(y, (0.0, 1.0)).all():
             raise ConfigError("class accuracy of one output needs targets that are all 0 or 1")
-        hits = _threshold_hits(y[:, 0], pred[:, 0])
+        target = (y[:, 0] == 1.0).astype(np.int64)
+        predicted = (pred[:, 0] > SIGMOID_THRESHOLD).astype(np.int64)
     else:
-        hits = np.argmax(y, axis=1) == np.argmax(pred, axis=1)
-    return float(np.count_nonzero(hits & finite)) / y.shape[0]
+        target = np.argmax(y, axis=1).astype(np.int64)
+        predicted = np.argmax(pred, axis=1).astype(np.int64)
+    predicted[~np.isfinite(pred).all(axis=1)] = -1
+    return target, predicted
+
+
+def class_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    """The share of samples whose predicted class is the target's (:func:`class_indices`),
+    a float in [0, 1]; a sample with a non-finite prediction counts as wrong.
+
+    :param y: float ``(n_samples, K)``, or ``(n_samples,)`` for one output.
+    :param pred: the network's outputs, the same shape as ``y``.
+    :raises ConfigError: as :func:`class_indices`.
+    """
+    target, predicted = class_indices(y, pred)
+    return float(np.count_nonzero(target == predicted)) / target.size
 
 
 def fit_metrics(y: np.ndarray, pred: np.ndarray, classifier: bool = False) -> Fit:

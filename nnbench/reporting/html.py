@@ -479,9 +479,14 @@ def _problem_blocks(records: list[TrialRecord], runs: list[M.Run], instances: di
         _figure(blocks, f"{stem}-box", "Box plot: final best cost per trainer over seeds; further left is a lower "
                 "cost, and a wide box a result that depends on the seed", lambda: plots.final_cost_box(runs))
         best = min(with_cost, key=lambda c: c[0])[1].record
-        _figure(blocks, f"{stem}-predictions", f"Predictions: the best trial ({row_label(best)}, seed "
-                f"{best.seed}) against the targets; points on the dashed diagonal are predicted exactly",
-                lambda: plots.predictions(best, p))
+        if best.task == "classification":
+            caption = (f"Confusion matrix of the best trial ({row_label(best)}, seed {best.seed}): samples per "
+                       "target class (rows) and predicted class (columns), coloured by the share of the row; the "
+                       "diagonal holds the correct predictions")
+        else:
+            caption = (f"Predictions: the best trial ({row_label(best)}, seed {best.seed}) against the targets; "
+                       "points on the dashed diagonal are predicted exactly")
+        _figure(blocks, f"{stem}-predictions", caption, lambda: plots.predictions(best, p))
     return blocks
 
 

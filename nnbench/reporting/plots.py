@@ -31,7 +31,7 @@ from nnbench.errors import ConfigError, DatasetError, NNBenchError
 from nnbench.results.record import TrialRecord
 from nnbench.validation import Interval
 
-__all__ = ["require", "png", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
+__all__ = ["require", "png", "confusion", "convergence", "runtime_ecdf_plot", "performance_profile_plot",
            "data_profile_plot", "score_profile_plot", "final_cost_box", "SOLVED_MARGIN", "predictions", "GREY",
            "TOP_CONSTRAINTS", "nan_quantiles"]
 
@@ -696,9 +696,11 @@ def _data_for(record: TrialRecord) -> tuple[Any, Any]:
 
 def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> Any:
     """Predictions against targets for one trial at its best weights (training data, and
-    the test split if there is one), with Pearson r (``record.train.pearson_r``; on a
-    classification task the class accuracy, ``record.train.accuracy``) and the identity line. The network is rebuilt from the record
-    (:meth:`nnbench.core.network.NetworkSpec.build`), the data from its dataset description.
+    the test split if there is one). On regression: a scatter of predictions against targets
+    with Pearson r (``record.train.pearson_r``) and the identity line. On a classification
+    task: a confusion matrix per split (:func:`confusion`), with the class accuracy. The
+    network is rebuilt from the record (:meth:`nnbench.core.network.NetworkSpec.build`), the
+    data from its dataset description.
 
     :param problem: the problem's display name (a :class:`~nnbench.reporting.measures.Run`'s
         ``label``); default the record's own dataset and network labels.
@@ -714,6 +716,13 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
         raise ValueError(f"its data cannot be loaded again: {exc}") from None
     net = record.network.build(record.sizes[0], record.sizes[-1])
     theta = np.asarray(record.best_x, dtype=np.float64)
+    title = problem or (record.dataset_label, record.network_label)
+    if record.task == "classification":
+        fig = confusion(record, [(name, data.y, net.predict(theta, data.X))
+                                 for name, data in (("train", train), ("test", test)) if data is not None])
+        _suptitle(fig, f"{_problem_title(title)}: confusion matrix of the best trial ({row_label(record)}, "
+                       f"seed {record.seed})", fontsize=11)
+        return fig
     fig = _figure(width=6.5, height=5.0)
     ax = fig.add_subplot()
     parts = [("train", train, "o", "tab:blue")] + ([("test", test, "s", "tab:orange")] if test is not None else [])
@@ -724,8 +733,6 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
         fit = getattr(record, name)
         r = fit.pearson_r if fit is not None else None
         label = f"{name} ({y.size} samples), r = {r:.4f}" if r is not None else f"{name}, r undefined"
-        if record.task == "classification" and fit is not None and fit.accuracy is not None:
-            label = f"{name} ({len(data.y)} samples), acc = {fit.accuracy:.4f}"  # class accuracy, as the tables
         ax.scatter(y, p, s=18 if y.size > 50 else 40, marker=marker, alpha=0.6, color=colour, label=label)
         lo, hi = min(lo, y.min(), p.min()), max(hi, y.max(), p.max())
     pad = 0.05 * (hi - lo or 1.0)
@@ -735,6 +742,52 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.3)
     ax.set_title(f"{row_label(record)}, seed {record.seed}: best cost {record.best_cost:.4g}", fontsize=10)
-    title = problem or (record.dataset_label, record.network_label)
     _suptitle(fig, f"{_problem_title(title)}: predictions of the best trial", fontsize=11)
+    return fig
+
+
+#: Classes up to which a confusion matrix writes its counts in the cells.
+CONFUSION_COUNTS_UP_TO = 20
+
+
+def confusion(record: TrialRecord, splits: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> Any:
+    """Confusion matrices of a classifier, one panel per split: row ``i``, column ``j`` counts
+    the samples of target class ``i`` predicted as class ``j`` (the classes as
+    :func:`nnbench.core.fit.class_indices` reads them, so the diagonal's share is the
+    accuracy of the tables), coloured by the share of its row; a last column ``non-finite``
+    where some predictions were not finite. Cells hold their counts up to
+    :data:`CONFUSION_COUNTS_UP_TO` classes.
+
+    :param record: the trial (its ``classes`` name the rows and columns when there are as many
+        as the matrix has; else ``0 .. K-1``).
+    :param splits: ``(name, y, pred)`` per panel: targets and the network's outputs, float
+        ``(n_samples, K)`` or ``(n_samples,)`` for one sigmoid output.
+    :returns: the figure (:func:`_figure`).
+    :raises ConfigError: targets that are not classes (:func:`~nnbench.core.fit.class_indices`).
+    """
+    from nnbench.core.fit import class_accuracy, class_indices
+
+    indices = [class_indices(y, pred) for _, y, pred in splits]
+    y0 = np.asarray(splits[0][1])
+    k = y0.shape[1] if y0.ndim == 2 and y0.shape[1] > 1 else 2  # one sigmoid output: classes 0 and 1
+    names = list(record.classes) if record.classes and len(record.classes) == k else [str(i) for i in range(k)]
+    side = min(7.0, 2.5 + 0.3 * k)
+    fig = _figure(width=min(_WIDTH, max(6.5, 1.0 + side * len(splits))), height=side + 1.0)
+    axes = fig.subplots(1, len(splits), squeeze=False)[0]
+    for ax, (name, y, pred), (target, predicted) in zip(axes, splits, indices, strict=True):
+        bad = bool((predicted < 0).any())
+        counts = np.zeros((k, k + bad), dtype=np.int64)
+        np.add.at(counts, (target, np.where(predicted < 0, k, predicted)), 1)
+        share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+        if k <= CONFUSION_COUNTS_UP_TO:
+            for (i, j), c in np.ndenumerate(counts):
+                ax.text(j, i, str(c), ha="center", va="center", fontsize=8 if k > 10 else 9,
+                        color="white" if share[i, j] > 0.6 else "black")
+        ax.set_xticks(range(k + bad), names + (["non-finite"] if bad else []), rotation=90 if k > 6 else 0,
+                      fontsize=8)
+        ax.set_yticks(range(k), names, fontsize=8)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("target class")
+        ax.set_title(f"{name} ({target.size} samples), acc = {class_accuracy(y, pred):.4f}", fontsize=10)
     return fig
