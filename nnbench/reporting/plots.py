@@ -706,7 +706,8 @@ def predictions(record: TrialRecord, problem: tuple[str, str] | None = None) -> 
         ``label``); default the record's own dataset and network labels.
 
     :raises ValueError: the record has no best weights, or its data cannot be loaded
-        (the message says why).
+        (the message says why); on classification, targets that are not classes
+        (:class:`~nnbench.errors.ConfigError`, a ``ValueError``).
     """
     if record.best_x is None:
         raise ValueError("the trial has no best weights")
