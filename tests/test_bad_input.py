@@ -183,3 +183,29 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, m
     assert main(argv) == 2
     _one_line_error(capsys, expected)  # and nothing on stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == before and not any((tmp_path / "folder").iterdir())
+
+
+PLACEMENT_CASES = [
+    (["-p", "nnbench_scipy", "list", "trainers"],
+     "nnbench: error: -p is an option of nnbench run, nnbench list: it goes after the command (nnbench run -p ...) "
+     "(see nnbench --help)"),
+    (["--seeds=3", "run"], "nnbench: error: --seeds is an option of nnbench run: it goes after the command "
+                           "(nnbench run --seeds ...) (see nnbench --help)"),
+    (["--bogus", "run"], "nnbench: error: unrecognized arguments: --bogus (see nnbench --help)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), PLACEMENT_CASES, ids=[" ".join(c[0]) for c in PLACEMENT_CASES])
+def test_a_commands_option_before_the_command_says_where_it_goes(capsys, argv, expected):
+    """pytest takes ``-p`` anywhere; here it belongs to a command, and argparse alone read the
+    module's name as the command (``invalid choice: 'nnbench_scipy'``)."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    _one_line_error(capsys, expected)
+
+
+def test_the_top_level_options_and_their_abbreviations_still_work(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--versio"])  # argparse's abbreviation of --version
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("nnbench ")

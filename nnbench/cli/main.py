@@ -1149,9 +1149,24 @@ def _main(argv: list[str]) -> int:
             early.close()  # a run that stopped before its trials (done by then otherwise)
 
 
+def _commands_taking(parser: argparse.ArgumentParser, arg: str) -> list[str]:
+    """The commands that take the option ``arg`` (``-p``, ``--seeds=3``) when the top-level
+    parser takes no option it spells or abbreviates; ``[]`` otherwise."""
+    option = arg.split("=", 1)[0]
+    if any(o.startswith(option) for o in parser._option_string_actions):
+        return []
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [name for name, sub in commands.items() if option in sub._option_string_actions]
+
+
 def _parse_and_run(argv: list[str], command: str | None, early: Any) -> int:
     """Parse ``argv`` and run its command (``early``: :func:`_early_executor`'s, or ``None``)."""
     parser = build_parser(command)
+    misplaced = _commands_taking(parser, argv[0]) if argv and argv[0].startswith("-") else []
+    if misplaced:  # `nnbench -p mod run`: argparse would take `mod` for the command ("invalid choice: 'mod'")
+        option = argv[0].split("=", 1)[0]
+        parser.error(f"{option} is an option of {', '.join(f'nnbench {c}' for c in misplaced)}: it goes after "
+                     f"the command (nnbench {misplaced[0]} {option} ...)")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
