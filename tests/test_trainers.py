@@ -266,7 +266,7 @@ def test_first_order_stops_at_gtol_one_evaluation_per_step():
     result = TRAINERS["gradient-descent"].train(q, np.ones(3), Budget(max_evals=1000), np.random.default_rng(0),
                                                 learning_rate=0.5)
     # x_k = 0.5**k: ||g|| = sqrt(3) * 0.5**k < 1e-6 first at k = 21
-    assert result.success and result.message == "gradient norm below gtol=1e-06"
+    assert result.success and result.message == "gradient-descent: gradient norm below gtol=1e-06"
     assert result.nit == 21 and result.nfev == q.calls == 22
 
 
@@ -286,7 +286,27 @@ def test_first_order_options_are_checked():
 def test_first_order_honours_the_time_budget():
     objective, x0 = tutorial_problem(0)
     result = train("momentum", objective, x0, Budget(max_evals=None, max_seconds=0.05), max_steps=10**9)
-    assert result.message == "stopped at the time budget" and not result.success and result.nit > 0
+    # the same words as every other trainer's stop at the time budget (Budget.stop_message)
+    assert result.message == "momentum: stopped at the time budget of 0.05 s" and not result.success and result.nit > 0
+
+
+def test_first_order_says_where_the_cost_stopped_being_finite():
+    with np.errstate(over="ignore"):  # the quadratic's own overflow, which the test is about
+        result = TRAINERS["gradient-descent"].train(Quadratic(), np.ones(3), Budget(max_evals=100),
+                                                    np.random.default_rng(0), learning_rate=1e200)
+    # x_1 = 1 - 1e200 per coordinate: its cost 0.5 * 3e400 overflows
+    assert result.message == "gradient-descent: the cost or gradient is not finite (cost inf) after 1 steps"
+    assert not result.success and result.nfev == 2 and result.fun == 1.5
+
+
+def test_budget_stop_messages_are_one_wording():
+    assert Budget(max_evals=300).stop_message("max_evals") == "stopped at the budget of 300 evaluations"
+    assert Budget(max_evals=None).stop_message("max_evals", 51) == "stopped at the budget of 51 evaluations"
+    assert Budget(max_seconds=2.5).stop_message("max_seconds") == "stopped at the time budget of 2.5 s"
+    with pytest.raises(ValueError, match="no 'max_seconds' limit"):
+        Budget(max_seconds=None).stop_message("max_seconds")
+    with pytest.raises(ValueError, match="no 'max_iter' limit"):
+        Budget().stop_message("max_iter")
 
 
 def test_momentum_beats_gradient_descent_on_the_tutorial():

@@ -159,9 +159,7 @@ class Tracked(InstrumentedObjective):
         ``status=-2``, the message naming which budget); call it where
         :class:`~nnbench.errors.BudgetExhausted` was caught and :attr:`exhausted` is set
         (``None`` means the harness's budget raised it: let that propagate)."""
-        budget = self.budget
-        stop = (f"stopped at the budget of {budget.max_evals} evaluations" if self.exhausted == "max_evals"
-                else f"stopped at the time budget of {budget.max_seconds:g} s")
+        stop = self.budget.stop_message("max_evals" if self.exhausted == "max_evals" else "max_seconds")
         return self.result(x0, Outcome(False, -2, f"{name}: {stop}"))
 
 

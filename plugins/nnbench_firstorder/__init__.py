@@ -201,20 +201,20 @@ class FirstOrder:
         x = np.array(x0, dtype=np.float64)
         best_x, best_f = x.copy(), math.inf
         state: dict[str, np.ndarray] = {}
-        evals, success, status, message = 0, False, 1, f"stopped at the budget of {limit} evaluations"
+        evals, success, status, message = 0, False, 1, f"{self.name}: {budget.stop_message('max_evals', limit)}"
         while evals < limit:
             if time.perf_counter() > deadline:
-                status, message = 2, "stopped at the time budget"
+                status, message = 2, f"{self.name}: {budget.stop_message('max_seconds')}"
                 break
             f, g = objective.fun_and_grad(x)
             evals += 1
             if not (math.isfinite(f) and np.isfinite(g).all()):
-                status, message = 3, f"the cost or gradient is not finite (cost {f}) after {evals - 1} steps"
+                status, message = 3, f"{self.name}: the cost or gradient is not finite (cost {f}) after {evals - 1} steps"
                 break
             if f < best_f:
                 best_f, best_x = float(f), x.copy()
             if float(np.linalg.norm(g)) < o["gtol"]:
-                success, status, message = True, 0, f"gradient norm below gtol={o['gtol']:g}"
+                success, status, message = True, 0, f"{self.name}: gradient norm below gtol={o['gtol']:g}"
                 break
             if evals < limit:
                 state["f"] = np.array(f, dtype=np.float64)
