@@ -288,6 +288,9 @@ def test_first_order_honours_the_time_budget():
     result = train("momentum", objective, x0, Budget(max_evals=None, max_seconds=0.05), max_steps=10**9)
     # the same words as every other trainer's stop at the time budget (Budget.stop_message)
     assert result.message == "momentum: stopped at the time budget of 0.05 s" and not result.success and result.nit > 0
+    # no evaluation budget: the trainer's own step limit stopped it, and the message says so
+    steps = train("momentum", objective, x0, Budget(max_evals=None, max_seconds=None), max_steps=7)
+    assert steps.message == "momentum: stopped at max_steps=7" and steps.nfev == 8
 
 
 def test_first_order_says_where_the_cost_stopped_being_finite():
@@ -301,7 +304,8 @@ def test_first_order_says_where_the_cost_stopped_being_finite():
 
 def test_budget_stop_messages_are_one_wording():
     assert Budget(max_evals=300).stop_message("max_evals") == "stopped at the budget of 300 evaluations"
-    assert Budget(max_evals=None).stop_message("max_evals", 51) == "stopped at the budget of 51 evaluations"
+    with pytest.raises(ValueError, match="no 'max_evals' limit"):
+        Budget(max_evals=None).stop_message("max_evals")
     assert Budget(max_seconds=2.5).stop_message("max_seconds") == "stopped at the time budget of 2.5 s"
     with pytest.raises(ValueError, match="no 'max_seconds' limit"):
         Budget(max_seconds=None).stop_message("max_seconds")

@@ -101,15 +101,14 @@ class Budget:
         """``max_evals``, or ``default`` (evaluations) when the budget has no count limit."""
         return default if self.max_evals is None else int(self.max_evals)
 
-    def stop_message(self, which: str, evaluations: int | None = None) -> str:
+    def stop_message(self, which: str) -> str:
         """How a run stopped by this budget says so in its ``message`` (one wording for every
-        trainer): ``"stopped at the budget of 300 evaluations"`` (``which="max_evals"``;
-        ``evaluations``: the count the trainer stopped at, default ``max_evals``) or
+        trainer): ``"stopped at the budget of 300 evaluations"`` (``which="max_evals"``) or
         ``"stopped at the time budget of 5 s"`` (``which="max_seconds"``).
 
         :raises ValueError: another ``which``, or ``which`` is a limit this budget does not set."""
-        if which == "max_evals" and (evaluations is not None or self.max_evals is not None):
-            return f"stopped at the budget of {self.max_evals if evaluations is None else evaluations} evaluations"
+        if which == "max_evals" and self.max_evals is not None:
+            return f"stopped at the budget of {self.max_evals} evaluations"
         if which == "max_seconds" and self.max_seconds is not None:
             return f"stopped at the time budget of {self.max_seconds:g} s"
         raise ValueError(f"no {which!r} limit in {self}")

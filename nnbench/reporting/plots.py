@@ -74,9 +74,9 @@ def png(fig: Any, dpi: int = 100) -> bytes:
     :param dpi: pixels per inch: the PNG is ``width x dpi`` by ``height x dpi`` pixels, RGBA.
     :returns: the PNG file's bytes.
 
-    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure, and with an
-    engine set ``savefig`` runs a whole extra draw (rendering switched off) before the real
-    one. So the engine is removed after the layout (``set_layout_engine(None)``, with
+    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure. While any
+    engine is set, ``savefig`` runs a whole extra draw (rendering switched off) before the
+    real one. So the engine is removed after the layout (``set_layout_engine(None)``, with
     matplotlib's default ``figure.autolayout``), and the figure is drawn once."""
     import warnings
 

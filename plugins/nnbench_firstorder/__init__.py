@@ -201,7 +201,9 @@ class FirstOrder:
         x = np.array(x0, dtype=np.float64)
         best_x, best_f = x.copy(), math.inf
         state: dict[str, np.ndarray] = {}
-        evals, success, status, message = 0, False, 1, f"{self.name}: {budget.stop_message('max_evals', limit)}"
+        stop = (budget.stop_message("max_evals") if budget.max_evals is not None
+                else f"stopped at max_steps={o['max_steps']}")
+        evals, success, status, message = 0, False, 1, f"{self.name}: {stop}"
         while evals < limit:
             if time.perf_counter() > deadline:
                 status, message = 2, f"{self.name}: {budget.stop_message('max_seconds')}"
@@ -209,7 +211,8 @@ class FirstOrder:
             f, g = objective.fun_and_grad(x)
             evals += 1
             if not (math.isfinite(f) and np.isfinite(g).all()):
-                status, message = 3, f"{self.name}: the cost or gradient is not finite (cost {f}) after {evals - 1} steps"
+                status, message = 3, (f"{self.name}: the cost or gradient is not finite (cost {f}) "
+                                      f"after {evals - 1} steps")
                 break
             if f < best_f:
                 best_f, best_x = float(f), x.copy()
